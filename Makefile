@@ -1,0 +1,88 @@
+# Cảnh Giác — the two commands are `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CG := $(BIN)/canhgiac
+STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+MODEL := var/models/embedded.joblib
+DEMO_ENV := var/demo.env
+PYTEST_FLAGS ?= -q
+
+.PHONY: demo test test-fast test-pg lint bench install chromium rasa-env clean help
+
+help:
+	@echo "make demo      - chạy toàn bộ sản phẩm trên http://127.0.0.1:8000 / run everything"
+	@echo "make test      - cài mọi thứ cần cho kiểm thử và chạy toàn bộ / install and run the whole suite"
+	@echo "make test-fast - bỏ qua các bài kiểm thử chậm / skip slow tests"
+	@echo "make lint      - ruff + mypy"
+	@echo "make bench     - benchmarks -> docs/benchmarks.md"
+
+# The demo needs only the runtime packages; tests, lint and benchmarks add the dev extras.
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e .
+	touch $(STAMP)
+
+$(DEV_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+	touch $(DEV_STAMP)
+
+install: $(DEV_STAMP)
+
+# Retrain the embedded NLU only when its training data changed (a second demo starts fast).
+$(MODEL): $(STAMP) $(wildcard nlu/data/*.yml nlu/*.py)
+	CANHGIAC_NLU_MODEL_DIR=var/models $(CG) nlu train --engine embedded
+
+# Keys are generated once into var/ for the demo only; production must set them explicitly.
+$(DEMO_ENV): | $(STAMP)
+	mkdir -p var
+	umask 077; { \
+	  echo "CANHGIAC_SECRET_KEY=$$($(CG) keys generate)"; \
+	  echo "CANHGIAC_DATA_KEY=$$($(CG) keys generate)"; \
+	  echo "CANHGIAC_COOKIE_SECURE=false"; \
+	} > $(DEMO_ENV)
+
+demo: $(STAMP) $(DEMO_ENV) $(MODEL)
+	set -a; source $(DEMO_ENV); set +a; \
+	$(CG) db upgrade && \
+	$(CG) content import && \
+	$(CG) user ensure-admin --username admin && \
+	exec $(CG) serve --host 127.0.0.1 --port 8000
+
+# Debian's Chromium for the browser tests (Playwright drives it; no browser download).
+chromium:
+	@{ command -v chromium >/dev/null 2>&1 && [ -e /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ]; } || { \
+	  echo "Installing Debian chromium (and an emoji font for screenshots) for browser tests..."; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    chromium fonts-noto-color-emoji >/dev/null; }
+
+# Rasa 3.6 lives in its own cached Python 3.10 venv (~/.cache/canhgiac); never imported by the app.
+rasa-env: $(STAMP)
+	sh scripts/rasa_env.sh
+
+test: $(DEV_STAMP) chromium rasa-env
+	$(BIN)/pytest $(PYTEST_FLAGS)
+	$(BIN)/pytest $(PYTEST_FLAGS) -m "db and not slow" --db postgresql
+	$(CG) content check
+
+test-fast: $(DEV_STAMP)
+	$(BIN)/pytest $(PYTEST_FLAGS) -m "not slow"
+
+test-pg: $(DEV_STAMP)
+	$(BIN)/pytest $(PYTEST_FLAGS) -m db --db postgresql
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+bench: $(DEV_STAMP)
+	@set -e; for b in bench/*_bench.py; do echo "== $$b"; $(BIN)/python $$b; done
+	@echo "Kết quả / results: docs/benchmarks.md"
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,77 @@
+"""Pieces every messenger channel shares: strings outside a dialog, blocked users, downloads."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, cast
+
+import httpx
+
+from bot.channels import memory
+from bot.dialogs.types import Button, Turn
+from bot.runtime import BotRuntime
+
+log = logging.getLogger(__name__)
+
+#: Photos bigger than this are refused with a message (tips need evidence, not archives).
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+#: Text longer than this is cut before the engine (which trims to 4,000 and says so).
+MAX_INCOMING_TEXT = 20_000
+
+#: Called as hook(rt, channel, pseudonym) when a user blocked the bot, e.g. to unsubscribe them.
+blocked_hooks: list[Callable[[BotRuntime, str, str], None]] = []
+
+
+class PhotoTooLarge(Exception):
+    """The photo is over MAX_PHOTO_BYTES."""
+
+
+def lang_of(rt: BotRuntime, state: dict[str, Any], hint: str | None = None) -> str:
+    """The conversation language: the stored choice, else the platform's hint, else vi."""
+    lang = state.get("lang")
+    if isinstance(lang, str) and lang in rt.catalog.languages:
+        return lang
+    if hint and hint[:2].lower() in rt.catalog.languages:
+        return hint[:2].lower()
+    return "vi"
+
+
+def menu_buttons(rt: BotRuntime, lang: str, channel: str) -> list[Button]:
+    """The main menu's buttons outside a dialog turn (for messages the dialogs never see)."""
+    # The menu only reads strings from the turn; no session is needed for that.
+    turn = Turn(rt=rt, session=cast(Any, None), key="", channel=channel, state={"lang": lang})
+    return rt.engine.menu_buttons(turn)
+
+
+def mark_blocked(rt: BotRuntime, channel: str, user_id: str | int) -> None:
+    """Remember that a user blocked the bot and tell the hooks (no identity is logged)."""
+    log.info("recipient blocked the bot", extra={"channel": channel})
+    memory.update(rt, channel, user_id, lambda b: b.__setitem__("blocked", int(time.time())))
+    key = rt.hotline.pseudonyms.key(channel, user_id)
+    for hook in list(blocked_hooks):
+        try:
+            hook(rt, channel, key)
+        except Exception:
+            log.exception("blocked hook failed", extra={"channel": channel})
+
+
+async def download(url: str, limit: int = MAX_PHOTO_BYTES, seconds: float = 20) -> bytes:
+    """GET a file with a size cap (raises PhotoTooLarge, httpx.HTTPError)."""
+    async with (
+        httpx.AsyncClient(timeout=seconds, follow_redirects=False) as client,
+        client.stream("GET", url) as response,
+    ):
+        response.raise_for_status()
+        declared = response.headers.get("Content-Length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise PhotoTooLarge
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > limit:
+                raise PhotoTooLarge
+            chunks.append(chunk)
+        return b"".join(chunks)

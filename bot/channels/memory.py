@@ -1,0 +1,61 @@
+"""What a channel remembers about a chat, inside the user's encrypted conversation state.
+
+Platform details (sent message ids for /xoa, long button payloads, Zalo's numbered choices)
+live in ``state["_channel"]`` under the user's pseudonym: no raw chat id ever reaches the
+database, and /xoa (which deletes the state) forgets them with everything else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from bot.runtime import BotRuntime
+from hotline.conversations import service as conversations
+from hotline.db.session import unit_of_work
+
+BUCKET = "_channel"
+
+
+def read(rt: BotRuntime, channel: str, user_id: str | int) -> dict[str, Any]:
+    """The whole conversation state of a channel user (a copy; empty when none)."""
+    key = rt.hotline.pseudonyms.key(channel, user_id)
+    with unit_of_work(rt.hotline.sessions) as session:
+        return conversations.load_state(session, rt.hotline.cipher, key)
+
+
+def bucket(state: dict[str, Any]) -> dict[str, Any]:
+    """The channel's part of a state (read-only use)."""
+    found = state.get(BUCKET)
+    return found if isinstance(found, dict) else {}
+
+
+def update(
+    rt: BotRuntime,
+    channel: str,
+    user_id: str | int,
+    change: Callable[[dict[str, Any]], None],
+    *,
+    create: bool = False,
+) -> None:
+    """Apply ``change`` to the channel bucket in one transaction (row-locked on PostgreSQL).
+
+    Without ``create`` nothing is written for a user with no state (e.g. right after /xoa).
+    """
+    key = rt.hotline.pseudonyms.key(channel, user_id)
+    with unit_of_work(rt.hotline.sessions) as session:
+        state = conversations.load_state(session, rt.hotline.cipher, key)
+        if not state and not create:
+            return
+        data = state.get(BUCKET)
+        if not isinstance(data, dict):
+            data = state[BUCKET] = {}
+        change(data)
+        conversations.save_state(session, rt.hotline.cipher, key, channel, state)
+
+
+def mark_update(rt: BotRuntime, channel: str, update_id: str | int) -> bool:
+    """Record an update answered outside the dialogs; False when it was seen before."""
+    update_key = rt.hotline.pseudonyms.derive(f"update:{channel}", str(update_id))
+    with unit_of_work(rt.hotline.sessions) as session:
+        return conversations.mark_processed(session, channel, update_key)

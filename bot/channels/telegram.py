@@ -1,0 +1,504 @@
+"""Telegram: python-telegram-bot 22 in front of the shared dialogs (webhook or long polling).
+
+Flow of one update (diagram)::
+
+    Update --(private chat?)--no--> command? -> "private chats only" once; else silent
+       |yes
+       +-- text / button / photo --> memory.read (long payloads, /xoa ids)
+       |                              -> conversation.handle (thread, one transaction, dedup)
+       |                              -> send replies (paced) -> memory.update (sent ids)
+       +-- sticker, voice, ...   --> "text and photos only" (once per update id)
+       +-- edited, unknown, ...  --> ignored
+
+Replies are sent as plain text (no parse_mode): they may quote hostile user text, and plain
+text needs no escaping at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import datetime as dtm
+import hashlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from telegram import Bot as TgBot
+from telegram import (
+    BotCommand,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.constants import ChatAction, ChatMemberStatus, ChatType
+from telegram.error import Forbidden, RetryAfter, TelegramError
+from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.request import HTTPXRequest
+
+from bot import conversation
+from bot.channels import base, memory
+from bot.channels.outbound import (
+    Outbound,
+    OutboundError,
+    Priority,
+    RecipientBlocked,
+    RetryLater,
+    outbound_for,
+)
+from bot.channels.zalo_api import split_text
+from bot.dialogs.types import Button, Incoming, Reply
+from bot.runtime import BotRuntime
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+TEXT_LIMIT = 4096
+CALLBACK_DATA_LIMIT = 64
+HASHED_PREFIX = "h:"
+# deleteMessage works for 48 h after sending; keep a margin for clock skew and slow batches.
+DELETE_WINDOW_SECONDS = 47 * 3600
+DELETE_BATCH = 100
+REMEMBERED_MESSAGES = 400
+REMEMBERED_PAYLOADS = 64
+# Most turns answer in milliseconds: a chat action then costs an API call and shows nothing.
+TYPING_AFTER = 0.5
+#: The commands shown in Telegram's menu (contract §5); descriptions in channels.yml.
+COMMANDS = (
+    "start",
+    "baotin",
+    "theodoi",
+    "kiemtra",
+    "hoc",
+    "quiz",
+    "khancap",
+    "dangky",
+    "huydangky",
+    "ngonngu",
+    "xoa",
+    "menu",
+)
+
+T = TypeVar("T")
+
+
+def callback_data(payload: str) -> str:
+    """The callback_data for a payload: itself when it fits 64 bytes, else a short hash."""
+    if len(payload.encode()) <= CALLBACK_DATA_LIMIT and not payload.startswith(HASHED_PREFIX):
+        return payload
+    digest = hashlib.sha256(payload.encode()).digest()[:12]
+    return HASHED_PREFIX + base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def split_for_telegram(text: str) -> list[str]:
+    """Parts of at most 4096 UTF-16 code units (how Telegram counts), cut at nice boundaries."""
+    parts: list[str] = []
+    for part in split_text(text, TEXT_LIMIT):
+        if len(part.encode("utf-16-le")) // 2 <= TEXT_LIMIT:
+            parts.append(part)
+        else:  # astral characters (emoji) count twice: half the limit always fits
+            parts.extend(split_text(part, TEXT_LIMIT // 2))
+    return parts
+
+
+def keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
+    """An inline keyboard: two short buttons a row, long titles one a row."""
+    if not buttons:
+        return None
+    keys = [
+        InlineKeyboardButton(b.title[:64], callback_data=callback_data(b.payload)) for b in buttons
+    ]
+    per_row = 2 if len(keys) > 3 and all(len(b.title) <= 20 for b in buttons) else 1
+    return InlineKeyboardMarkup([keys[i : i + per_row] for i in range(0, len(keys), per_row)])
+
+
+def _seconds(exc: RetryAfter) -> float:
+    raw = getattr(exc, "_retry_after", None)  # a timedelta in PTB 22, whatever PTB_TIMEDELTA says
+    if isinstance(raw, dtm.timedelta):
+        return raw.total_seconds()
+    value = exc.retry_after
+    return value.total_seconds() if isinstance(value, dtm.timedelta) else float(value)
+
+
+class TelegramSender:
+    """Paced sending through one PTB Bot (replies and broadcasts share the channel's Outbound)."""
+
+    channel = CHANNEL
+
+    def __init__(self, bot: TgBot, outbound: Outbound) -> None:
+        self.bot = bot
+        self.outbound = outbound
+
+    async def call(
+        self,
+        chat_id: str | int,
+        fn: Callable[[], Awaitable[T]],
+        priority: Priority = "reply",
+        *,
+        counted: bool = True,
+    ) -> T:
+        """One Bot API call: paced, 429 retried, 403 -> RecipientBlocked."""
+
+        async def attempt() -> T:
+            try:
+                return await fn()
+            except RetryAfter as exc:
+                raise RetryLater(_seconds(exc)) from None
+
+        try:
+            return await self.outbound.call(chat_id, attempt, priority, counted=counted)
+        except Forbidden:
+            raise RecipientBlocked("forbidden") from None
+        except TelegramError as exc:
+            raise OutboundError(type(exc).__name__) from None
+
+    async def send_text(
+        self,
+        chat_id: str | int,
+        text: str,
+        buttons: Sequence[Button] = (),
+        priority: Priority = "reply",
+    ) -> list[int]:
+        """Send plain text split at 4096 with the buttons under the last part; returns ids."""
+        parts = split_for_telegram(text) or (["⬇️"] if buttons else [])
+        markup = keyboard(buttons)
+        ids: list[int] = []
+        for i, part in enumerate(parts):
+            extra = markup if i == len(parts) - 1 else None
+
+            async def send(part: str = part, extra: InlineKeyboardMarkup | None = extra) -> Message:
+                return await self.bot.send_message(chat_id, part, reply_markup=extra)
+
+            sent = await self.call(chat_id, send, priority)
+            ids.append(sent.message_id)
+        return ids
+
+    async def typing(self, chat_id: int) -> None:
+        """Show "typing…" (best effort, not counted as a message)."""
+        with contextlib.suppress(OutboundError):
+            await self.call(
+                chat_id,
+                lambda: self.bot.send_chat_action(chat_id, ChatAction.TYPING),
+                counted=False,
+            )
+
+    async def delete(self, chat_id: int, message_ids: Sequence[int]) -> int:
+        """Delete messages in batches of 100 (best effort); returns how many were asked."""
+        asked = 0
+        for start in range(0, len(message_ids), DELETE_BATCH):
+            batch = list(message_ids[start : start + DELETE_BATCH])
+
+            async def remove(batch: list[int] = batch) -> bool:
+                return await self.bot.delete_messages(chat_id, batch)
+
+            try:
+                await self.call(chat_id, remove, counted=False)
+                asked += len(batch)
+            except OutboundError as exc:
+                log.warning("delete failed", extra={"channel": CHANNEL, "error": str(exc)})
+        return asked
+
+
+def _remember(bucket: dict[str, Any], ids: Sequence[int], now: float) -> None:
+    """Append message ids for /xoa, dropping those too old to delete anyway."""
+    kept = [
+        entry
+        for entry in bucket.get("sent", [])
+        if isinstance(entry, list) and len(entry) == 2 and now - entry[1] < DELETE_WINDOW_SECONDS
+    ]
+    kept += [[i, int(now)] for i in ids]
+    bucket["sent"] = kept[-REMEMBERED_MESSAGES:]
+
+
+def _deletable(bucket: dict[str, Any], now: float) -> list[int]:
+    return [
+        int(entry[0])
+        for entry in bucket.get("sent", [])
+        if isinstance(entry, list) and len(entry) == 2 and now - entry[1] < DELETE_WINDOW_SECONDS
+    ]
+
+
+class TelegramChannel:
+    """Turns Telegram updates into dialog turns and the replies back into messages."""
+
+    def __init__(self, rt: BotRuntime, sender: TelegramSender) -> None:
+        self.rt = rt
+        self.sender = sender
+
+    # ------------------------------------------------------------------ PTB callbacks
+
+    async def on_update(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The only PTB handler: every update type lands here."""
+        if isinstance(update, Update):
+            await self.process(update)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log the error type only (messages may quote user text); the loop goes on."""
+        err = context.error
+        log.error(
+            "telegram handler failed",
+            extra={"channel": CHANNEL, "error": type(err).__name__ if err else "?"},
+        )
+
+    # ------------------------------------------------------------------ routing
+
+    async def process(self, update: Update) -> None:
+        """Handle one update; never raises."""
+        try:
+            await self._route(update)
+        except Exception as exc:
+            log.error(
+                "telegram update failed", extra={"channel": CHANNEL, "error": type(exc).__name__}
+            )
+
+    async def _route(self, update: Update) -> None:
+        if update.callback_query is not None:
+            await self._callback(update, update.callback_query)
+            return
+        if update.my_chat_member is not None:
+            member = update.my_chat_member
+            if (
+                member.chat.type == ChatType.PRIVATE
+                and member.new_chat_member.status == ChatMemberStatus.BANNED
+            ):
+                await asyncio.to_thread(base.mark_blocked, self.rt, CHANNEL, member.from_user.id)
+            return
+        msg = update.message
+        if msg is None or msg.from_user is None:
+            return  # edited messages, channel posts, polls, unknown types: nothing to answer
+        if msg.chat.type != ChatType.PRIVATE:
+            await self._group(update, msg)
+            return
+        user_id = msg.from_user.id
+        if msg.text is not None:
+            incoming = Incoming(text=msg.text[: base.MAX_INCOMING_TEXT])
+        elif msg.photo:
+            photo = await self._photo(update, msg)
+            if photo is None:
+                return
+            incoming = Incoming(
+                text=(msg.caption or "")[: base.MAX_INCOMING_TEXT] or None, photos=(photo,)
+            )
+        else:
+            await self._simple(update, msg.chat.id, user_id, "core.unsupported_message")
+            return
+        await self.converse(msg.chat.id, user_id, incoming, update.update_id, msg.message_id)
+
+    async def _callback(self, update: Update, query: CallbackQuery) -> None:
+        # Answer at once: the user's client shows a spinner until the query is answered.
+        with contextlib.suppress(OutboundError):
+            await self.sender.call(query.from_user.id, query.answer, counted=False)
+        msg = query.message
+        if msg is None or msg.chat.type != ChatType.PRIVATE or not query.data:
+            return
+        await self.converse(
+            msg.chat.id, query.from_user.id, Incoming(payload=query.data), update.update_id, None
+        )
+
+    async def _group(self, update: Update, msg: Message) -> None:
+        """Groups get one pointer to the private chat per command, and silence otherwise."""
+        if not (msg.text or "").startswith("/"):
+            return
+        if not await asyncio.to_thread(memory.mark_update, self.rt, CHANNEL, update.update_id):
+            return
+        lang = base.lang_of(self.rt, {}, msg.from_user.language_code if msg.from_user else None)
+        with contextlib.suppress(OutboundError):
+            await self.sender.send_text(msg.chat.id, self.rt.catalog.t(lang, "core.group_chat"))
+
+    async def _simple(self, update: Update, chat_id: int, user_id: int, key: str) -> None:
+        """A fixed message outside the dialogs (unsupported content, photo too large)."""
+        if not await asyncio.to_thread(memory.mark_update, self.rt, CHANNEL, update.update_id):
+            return
+        state = await asyncio.to_thread(memory.read, self.rt, CHANNEL, user_id)
+        lang = base.lang_of(self.rt, state)
+        await self._send(
+            chat_id,
+            user_id,
+            [Reply(self.rt.catalog.t(lang, key), base.menu_buttons(self.rt, lang, CHANNEL))],
+        )
+
+    async def _photo(self, update: Update, msg: Message) -> bytes | None:
+        """The largest size of a photo, downloaded through getFile (None after telling the user)."""
+        assert msg.from_user is not None
+        largest = max(msg.photo, key=lambda p: (p.width * p.height, p.file_size or 0))
+        try:
+            if (largest.file_size or 0) > base.MAX_PHOTO_BYTES:
+                raise base.PhotoTooLarge
+            file = await largest.get_file()
+            if (file.file_size or 0) > base.MAX_PHOTO_BYTES:
+                raise base.PhotoTooLarge
+            data = bytes(await file.download_as_bytearray())
+            if len(data) > base.MAX_PHOTO_BYTES:
+                raise base.PhotoTooLarge
+            return data
+        except base.PhotoTooLarge:
+            key = "channels.photo_too_large"
+        except TelegramError as exc:
+            log.warning(
+                "photo download failed", extra={"channel": CHANNEL, "error": type(exc).__name__}
+            )
+            key = "channels.photo_failed"
+        await self._simple(update, msg.chat.id, msg.from_user.id, key)
+        return None
+
+    # ------------------------------------------------------------------ one turn
+
+    async def converse(
+        self,
+        chat_id: int,
+        user_id: int,
+        incoming: Incoming,
+        update_id: int,
+        incoming_message_id: int | None,
+    ) -> None:
+        """Run the dialogs for one message and deliver the outcome."""
+        rt = self.rt
+        state = await asyncio.to_thread(memory.read, rt, CHANNEL, user_id)
+        bucket = memory.bucket(state)
+        if incoming.payload and incoming.payload.startswith(HASHED_PREFIX):
+            payloads = bucket.get("payloads", {})
+            # An unknown hash (an old message, a forged press) just shows the menu.
+            incoming = Incoming(payload=str(payloads.get(incoming.payload, "/menu")))
+        typing = asyncio.create_task(self._typing_if_slow(chat_id))
+        try:
+            outcome = await asyncio.to_thread(
+                conversation.handle, rt, CHANNEL, user_id, incoming, update_id=update_id
+            )
+        except Exception as exc:
+            log.error("turn failed", extra={"channel": CHANNEL, "error": type(exc).__name__})
+            lang = base.lang_of(rt, state)
+            outcome = conversation.Outcome(replies=[Reply(rt.catalog.t(lang, "core.error"))])
+        finally:
+            await self._stop_typing(typing)
+        if outcome.duplicate:
+            return
+        now = time.time()
+        if outcome.delete_history:
+            ids = _deletable(bucket, now)
+            if incoming_message_id is not None:
+                ids.append(incoming_message_id)
+            await self.sender.delete(chat_id, ids)
+            await self._send(chat_id, user_id, outcome.replies)
+            return
+        if outcome.forgot:
+            # Nothing is written back after the state was erased (see Outcome.forgot).
+            await self._send(chat_id, user_id, outcome.replies)
+            return
+        long_payloads = {
+            callback_data(b.payload): b.payload
+            for r in outcome.replies
+            for b in r.buttons
+            if callback_data(b.payload) != b.payload
+        }
+        if long_payloads:
+            # Stored before sending, so a quick press always finds its payload.
+            def keep(b: dict[str, Any]) -> None:
+                merged = {**b.get("payloads", {}), **long_payloads}
+                b["payloads"] = dict(list(merged.items())[-REMEMBERED_PAYLOADS:])
+
+            await asyncio.to_thread(memory.update, rt, CHANNEL, user_id, keep)
+        sent = await self._send(chat_id, user_id, outcome.replies)
+        mine = [incoming_message_id] if incoming_message_id is not None else []
+
+        def record(b: dict[str, Any]) -> None:
+            _remember(b, mine + sent, now)
+            if sent:  # delivered again: they unblocked the bot
+                b.pop("blocked", None)
+
+        await asyncio.to_thread(memory.update, rt, CHANNEL, user_id, record)
+
+    async def _typing_if_slow(self, chat_id: int) -> None:
+        """Show "typing…" only when the turn is still running after TYPING_AFTER seconds."""
+        await asyncio.sleep(TYPING_AFTER)
+        await asyncio.shield(self.sender.typing(chat_id))
+
+    @staticmethod
+    async def _stop_typing(task: asyncio.Task[None]) -> None:
+        """Cancel a pending typing action (a started one finishes in the background)."""
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    async def _send(self, chat_id: int, user_id: int, replies: Sequence[Reply]) -> list[int]:
+        """Send replies in order; stops (and marks the user) on 403."""
+        sent: list[int] = []
+        for reply in replies:
+            try:
+                sent += await self.sender.send_text(chat_id, reply.text, reply.buttons)
+            except RecipientBlocked:
+                await asyncio.to_thread(base.mark_blocked, self.rt, CHANNEL, user_id)
+                break
+            except OutboundError as exc:
+                log.warning("reply not delivered", extra={"channel": CHANNEL, "error": str(exc)})
+                break
+        return sent
+
+
+# ---------------------------------------------------------------------- wiring
+
+
+def api_root(rt: BotRuntime) -> str:
+    """TELEGRAM_API_BASE_URL without a trailing slash."""
+    return rt.settings.telegram_api_base_url.rstrip("/")
+
+
+def token_of(rt: BotRuntime) -> str | None:
+    """The bot token, or None when the channel is off."""
+    secret = rt.settings.telegram_bot_token
+    token = secret.get_secret_value().strip() if secret is not None else ""
+    return token or None
+
+
+def make_bot(token: str, root: str) -> TgBot:
+    """A Bot for sending outside the Application (broadcast worker, CLI), pooled for bursts."""
+    # PTB's Bot defaults to one pooled connection: concurrent paced sends would time out.
+    request = HTTPXRequest(connection_pool_size=16, pool_timeout=30)
+    return TgBot(
+        token,
+        base_url=f"{root.rstrip('/')}/bot",
+        base_file_url=f"{root.rstrip('/')}/file/bot",
+        request=request,
+    )
+
+
+def sender_for(rt: BotRuntime) -> TelegramSender:
+    """A TelegramSender on the channel's shared pacing (raises when the token is unset)."""
+    token = token_of(rt)
+    if token is None:
+        raise RuntimeError("TELEGRAM_BOT_TOKEN is not set")
+    return TelegramSender(
+        make_bot(token, api_root(rt)), outbound_for(CHANNEL, rt.settings.redis_url)
+    )
+
+
+def build_application(
+    rt: BotRuntime, *, polling: bool = False
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """A PTB Application wired to the dialogs (an Updater only for long polling)."""
+    token = token_of(rt)
+    if token is None:
+        raise RuntimeError("TELEGRAM_BOT_TOKEN is not set")
+    root = api_root(rt)
+    builder = (
+        Application.builder().token(token).base_url(f"{root}/bot").base_file_url(f"{root}/file/bot")
+    )
+    if not polling:
+        builder = builder.updater(None)
+    application = builder.build()
+    sender = TelegramSender(application.bot, outbound_for(CHANNEL, rt.settings.redis_url))
+    channel = TelegramChannel(rt, sender)
+    application.add_handler(TypeHandler(Update, channel.on_update))
+    application.add_error_handler(channel.on_error)
+    application.bot_data["channel"] = channel
+    return application
+
+
+async def set_commands(bot: TgBot, rt: BotRuntime) -> None:
+    """setMyCommands: Vietnamese by default, English for users whose Telegram is in English."""
+    for lang, code in (("vi", None), ("en", "en")):
+        commands = [BotCommand(c, rt.catalog.t(lang, f"channels.commands.{c}")) for c in COMMANDS]
+        await bot.set_my_commands(commands, language_code=code)

@@ -1,0 +1,282 @@
+"""Zalo Bot Platform in front of the shared dialogs (webhook or long polling).
+
+Zalo bots have no keyboards: buttons become numbered lines ("1. …") and the numbers of the
+last answer are kept in the encrypted conversation state, so typing "2" sends the second
+button's payload. Zalo cannot delete messages, so /xoa forgets the stored state only.
+Only private chats are answered; a command in a group gets one pointer to the private chat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+import httpx
+
+from bot import conversation
+from bot.channels import base, memory
+from bot.channels.outbound import (
+    Outbound,
+    OutboundError,
+    Priority,
+    RecipientBlocked,
+    RetryLater,
+    outbound_for,
+)
+from bot.channels.zalo_api import (
+    EVENT_IMAGE,
+    EVENT_TEXT,
+    MAX_TEXT_LENGTH,
+    ZaloApiError,
+    ZaloBotApi,
+    ZaloForbidden,
+    ZaloRetryAfter,
+    ZaloUpdate,
+    split_text,
+)
+from bot.dialogs.types import Button, Incoming, Reply
+from bot.runtime import BotRuntime
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "zalo"
+T = TypeVar("T")
+
+
+def numbered(
+    text: str, buttons: Sequence[Button], first: int, hint: str
+) -> tuple[str, dict[str, str]]:
+    """The text with its buttons as numbered choices, and number -> payload."""
+    if not buttons:
+        return text, {}
+    choices = {str(first + i): b.payload for i, b in enumerate(buttons)}
+    lines = [f"{first + i}. {b.title}" for i, b in enumerate(buttons)]
+    return f"{text}\n\n" + "\n".join(lines) + f"\n\n{hint}", choices
+
+
+class ZaloSender:
+    """Paced sending through one ZaloBotApi (replies and broadcasts share the Outbound)."""
+
+    channel = CHANNEL
+
+    def __init__(self, api: ZaloBotApi, outbound: Outbound, hint: str = "") -> None:
+        self.api = api
+        self.outbound = outbound
+        self.hint = hint
+
+    async def call(
+        self,
+        chat_id: str,
+        fn: Callable[[], Awaitable[T]],
+        priority: Priority = "reply",
+        *,
+        counted: bool = True,
+    ) -> T:
+        """One API call: paced, 429 retried, 403 -> RecipientBlocked."""
+
+        async def attempt() -> T:
+            try:
+                return await fn()
+            except ZaloRetryAfter as exc:
+                raise RetryLater(exc.seconds) from None
+
+        try:
+            return await self.outbound.call(chat_id, attempt, priority, counted=counted)
+        except ZaloForbidden:
+            raise RecipientBlocked("forbidden") from None
+        except ZaloApiError as exc:
+            raise OutboundError(f"zalo {exc.status}") from None
+
+    async def send_plain(self, chat_id: str, text: str, priority: Priority = "reply") -> int:
+        """Send text split at 2000 characters; returns the number of messages."""
+        parts = split_text(text, MAX_TEXT_LENGTH)
+        for part in parts:
+
+            async def send(part: str = part) -> list[dict[str, Any]]:
+                return await self.api.send_message(chat_id, part)
+
+            await self.call(chat_id, send, priority)
+        return len(parts)
+
+    async def send_text(
+        self,
+        chat_id: str,
+        text: str,
+        buttons: Sequence[Button] = (),
+        priority: Priority = "reply",
+    ) -> list[Any]:
+        """Send text with buttons as numbered choices (broadcast use; replies keep the mapping)."""
+        body, _ = numbered(text, buttons, 1, self.hint)
+        return [await self.send_plain(chat_id, body, priority)]
+
+    async def typing(self, chat_id: str) -> None:
+        """Show "typing…" (best effort)."""
+        with contextlib.suppress(OutboundError):
+            await self.call(chat_id, lambda: self.api.send_chat_action(chat_id), counted=False)
+
+
+class ZaloChannel:
+    """Turns Zalo updates into dialog turns and the replies back into messages."""
+
+    def __init__(self, rt: BotRuntime, sender: ZaloSender) -> None:
+        self.rt = rt
+        self.sender = sender
+
+    async def process(self, update: ZaloUpdate) -> None:
+        """Handle one parsed update; never raises."""
+        try:
+            await self._route(update)
+        except Exception as exc:
+            log.error("zalo update failed", extra={"channel": CHANNEL, "error": type(exc).__name__})
+
+    async def _route(self, upd: ZaloUpdate) -> None:
+        if upd.user_id is None or upd.chat_id is None:
+            return
+        if not upd.event_name.startswith("message."):
+            return  # joins, reactions, unknown events: nothing to answer
+        if upd.chat_type not in (None, "PRIVATE"):
+            if (upd.text or "").startswith("/") and (
+                upd.message_id is None
+                or await asyncio.to_thread(memory.mark_update, self.rt, CHANNEL, upd.message_id)
+            ):
+                with contextlib.suppress(OutboundError):
+                    await self.sender.send_plain(
+                        upd.chat_id, self.rt.catalog.t("vi", "core.group_chat")
+                    )
+            return
+        state = await asyncio.to_thread(memory.read, self.rt, CHANNEL, upd.user_id)
+        if upd.event_name == EVENT_TEXT and upd.text is not None:
+            choices = memory.bucket(state).get("choices", {})
+            choice = choices.get(upd.text.strip()) if isinstance(choices, dict) else None
+            incoming = Incoming(payload=str(choice)) if choice else Incoming(text=upd.text)
+        elif upd.event_name == EVENT_IMAGE and upd.photo_url:
+            try:
+                photo = await base.download(upd.photo_url)
+            except base.PhotoTooLarge:
+                await self._simple(upd, state, "channels.photo_too_large")
+                return
+            except httpx.HTTPError as exc:
+                log.warning(
+                    "photo download failed", extra={"channel": CHANNEL, "error": type(exc).__name__}
+                )
+                await self._simple(upd, state, "channels.photo_failed")
+                return
+            incoming = Incoming(text=upd.text or None, photos=(photo,))
+        else:
+            await self._simple(upd, state, "core.unsupported_message")
+            return
+        await self.converse(upd.chat_id, upd.user_id, incoming, upd.message_id, state)
+
+    async def _simple(self, upd: ZaloUpdate, state: dict[str, Any], key: str) -> None:
+        """A fixed message outside the dialogs, once per message id."""
+        assert upd.chat_id is not None
+        assert upd.user_id is not None
+        if upd.message_id is not None and not await asyncio.to_thread(
+            memory.mark_update, self.rt, CHANNEL, upd.message_id
+        ):
+            return
+        lang = base.lang_of(self.rt, state)
+        reply = Reply(self.rt.catalog.t(lang, key), base.menu_buttons(self.rt, lang, CHANNEL))
+        await self._deliver(upd.chat_id, upd.user_id, [reply], lang, store=True)
+
+    async def converse(
+        self,
+        chat_id: str,
+        user_id: str,
+        incoming: Incoming,
+        message_id: str | None,
+        state: dict[str, Any],
+    ) -> None:
+        """Run the dialogs for one message and deliver the outcome."""
+        rt = self.rt
+        typing = asyncio.create_task(self.sender.typing(chat_id))
+        try:
+            outcome = await asyncio.to_thread(
+                conversation.handle, rt, CHANNEL, user_id, incoming, update_id=message_id
+            )
+        except Exception as exc:
+            log.error("turn failed", extra={"channel": CHANNEL, "error": type(exc).__name__})
+            outcome = conversation.Outcome(
+                replies=[Reply(rt.catalog.t(base.lang_of(rt, state), "core.error"))]
+            )
+        finally:
+            await typing
+        if outcome.duplicate:
+            return
+        # The language may have changed during the turn: read it back for the hint line.
+        after = await asyncio.to_thread(memory.read, rt, CHANNEL, user_id)
+        lang = base.lang_of(rt, after)
+        replies = outcome.replies
+        if outcome.forgot:
+            # Numbered choices need state; none may be written back after an erase.
+            replies = [Reply(r.text) for r in replies]
+        await self._deliver(
+            chat_id, user_id, replies, lang, store=not (outcome.delete_history or outcome.forgot)
+        )
+
+    async def _deliver(
+        self, chat_id: str, user_id: str, replies: Sequence[Reply], lang: str, *, store: bool
+    ) -> None:
+        """Number the buttons across the replies, store the numbers, then send."""
+        hint = self.rt.catalog.t(lang, "channels.choose_number")
+        bodies: list[str] = []
+        choices: dict[str, str] = {}
+        for reply in replies:
+            body, mine = numbered(reply.text, reply.buttons, len(choices) + 1, hint)
+            bodies.append(body)
+            choices.update(mine)
+        if store:
+
+            def keep(b: dict[str, Any]) -> None:
+                b["choices"] = choices
+                b.pop("blocked", None)
+
+            await asyncio.to_thread(memory.update, self.rt, CHANNEL, user_id, keep)
+        for body in bodies:
+            try:
+                await self.sender.send_plain(chat_id, body)
+            except RecipientBlocked:
+                await asyncio.to_thread(base.mark_blocked, self.rt, CHANNEL, user_id)
+                return
+            except OutboundError as exc:
+                log.warning("reply not delivered", extra={"channel": CHANNEL, "error": str(exc)})
+                return
+
+
+def token_of(rt: BotRuntime) -> str | None:
+    """The bot token, or None when the channel is off."""
+    secret = rt.settings.zalo_bot_token
+    token = secret.get_secret_value().strip() if secret is not None else ""
+    return token or None
+
+
+def build_channel(rt: BotRuntime, client: httpx.AsyncClient | None = None) -> ZaloChannel:
+    """The channel with its API client and the process-wide pacing."""
+    token = token_of(rt)
+    if token is None:
+        raise RuntimeError("ZALO_BOT_TOKEN is not set")
+    api = ZaloBotApi(token, base_url=rt.settings.zalo_api_base_url, client=client)
+    hint = rt.catalog.t("vi", "channels.choose_number")
+    return ZaloChannel(rt, ZaloSender(api, outbound_for(CHANNEL, rt.settings.redis_url), hint))
+
+
+async def poll(channel: ZaloChannel, stop: asyncio.Event | None = None, timeout: int = 30) -> None:  # noqa: ASYNC109
+    """Long-poll getUpdates until ``stop`` is set; network errors back off and retry."""
+    api = channel.sender.api
+    backoff = 1.0
+    while stop is None or not stop.is_set():
+        try:
+            updates = await api.get_updates(timeout=timeout)
+            backoff = 1.0
+        except ZaloApiError as exc:
+            log.warning(
+                "zalo getUpdates failed", extra={"channel": CHANNEL, "error": f"{exc.status}"}
+            )
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 30.0)
+            continue
+        for update in updates:
+            await channel.process(update)

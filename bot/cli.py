@@ -1,0 +1,95 @@
+"""The `canhgiac` command: back-office commands plus serve, worker, channels and NLU."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hotline.cli import CliError, app
+from hotline.config import ConfigError, get_settings
+from hotline.kit.logging import configure as configure_logging
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="Địa chỉ / bind address")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Cổng / port")] = 8000,
+    workers: Annotated[int, typer.Option(help="Số tiến trình / uvicorn workers")] = 1,
+) -> None:
+    """Run the API, console, web chat and channel webhooks."""
+    import uvicorn
+
+    settings = get_settings()
+    settings.require_keys()
+    configure_logging(settings.log_level)
+    typer.echo(f"Cảnh Giác: http://{host}:{port}/  ·  console: http://{host}:{port}/console")
+    uvicorn.run(
+        "bot.web:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,
+        proxy_headers=True,
+        access_log=False,
+    )
+
+
+@app.command("content")
+def content(
+    action: Annotated[str, typer.Argument(help="import | check")],
+    path: Annotated[Path | None, typer.Argument(help="Thư mục nội dung / content dir")] = None,
+) -> None:
+    """Import (idempotent) or check the content library."""
+    from bot.content_cli import run_content
+
+    run_content(action, path or get_settings().content_dir)
+
+
+def _nlu_app() -> None:
+    try:
+        from nlu.cli import app as nlu_app
+    except ImportError:
+        return
+    app.add_typer(nlu_app, name="nlu", help="Hiểu ngôn ngữ / NLU: train, parse, eval.")
+
+
+_nlu_app()
+
+import hotline.casework.cli  # noqa: E402,F401  (registers `worker` and `report`)
+from bot.broadcast import register as _register_broadcasts  # noqa: E402
+
+_register_broadcasts()  # campaign sends run inside `canhgiac worker`
+from bot.channels.cli import telegram_app, zalo_app  # noqa: E402
+
+app.add_typer(telegram_app, name="telegram")
+app.add_typer(zalo_app, name="zalo")
+
+
+def main() -> None:
+    """Entry point: one-line errors, never a traceback."""
+    try:
+        result = app(standalone_mode=False)
+    except (CliError, ConfigError) as exc:
+        typer.echo(f"Lỗi / error: {exc}", err=True)
+        sys.exit(1)
+    except Exception as exc:
+        # Typer vendors its own click: duck-type its usage/abort exceptions.
+        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
+            typer.echo(f"Lỗi / error: {exc.format_message()}", err=True)
+            sys.exit(int(exc.exit_code) or 2)
+        if type(exc).__name__ == "Abort":
+            typer.echo("Đã huỷ / aborted", err=True)
+            sys.exit(130)
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        typer.echo(f"Lỗi / error: {type(exc).__name__}: {first}", err=True)
+        sys.exit(1)
+    if isinstance(result, int) and result:
+        sys.exit(result)
+
+
+if __name__ == "__main__":
+    main()

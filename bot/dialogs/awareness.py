@@ -1,0 +1,151 @@
+"""Awareness (`/hoc`): topics -> pieces -> parts, and the best piece for a free-text question.
+
+```
+/hoc ──> topics ──hoc:topic:T──> pieces of T ──hoc:piece:ID:0──> part 1 ──More──> part 2 ...
+  │                                                                   last part: related pieces,
+  │                                                                   /baotin, /kiemtra, topics
+free text (ask_tactics | ask_victim_rights | ask_law | ask_hotline) ──> best piece, part 1
+/hoc hotlines | /hoc <piece id> | /hoc <topic> ──> that piece / topic
+```
+"""
+
+from __future__ import annotations
+
+from bot.dialogs.types import Button, Incoming, Reply, Turn
+from hotline.content.service import Library, PieceView, cache_for
+
+INTENTS = ("ask_tactics", "ask_victim_rights", "ask_law", "ask_hotline")
+CONFIDENCE = 0.55
+ALIASES = {"hotlines": "hotline-numbers", "hotline": "hotline-numbers"}
+MAX_BUTTON = 60
+
+
+def library(turn: Turn) -> Library:
+    """The cached published library (reloaded when the content revision changes)."""
+    settings = turn.rt.settings
+    return cache_for(settings.database_url, settings.content_dir).get(turn.session)
+
+
+def short(title: str, limit: int = MAX_BUTTON) -> str:
+    """A title that fits on a button."""
+    return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
+
+
+class AwarenessDialog:
+    """`/hoc` and the awareness intents."""
+
+    name = "awareness"
+    commands = ("/hoc", "/learn")
+    intents = INTENTS
+
+    def start(self, turn: Turn, arg: str) -> list[Reply]:
+        """Topics, a given piece/topic, or the best piece for the question just asked."""
+        lib = library(turn)
+        arg = arg.strip().lower()
+        if arg:
+            piece_id = ALIASES.get(arg, arg)
+            if lib.piece(piece_id, turn.lang) is not None:
+                return self._part(turn, lib, piece_id, 0)
+            if arg in lib.topics():
+                return self._topic(turn, lib, arg)
+        nlu = turn.nlu or {}
+        intent = (nlu.get("intent") or {}).get("name")
+        if intent in INTENTS:
+            return self._answer(turn, lib, nlu)
+        return self._topics(turn, lib)
+
+    def handle(self, turn: Turn, incoming: Incoming) -> list[Reply] | None:
+        """Buttons of this dialog; awareness questions typed while browsing."""
+        lib = library(turn)
+        payload = incoming.payload or ""
+        if payload.startswith("hoc:"):
+            parts = payload.split(":")
+            if parts[1] == "topics":
+                return self._topics(turn, lib)
+            if parts[1] == "topic" and len(parts) == 3:
+                return self._topic(turn, lib, parts[2])
+            if parts[1] == "piece" and len(parts) == 4 and parts[3].isdigit():
+                return self._part(turn, lib, parts[2], int(parts[3]))
+            return None
+        nlu = turn.nlu or {}
+        intent = nlu.get("intent") or {}
+        if (
+            incoming.text
+            and intent.get("name") in INTENTS
+            and intent.get("confidence", 0) >= (CONFIDENCE)
+        ):
+            return self._answer(turn, lib, nlu)
+        return None
+
+    def _topics(self, turn: Turn, lib: Library) -> list[Reply]:
+        turn.flow_state(self.name).clear()
+        buttons = [Button(self._topic_name(turn, t), f"hoc:topic:{t}") for t in lib.topics()]
+        buttons.append(Button(turn.t("menu.buttons.menu"), "/menu"))
+        return [Reply(turn.t("awareness.topics_title"), buttons)]
+
+    def _topic_name(self, turn: Turn, topic: str) -> str:
+        key = f"awareness.topics.{topic}"
+        return turn.t(key) if turn.rt.catalog.has(key) else topic
+
+    def _topic(self, turn: Turn, lib: Library, topic: str) -> list[Reply]:
+        pieces = lib.pieces_in_topic(topic, turn.lang)
+        if not pieces:
+            return self._topics(turn, lib)
+        turn.flow_state(self.name)["topic"] = topic
+        buttons = [Button(short(p.title), f"hoc:piece:{p.piece_id}:0") for p in pieces]
+        buttons.append(Button(turn.t("awareness.buttons.topics"), "hoc:topics"))
+        return [
+            Reply(turn.t("awareness.topic_pieces", topic=self._topic_name(turn, topic)), buttons)
+        ]
+
+    def _answer(self, turn: Turn, lib: Library, nlu: dict[str, object]) -> list[Reply]:
+        intent = nlu.get("intent") or {}
+        entities = nlu.get("entities") or []
+        piece = lib.best_piece(
+            str(nlu.get("text") or ""),
+            str(intent.get("name")) if isinstance(intent, dict) else None,
+            list(entities) if isinstance(entities, list) else [],
+            turn.lang,
+        )
+        if piece is None:
+            return [Reply(turn.t("awareness.not_found")), *self._topics(turn, lib)]
+        return [Reply(turn.t("awareness.answer_intro")), *self._part(turn, lib, piece.piece_id, 0)]
+
+    def _part(self, turn: Turn, lib: Library, piece_id: str, index: int) -> list[Reply]:
+        piece = lib.piece(piece_id, turn.lang)
+        if piece is None:
+            return self._topics(turn, lib)
+        index = max(0, min(index, len(piece.parts) - 1))
+        state = turn.flow_state(self.name)
+        state.update({"piece": piece.piece_id, "part": index})
+        text = turn.t(
+            "awareness.piece_text",
+            title=piece.title,
+            text=piece.parts[index],
+            part=index + 1,
+            total=len(piece.parts),
+        )
+        if index + 1 < len(piece.parts):
+            return [
+                Reply(
+                    text,
+                    [
+                        Button(turn.t("awareness.more"), f"hoc:piece:{piece.piece_id}:{index + 1}"),
+                        Button(turn.t("awareness.buttons.topics"), "hoc:topics"),
+                    ],
+                )
+            ]
+        return [Reply(text), Reply(turn.t("awareness.end"), self._end_buttons(turn, lib, piece))]
+
+    def _end_buttons(self, turn: Turn, lib: Library, piece: PieceView) -> list[Button]:
+        buttons: list[Button] = []
+        for rel in piece.related[:3]:
+            view = lib.piece(rel, turn.lang)
+            if view is not None:
+                buttons.append(Button(short("📖 " + view.title), f"hoc:piece:{rel}:0"))
+        buttons += [
+            Button(turn.t("awareness.buttons.report"), "/baotin"),
+            Button(turn.t("awareness.buttons.check_offer"), "/kiemtra"),
+            Button(turn.t("awareness.buttons.topics"), "hoc:topics"),
+        ]
+        return buttons

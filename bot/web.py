@@ -1,0 +1,50 @@
+"""The web entry: the back-office app plus the bot's channels (web chat, webhooks)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+
+from bot.channels import webchat, webhooks
+from bot.runtime import BotRuntime
+from hotline.api.app import create_app
+from hotline.kit.ratelimit import make_limiter
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_web_app(rt: BotRuntime) -> FastAPI:
+    """Everything `canhgiac serve` exposes on one port."""
+    app = create_app(rt.hotline, rt.catalog)
+    app.state.bot = rt
+    chat_limiter = make_limiter(rt.settings.redis_url, 40, 60, "webchat:")
+
+    @app.post("/webchat/messages", tags=["webchat"])
+    def webchat_messages(body: webchat.WebchatRequest, request: Request) -> webchat.WebchatResponse:
+        """Send a message or button payload to the bot; get its replies."""
+        client = request.client.host if request.client else "?"
+        if not chat_limiter.allow(f"s:{body.session_id}") or not chat_limiter.allow(f"ip:{client}"):
+            raise HTTPException(429, detail="Bạn gửi quá nhanh, vui lòng chờ một chút / slow down")
+        return webchat.respond(rt, body)
+
+    @app.get("/", include_in_schema=False)
+    def chat_page() -> FileResponse:
+        """The web chat page."""
+        return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
+
+    webhooks.register(app, rt)
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for uvicorn: builds the runtime from the environment."""
+    from hotline.config import get_settings
+    from hotline.kit.logging import configure
+
+    settings = get_settings()
+    configure(settings.log_level)
+    return create_web_app(BotRuntime.from_settings(settings))

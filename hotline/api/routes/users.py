@@ -1,0 +1,107 @@
+"""`/api/v1/users`: staff accounts (admin only)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, status
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from hotline.api.deps import SessionDep, require_roles
+from hotline.audit import service as audit
+from hotline.users import service as users
+from hotline.users import totp
+from hotline.users.models import Role, StaffUser
+
+router = APIRouter(prefix="/api/v1/users", tags=["users"])
+Admin = Annotated[StaffUser, Depends(require_roles(Role.admin))]
+
+
+class UserOut(BaseModel):
+    """A staff user (never the password hash or TOTP secret)."""
+
+    id: int
+    username: str
+    role: str
+    agency_code: str | None
+    active: bool
+    totp_enabled: bool = False
+
+
+class UserIn(BaseModel):
+    """A new staff user."""
+
+    username: str = Field(max_length=64)
+    password: str = Field(min_length=10, max_length=256)
+    role: Role
+    agency_code: str | None = Field(None, max_length=64)
+
+
+class UserPatch(BaseModel):
+    """Change role, agency or the active flag."""
+
+    role: Role | None = None
+    agency_code: str | None = None
+    active: bool | None = None
+
+
+@router.get("")
+def list_users(session: SessionDep, user: Admin) -> list[UserOut]:
+    """Every staff user."""
+    rows = session.scalars(select(StaffUser).order_by(StaffUser.username))
+    return [UserOut.model_validate(u, from_attributes=True) for u in rows]
+
+
+@router.post("", status_code=201)
+def create_user(body: UserIn, session: SessionDep, user: Admin) -> UserOut:
+    """Create a staff user."""
+    try:
+        new = users.create_user(session, body.username, body.password, body.role, body.agency_code)
+    except users.UserError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
+    audit.record(session, "user.created", user.username, f"user:{new.username}", role=new.role)
+    return UserOut.model_validate(new, from_attributes=True)
+
+
+@router.patch("/{user_id}")
+def patch_user(user_id: int, body: UserPatch, session: SessionDep, user: Admin) -> UserOut:
+    """Change a user's role, agency or active flag."""
+    target = session.get(StaffUser, user_id)
+    if target is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Không tìm thấy / not found")
+    if body.role is not None:
+        target.role = body.role
+    if body.agency_code is not None:
+        target.agency_code = body.agency_code or None
+    if body.active is not None:
+        if target.id == user.id and not body.active:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT, detail="không thể tự khoá / cannot disable yourself"
+            )
+        target.active = body.active
+    if Role(target.role) is Role.agency and not target.agency_code:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, detail="agency users need agency_code"
+        )
+    audit.record(
+        session,
+        "user.changed",
+        user.username,
+        f"user:{target.username}",
+        role=target.role,
+        active=target.active,
+    )
+    session.flush()
+    return UserOut.model_validate(target, from_attributes=True)
+
+
+@router.delete("/{user_id}/totp", status_code=204)
+def reset_totp(user_id: int, session: SessionDep, user: Admin) -> None:
+    """Remove a user's TOTP second factor (lost phone); audited."""
+    target = session.get(StaffUser, user_id)
+    if target is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Không tìm thấy / not found")
+    was = totp.state(target)
+    totp.disable(target)
+    audit.record(session, "user.totp_reset", user.username, f"user:{target.username}", was=was)

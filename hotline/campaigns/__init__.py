@@ -1,0 +1,1 @@
+"""Campaigns: messages, segments, schedules, two-person approval, outbox and results."""

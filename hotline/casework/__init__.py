@@ -1,0 +1,1 @@
+"""Tip casework: workflow, assignment, recipients (one row per agency), notes, SLA."""

@@ -1,0 +1,470 @@
+"""Casework: routing a tip, moving it through the workflow, recipients, notes and SLA.
+
+Services never commit; the request or the worker tick owns the transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, cast
+
+from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy import case as sql_case
+from sqlalchemy.orm import Session
+
+from hotline.agencies import service as agencies
+from hotline.agencies.models import Agency
+from hotline.audit import service as audit
+from hotline.casework.models import RecipientStatus, TipCase, TipNote, TipRecipient
+from hotline.config import Settings
+from hotline.db.base import utcnow
+from hotline.kit.crypto import Cipher
+from hotline.notifications import service as notifications
+from hotline.routing.engine import TipFacts, route
+from hotline.tips.models import Tip, TipIdentifier, TipResolution, TipStatus, Urgency
+from hotline.users.models import Role, StaffUser
+
+TRANSITIONS: dict[str, set[str]] = {
+    TipStatus.NEW: {TipStatus.TRIAGED, TipStatus.REFERRED, TipStatus.RESOLVED},
+    TipStatus.TRIAGED: {TipStatus.REFERRED, TipStatus.IN_PROGRESS, TipStatus.RESOLVED},
+    TipStatus.REFERRED: {TipStatus.TRIAGED, TipStatus.IN_PROGRESS, TipStatus.RESOLVED},
+    TipStatus.IN_PROGRESS: {TipStatus.REFERRED, TipStatus.RESOLVED},
+    TipStatus.RESOLVED: {TipStatus.CLOSED, TipStatus.IN_PROGRESS},
+    TipStatus.CLOSED: {TipStatus.IN_PROGRESS},
+}
+URGENCY_ORDER = {Urgency.CRISIS: 0, Urgency.HIGH: 1, Urgency.NORMAL: 2}
+STAFF_ROLES = (Role.admin, Role.supervisor, Role.operator)
+
+
+class CaseError(ValueError):
+    """A workflow action that is not allowed; the message is shown to the operator."""
+
+
+def sla_for(settings: Settings, urgency: str) -> timedelta:
+    """How long a tip of this urgency may wait for triage."""
+    minutes = (
+        settings.sla_crisis_minutes if urgency == Urgency.CRISIS else settings.sla_default_minutes
+    )
+    return timedelta(minutes=minutes)
+
+
+def facts_for(tip: Tip) -> TipFacts:
+    """The routing facts of a tip (codes and flags only, never its text)."""
+    reasons = set((tip.urgency_reasons or "").split(","))
+    return TipFacts(
+        province=tip.province,
+        border_area="border_area" in reasons,
+        crosses_border=bool(tip.crosses_border) or "border_movement" in reasons,
+        destination_country=tip.destination_country,
+        # Intake records "unsure" age as a possible child (reason child_uncertain_age).
+        child_involved=True
+        if tip.child_involved or "child_uncertain_age" in reasons
+        else tip.child_involved,
+        victim_needs_support=bool(tip.reporter_is_victim) or "victim_support" in reasons,
+    )
+
+
+def get_case(session: Session, settings: Settings, tip: Tip) -> TipCase:
+    """The tip's workflow record, created with its SLA deadline on first use."""
+    case = session.get(TipCase, tip.id)
+    if case is None:
+        case = TipCase(tip_id=tip.id, sla_due_at=tip.created_at + sla_for(settings, tip.urgency))
+        session.add(case)
+        session.flush()
+    return case
+
+
+def route_tip(
+    session: Session, settings: Settings, tip: Tip, actor: str = "rules"
+) -> list[TipRecipient]:
+    """Run the routing rules and add the recipients not already there (with reasons)."""
+    case = get_case(session, settings, tip)
+    content_dir: Path = settings.content_dir
+    decisions = route(
+        facts_for(tip),
+        agencies.load_provinces(content_dir),
+        agencies.load_rules(session, content_dir),
+        agencies.refs(session),
+    )
+    existing = {r.agency_code for r in recipients(session, tip.id)}
+    added = []
+    for d in decisions:
+        if d.agency_code in existing:
+            continue
+        rec = TipRecipient(
+            tip_id=tip.id,
+            agency_code=d.agency_code,
+            status=RecipientStatus.pending,
+            rule_ids=d.rule_ids,
+            reason_vi=d.reason_vi,
+            reason_en=d.reason_en,
+            added_by=actor,
+        )
+        session.add(rec)
+        added.append(rec)
+    case.routed_at = case.routed_at or utcnow()
+    session.flush()
+    audit.record(
+        session,
+        "tip.routed",
+        actor=actor,
+        target=f"tip:{tip.id}",
+        agencies=[r.agency_code for r in added],
+        rules=sorted({rid for d in decisions for rid in d.rule_ids}),
+    )
+    for rec in added:
+        notifications.notify_recipient(session, settings, tip, rec)
+    return added
+
+
+def process_new_tips(session: Session, settings: Settings) -> int:
+    """Route every tip that has no workflow record yet (worker tick, queue load)."""
+    agencies.ensure_imported(session, settings.content_dir)
+    pending = list(
+        session.scalars(
+            select(Tip)
+            .where(~exists().where(TipCase.tip_id == Tip.id))
+            .order_by(Tip.id)
+            .limit(200)
+            # Two workers never route the same tip at once (the loser would roll back its tick).
+            .with_for_update(skip_locked=True, of=Tip)
+        )
+    )
+    for tip in pending:
+        route_tip(session, settings, tip)
+    return len(pending)
+
+
+def recipients(session: Session, tip_id: int) -> list[TipRecipient]:
+    """The tip's recipients in the order they were added."""
+    return list(
+        session.scalars(
+            select(TipRecipient).where(TipRecipient.tip_id == tip_id).order_by(TipRecipient.id)
+        )
+    )
+
+
+def add_recipient(
+    session: Session, settings: Settings, tip: Tip, agency_code: str, actor: str, reason: str
+) -> TipRecipient:
+    """An operator adds an agency by hand; the reason they give is recorded."""
+    agency = session.get(Agency, agency_code)
+    if agency is None:
+        raise CaseError(f"không có cơ quan / unknown agency: {agency_code}")
+    if session.scalar(
+        select(TipRecipient).where(
+            TipRecipient.tip_id == tip.id, TipRecipient.agency_code == agency_code
+        )
+    ):
+        raise CaseError("cơ quan đã nhận tin này / agency already a recipient")
+    reason = reason.strip()[:500] or "—"
+    rec = TipRecipient(
+        tip_id=tip.id,
+        agency_code=agency_code,
+        status=RecipientStatus.pending,
+        rule_ids=["manual"],
+        reason_vi=reason,
+        reason_en=reason,
+        added_by=actor,
+    )
+    session.add(rec)
+    session.flush()
+    audit.record(session, "tip.recipient_added", actor, f"tip:{tip.id}", agency=agency_code)
+    notifications.notify_recipient(session, settings, tip, rec)
+    return rec
+
+
+def remove_recipient(session: Session, tip: Tip, agency_code: str, actor: str) -> None:
+    """Take an agency off a tip (the audit log keeps that it was there)."""
+    rec = session.scalar(
+        select(TipRecipient).where(
+            TipRecipient.tip_id == tip.id, TipRecipient.agency_code == agency_code
+        )
+    )
+    if rec is None:
+        raise CaseError("cơ quan không nhận tin này / not a recipient")
+    session.delete(rec)
+    session.flush()
+    audit.record(session, "tip.recipient_removed", actor, f"tip:{tip.id}", agency=agency_code)
+
+
+def set_recipient_status(
+    session: Session, tip: Tip, agency_code: str, status: str, actor: str
+) -> TipRecipient:
+    """An agency (or the hotline for it) reports where it stands."""
+    try:
+        new = RecipientStatus(status)
+    except ValueError as exc:
+        raise CaseError(f"trạng thái không hợp lệ / invalid status: {status}") from exc
+    rec = session.scalar(
+        select(TipRecipient).where(
+            TipRecipient.tip_id == tip.id, TipRecipient.agency_code == agency_code
+        )
+    )
+    if rec is None:
+        raise CaseError("cơ quan không nhận tin này / not a recipient")
+    old, rec.status = rec.status, new
+    session.flush()
+    audit.record(
+        session,
+        "tip.recipient_status",
+        actor,
+        f"tip:{tip.id}",
+        agency=agency_code,
+        old=old,
+        new=new.value,
+    )
+    return rec
+
+
+def change_status(
+    session: Session,
+    settings: Settings,
+    tip: Tip,
+    status: str,
+    actor: str,
+    resolution: str | None = None,
+) -> None:
+    """Move a tip along the workflow; `resolved` needs a resolution."""
+    try:
+        new = TipStatus(status)
+    except ValueError as exc:
+        raise CaseError(f"trạng thái không hợp lệ / invalid status: {status}") from exc
+    old = TipStatus(tip.status)
+    if new == old and new != TipStatus.RESOLVED:
+        return
+    if new != old and new not in TRANSITIONS[old]:
+        raise CaseError(f"không thể chuyển / cannot move {old.value} -> {new.value}")
+    case = get_case(session, settings, tip)
+    now = utcnow()
+    if new == TipStatus.RESOLVED:
+        try:
+            tip.resolution = TipResolution(resolution or "").value
+        except ValueError as exc:
+            raise CaseError("cần kết quả xử lý / a resolution is required") from exc
+        case.resolved_at = now
+    elif old in (TipStatus.RESOLVED, TipStatus.CLOSED) and new != TipStatus.CLOSED:
+        tip.resolution, case.resolved_at, case.closed_at = None, None, None
+    if old == TipStatus.NEW and case.triaged_at is None:
+        case.triaged_at = now
+    if new == TipStatus.REFERRED and case.referred_at is None:
+        case.referred_at = now
+    if new == TipStatus.CLOSED:
+        case.closed_at = now
+    tip.status = new.value
+    session.flush()
+    audit.record(
+        session,
+        "tip.status",
+        actor,
+        f"tip:{tip.id}",
+        old=old.value,
+        new=new.value,
+        resolution=tip.resolution,
+    )
+
+
+def assign(session: Session, settings: Settings, tip: Tip, user_id: int | None, actor: str) -> None:
+    """Give a tip to an operator (or take it back); only hotline staff can hold tips."""
+    case = get_case(session, settings, tip)
+    if user_id is not None:
+        user = session.get(StaffUser, user_id)
+        if user is None or not user.active or Role(user.role) not in STAFF_ROLES:
+            raise CaseError("không thể giao cho người này / cannot assign to this user")
+    case.assigned_to = user_id
+    session.flush()
+    audit.record(session, "tip.assigned", actor, f"tip:{tip.id}", to=user_id)
+
+
+def add_note(session: Session, cipher: Cipher, tip: Tip, actor: str, text: str) -> TipNote:
+    """An internal note, encrypted at rest."""
+    text = text.strip()
+    if not text:
+        raise CaseError("ghi chú trống / empty note")
+    note = TipNote(tip_id=tip.id, author=actor, body_enc=cipher.encrypt_text(text[:5000]))
+    session.add(note)
+    session.flush()
+    audit.record(session, "tip.note_added", actor, f"tip:{tip.id}")
+    return note
+
+
+@dataclass
+class NoteView:
+    """A decrypted note for display."""
+
+    author: str
+    created_at: datetime
+    text: str
+
+
+def notes(session: Session, cipher: Cipher, tip_id: int) -> list[NoteView]:
+    """The tip's notes, decrypted, oldest first."""
+    rows = session.scalars(select(TipNote).where(TipNote.tip_id == tip_id).order_by(TipNote.id))
+    return [NoteView(n.author, n.created_at, cipher.decrypt_text(n.body_enc)) for n in rows]
+
+
+def is_overdue(tip: Tip, case: TipCase | None, settings: Settings, now: datetime) -> bool:
+    """Still untriaged past its SLA deadline."""
+    if tip.status != TipStatus.NEW:
+        return False
+    due = case.sla_due_at if case else tip.created_at + sla_for(settings, tip.urgency)
+    return now > due
+
+
+def can_see(session: Session, user: StaffUser, tip: Tip) -> bool:
+    """Hotline staff see every tip; an agency user only tips routed to its agency."""
+    role = Role(user.role)
+    if role in STAFF_ROLES:
+        return True
+    if role is Role.agency and user.agency_code:
+        return (
+            session.scalar(
+                select(TipRecipient.id).where(
+                    TipRecipient.tip_id == tip.id, TipRecipient.agency_code == user.agency_code
+                )
+            )
+            is not None
+        )
+    return False
+
+
+@dataclass
+class QueueFilters:
+    """The queue's filters (all optional)."""
+
+    status: str | None = None
+    urgency: str | None = None
+    province: str | None = None
+    agency: str | None = None
+    overdue: bool = False
+    open_only: bool = True
+
+
+@dataclass
+class QueueRow:
+    """One line of the queue."""
+
+    tip: Tip
+    case: TipCase | None
+    overdue: bool
+    agencies: list[str]
+
+
+def queue_query(user: StaffUser, f: QueueFilters, now: datetime) -> Select[Any]:
+    """The tips a user may see, filtered (ordered by queue_order)."""
+    q: Any = select(Tip, TipCase).outerjoin(TipCase, TipCase.tip_id == Tip.id)
+    if Role(user.role) is Role.agency:
+        q = q.where(
+            exists().where(
+                TipRecipient.tip_id == Tip.id, TipRecipient.agency_code == (user.agency_code or "")
+            )
+        )
+    elif Role(user.role) not in STAFF_ROLES:
+        q = q.where(Tip.id < 0)
+    if f.status:
+        q = q.where(Tip.status == f.status)
+    elif f.open_only:
+        q = q.where(Tip.status != TipStatus.CLOSED)
+    if f.urgency:
+        q = q.where(Tip.urgency == f.urgency)
+    if f.province:
+        q = q.where(Tip.province == f.province)
+    if f.agency:
+        q = q.where(
+            exists().where(TipRecipient.tip_id == Tip.id, TipRecipient.agency_code == f.agency)
+        )
+    if f.overdue:
+        q = q.where(
+            and_(
+                Tip.status == TipStatus.NEW,
+                or_(TipCase.sla_due_at < now, TipCase.tip_id.is_(None)),
+            )
+        )
+    return q
+
+
+def queue_order(q: Select[Any], now: datetime) -> Select[Any]:
+    """Open before done, crisis first, overdue next, oldest first — in SQL, before the limit.
+
+    Ordering after the LIMIT would hide an old open crisis tip behind 500 newer ones.
+    """
+    done = sql_case((Tip.status.in_([TipStatus.RESOLVED, TipStatus.CLOSED]), 1), else_=0)
+    urgency = sql_case(
+        {u.value: rank for u, rank in URGENCY_ORDER.items()}, value=Tip.urgency, else_=9
+    )
+    overdue = sql_case((and_(Tip.status == TipStatus.NEW, TipCase.sla_due_at < now), 0), else_=1)
+    return q.order_by(done, urgency, overdue, Tip.created_at, Tip.id)
+
+
+def queue(
+    session: Session, settings: Settings, user: StaffUser, f: QueueFilters, limit: int = 500
+) -> list[QueueRow]:
+    """Crisis first, then overdue, then oldest first (the night shift's order)."""
+    now = utcnow()
+    rows = cast(
+        "list[tuple[Tip, TipCase | None]]",
+        session.execute(queue_order(queue_query(user, f, now), now).limit(limit)).all(),
+    )
+    ids = [t.id for t, _ in rows]
+    by_tip: dict[int, list[str]] = {}
+    if ids:
+        for tid, code in session.execute(
+            select(TipRecipient.tip_id, TipRecipient.agency_code).where(
+                TipRecipient.tip_id.in_(ids)
+            )
+        ):
+            by_tip.setdefault(tid, []).append(code)
+    out = [QueueRow(t, c, is_overdue(t, c, settings, now), by_tip.get(t.id, [])) for t, c in rows]
+    if f.overdue:
+        out = [r for r in out if r.overdue]
+    done = {TipStatus.RESOLVED, TipStatus.CLOSED}
+    out.sort(
+        key=lambda r: (
+            r.tip.status in done,
+            URGENCY_ORDER.get(Urgency(r.tip.urgency), 9) if r.tip.urgency in URGENCY_ORDER else 9,
+            not r.overdue,
+            r.tip.created_at,
+        )
+    )
+    return out
+
+
+def related_tips(session: Session, tip_id: int) -> list[tuple[int, str]]:
+    """Other tips sharing a phone / account / link keyed hash: (tip id, kind)."""
+    mine = select(TipIdentifier.kind, TipIdentifier.key_hash).where(TipIdentifier.tip_id == tip_id)
+    pairs = list(session.execute(mine))
+    if not pairs:
+        return []
+    found: dict[int, str] = {}
+    for kind, key in pairs:
+        for other in session.scalars(
+            select(TipIdentifier.tip_id).where(
+                TipIdentifier.kind == kind,
+                TipIdentifier.key_hash == key,
+                TipIdentifier.tip_id != tip_id,
+            )
+        ):
+            found.setdefault(other, kind)
+    return sorted(found.items())
+
+
+def check_overdue(session: Session, settings: Settings) -> int:
+    """Flag newly overdue tips to the supervisors' desk, once per tip."""
+    now = utcnow()
+    rows = session.execute(
+        select(Tip, TipCase)
+        .join(TipCase, TipCase.tip_id == Tip.id)
+        .where(
+            Tip.status == TipStatus.NEW,
+            TipCase.sla_due_at < now,
+            TipCase.overdue_notified_at.is_(None),
+        )
+    ).all()
+    for tip, case in rows:
+        case.overdue_notified_at = now
+        notifications.notify_overdue(session, settings, tip)
+        audit.record(session, "tip.overdue", None, f"tip:{tip.id}")
+    session.flush()
+    return len(rows)

@@ -1,0 +1,556 @@
+"""Console pages of the back office: queue, tip, agencies and rules, users, audit, reports.
+
+Every page names its roles through `staff(...)`, whose `allowed_roles` the permission-matrix
+test reads; every view of tip content, export and change is audited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.agencies import service as agencies
+from hotline.api.deps import RuntimeDep, SessionDep
+from hotline.audit import service as audit
+from hotline.audit.models import AuditEvent
+from hotline.casework import service as casework
+from hotline.casework.models import RecipientStatus
+from hotline.console.auth import check_csrf, current_user
+from hotline.console.routes import console_lang, render
+from hotline.db.base import utcnow
+from hotline.reports import export
+from hotline.reports.service import DIMENSIONS, PeriodError, build_report, parse_period
+from hotline.tips import service as tips
+from hotline.tips.models import Tip, TipResolution, TipStatus, Urgency
+from hotline.users import service as users
+from hotline.users.models import Role, StaffUser
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+READERS = (Role.supervisor, Role.operator, Role.agency)
+STAFF = (Role.supervisor, Role.operator)
+CsrfField = Annotated[str, Form()]
+
+
+def staff(*roles: Role) -> Callable[..., StaffUser]:
+    """A dependency: the signed-in console user, 403 unless in `roles` (admin always)."""
+    allowed = frozenset({*roles, Role.admin})
+
+    def check(request: Request, rt: RuntimeDep, session: SessionDep) -> StaffUser:
+        user = current_user(request, session, rt.settings.session_max_age_seconds)
+        if Role(user.role) not in allowed:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Không có quyền / forbidden")
+        return user
+
+    check.allowed_roles = allowed  # type: ignore[attr-defined]
+    return check
+
+
+Reader = Annotated[StaffUser, Depends(staff(*READERS))]
+Staff = Annotated[StaffUser, Depends(staff(*STAFF))]
+Supervisor = Annotated[StaffUser, Depends(staff(Role.supervisor))]
+Admin = Annotated[StaffUser, Depends(staff(Role.admin))]
+
+
+def page(request: Request, template: str, user: StaffUser, **ctx: Any) -> HTMLResponse:
+    """Render with `tc` for this module's strings (console_cases.*)."""
+    catalog = request.app.state.catalog
+    lang = console_lang(request)
+
+    def tc(key: str, **params: Any) -> str:
+        return str(catalog.t(lang, f"console_cases.{key}", **params))
+
+    return render(
+        request,
+        catalog,
+        template,
+        user=user,
+        sections=request.app.state.console_sections,
+        tc=tc,
+        **ctx,
+    )
+
+
+def back(path: str, error: str | None = None) -> RedirectResponse:
+    """Post/redirect/get, with an optional short error code in the query."""
+    return RedirectResponse(path + (f"?error={error}" if error else ""), status_code=303)
+
+
+def visible(session: Session, user: StaffUser, tip_id: int) -> Tip:
+    """The tip if this user may see it, else 404."""
+    tip = tips.get_tip(session, tip_id)
+    if tip is None or not casework.can_see(session, user, tip):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Không tìm thấy / not found")
+    return tip
+
+
+# --- queue and tip ---------------------------------------------------------------------------
+
+
+@router.get("/tips", response_class=HTMLResponse)
+def queue_page(
+    request: Request,
+    rt: RuntimeDep,
+    session: SessionDep,
+    user: Reader,
+) -> HTMLResponse:
+    """The queue: crisis first, with filters."""
+    q = request.query_params
+    casework.process_new_tips(session, rt.settings)
+    f = casework.QueueFilters(
+        status=q.get("status") or None,
+        urgency=q.get("urgency") or None,
+        province=q.get("province") or None,
+        agency=q.get("agency") or None,
+        overdue=q.get("overdue") == "1",
+    )
+    rows = casework.queue(session, rt.settings, user, f)
+    assignees = {u.id: u.username for u in session.scalars(select(StaffUser))}
+    provinces = agencies.load_provinces(rt.settings.content_dir).provinces
+    return page(
+        request,
+        "cases/queue.html",
+        user,
+        rows=rows,
+        f=f,
+        assignees=assignees,
+        statuses=list(TipStatus),
+        urgencies=list(Urgency),
+        provinces=provinces,
+        agency_list=agencies.list_agencies(session),
+    )
+
+
+@router.get("/tips/{tip_id}", response_class=HTMLResponse)
+def tip_page(
+    tip_id: int, request: Request, rt: RuntimeDep, session: SessionDep, user: Reader
+) -> HTMLResponse:
+    """A tip: decrypted content, photos, routing and reasons, thread, notes, actions."""
+    tip = visible(session, user, tip_id)
+    case = casework.get_case(session, rt.settings, tip)
+    audit.record(session, "tip.viewed", user.username, f"tip:{tip.id}", via="console")
+    related = [
+        (t, kind)
+        for t, kind in casework.related_tips(session, tip.id)
+        if (o := tips.get_tip(session, t)) is not None and casework.can_see(session, user, o)
+    ]
+    staff_users = session.scalars(
+        select(StaffUser)
+        .where(
+            StaffUser.active.is_(True), StaffUser.role.in_([r.value for r in casework.STAFF_ROLES])
+        )
+        .order_by(StaffUser.username)
+    )
+    return page(
+        request,
+        "cases/tip.html",
+        user,
+        tip=tip,
+        case=case,
+        content=tips.decrypt_content(rt.cipher, tip),
+        photos=tips.attachments(session, tip),
+        recipients=casework.recipients(session, tip.id),
+        thread=tips.thread(session, rt.cipher, tip),
+        notes=casework.notes(session, rt.cipher, tip.id),
+        related=related,
+        overdue=casework.is_overdue(tip, case, rt.settings, utcnow()),
+        is_staff=Role(user.role) is not Role.agency,
+        next_statuses=sorted(casework.TRANSITIONS[TipStatus(tip.status)]),
+        resolutions=list(TipResolution),
+        recipient_statuses=list(RecipientStatus),
+        staff_users=list(staff_users),
+        agency_list=agencies.list_agencies(session),
+        error=request.query_params.get("error"),
+    )
+
+
+@router.get("/tips/{tip_id}/photos/{photo_id}")
+def tip_photo(
+    tip_id: int, photo_id: int, rt: RuntimeDep, session: SessionDep, user: Reader
+) -> Response:
+    """A tip's photo, decrypted, only behind login (audited, never cached)."""
+    tip = visible(session, user, tip_id)
+    photo = next((p for p in tips.attachments(session, tip) if p.id == photo_id), None)
+    if photo is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Không tìm thấy / not found")
+    audit.record(session, "tip.photo_viewed", user.username, f"tip:{tip.id}", photo=photo.id)
+    return Response(
+        tips.attachment_bytes(rt.cipher, photo),
+        media_type=photo.mime if photo.mime in ("image/jpeg", "image/png") else "image/jpeg",
+        headers={"Cache-Control": "no-store", "Content-Disposition": "inline"},
+    )
+
+
+def _act(tip_id: int, fn: Callable[[], object]) -> RedirectResponse:
+    try:
+        fn()
+    except (casework.CaseError, ValueError):
+        return back(f"/console/tips/{tip_id}", "not_allowed")
+    return back(f"/console/tips/{tip_id}")
+
+
+@router.post("/tips/{tip_id}/status")
+def post_status(
+    tip_id: int,
+    request: Request,
+    rt: RuntimeDep,
+    session: SessionDep,
+    user: Staff,
+    csrf_token: CsrfField = "",
+    new_status: Annotated[str, Form(alias="status")] = "",
+    resolution: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """Change the tip's status (and resolution)."""
+    check_csrf(request, csrf_token)
+    tip = visible(session, user, tip_id)
+    return _act(
+        tip_id,
+        lambda: casework.change_status(
+            session, rt.settings, tip, new_status, user.username, resolution or None
+        ),
+    )
+
+
+@router.post("/tips/{tip_id}/assign")
+def post_assign(
+    tip_id: int,
+    request: Request,
+    rt: RuntimeDep,
+    session: SessionDep,
+    user: Staff,
+    csrf_token: CsrfField = "",
+    user_id: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """Assign the tip."""
+    check_csrf(request, csrf_token)
+    tip = visible(session, user, tip_id)
+    uid = int(user_id) if user_id.isdigit() else None
+    return _act(tip_id, lambda: casework.assign(session, rt.settings, tip, uid, user.username))
+
+
+@router.post("/tips/{tip_id}/recipients")
+def post_recipient(
+    tip_id: int,
+    request: Request,
+    rt: RuntimeDep,
+    session: SessionDep,
+    user: Staff,
+    csrf_token: CsrfField = "",
+    agency_code: Annotated[str, Form(max_length=64)] = "",
+    reason: Annotated[str, Form(max_length=500)] = "",
+) -> RedirectResponse:
+    """Add a recipient by hand."""
+    check_csrf(request, csrf_token)
+    tip = visible(session, user, tip_id)
+    return _act(
+        tip_id,
+        lambda: casework.add_recipient(
+            session, rt.settings, tip, agency_code, user.username, reason
+        ),
+    )
+
+
+@router.post("/tips/{tip_id}/recipients/{code}/remove")
+def post_remove_recipient(
+    tip_id: int,
+    code: str,
+    request: Request,
+    session: SessionDep,
+    user: Staff,
+    csrf_token: CsrfField = "",
+) -> RedirectResponse:
+    """Remove a recipient."""
+    check_csrf(request, csrf_token)
+    tip = visible(session, user, tip_id)
+    return _act(tip_id, lambda: casework.remove_recipient(session, tip, code, user.username))
+
+
+@router.post("/tips/{tip_id}/recipients/{code}/status")
+def post_recipient_status(
+    tip_id: int,
+    code: str,
+    request: Request,
+    session: SessionDep,
+    user: Reader,
+    csrf_token: CsrfField = "",
+    new_status: Annotated[str, Form(alias="status")] = "",
+) -> RedirectResponse:
+    """A recipient's own status (agency users only for their agency)."""
+    check_csrf(request, csrf_token)
+    tip = visible(session, user, tip_id)
+    if Role(user.role) is Role.agency and user.agency_code != code:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Không có quyền / forbidden")
+    return _act(
+        tip_id, lambda: casework.set_recipient_status(session, tip, code, new_status, user.username)
+    )
+
+
+@router.post("/tips/{tip_id}/notes")
+def post_note(
+    tip_id: int,
+    request: Request,
+    rt: RuntimeDep,
+    session: SessionDep,
+    user: Reader,
+    csrf_token: CsrfField = "",
+    text: Annotated[str, Form(max_length=5000)] = "",
+) -> RedirectResponse:
+    """Add an internal note."""
+    check_csrf(request, csrf_token)
+    tip = visible(session, user, tip_id)
+    return _act(tip_id, lambda: casework.add_note(session, rt.cipher, tip, user.username, text))
+
+
+@router.post("/tips/{tip_id}/messages")
+def post_message(
+    tip_id: int,
+    request: Request,
+    rt: RuntimeDep,
+    session: SessionDep,
+    user: Staff,
+    csrf_token: CsrfField = "",
+    text: Annotated[str, Form(max_length=4000)] = "",
+) -> RedirectResponse:
+    """Ask the tipster a question through the anonymous thread."""
+    check_csrf(request, csrf_token)
+    tip = visible(session, user, tip_id)
+
+    def send() -> None:
+        tips.add_hotline_message(session, rt.cipher, tip, user.username, text)
+        audit.record(session, "tip.message_sent", user.username, f"tip:{tip.id}")
+
+    return _act(tip_id, send)
+
+
+# --- agencies and rules ----------------------------------------------------------------------
+
+
+@router.get("/agencies", response_class=HTMLResponse)
+def agencies_page(
+    request: Request, rt: RuntimeDep, session: SessionDep, user: Supervisor
+) -> HTMLResponse:
+    """Agencies with their switch and channels, and the routing rules."""
+    agencies.ensure_imported(session, rt.settings.content_dir)
+    return page(
+        request,
+        "cases/agencies.html",
+        user,
+        agency_list=agencies.list_agencies(session),
+        rules=agencies.all_rules(session, rt.settings.content_dir),
+        channels_text=channels_text,
+        error=request.query_params.get("error"),
+    )
+
+
+def channels_text(notify: list[dict[str, Any]]) -> str:
+    """Channels as the textarea shows them: one `channel:value` a line."""
+    return "\n".join(
+        f"{c['channel']}:{c.get('chat_id') or c.get('address') or c.get('url')}" for c in notify
+    )
+
+
+@router.post("/agencies/{code}")
+def post_agency(
+    code: str,
+    request: Request,
+    session: SessionDep,
+    user: Supervisor,
+    csrf_token: CsrfField = "",
+    active: Annotated[str, Form()] = "",
+    channels: Annotated[str, Form(max_length=4000)] = "",
+) -> RedirectResponse:
+    """Switch an agency on/off and set its channels."""
+    check_csrf(request, csrf_token)
+    agency = agencies.get(session, code)
+    if agency is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Không tìm thấy / not found")
+    keys = {"telegram": "chat_id", "email": "address", "webhook": "url"}
+    raw = []
+    for line in channels.splitlines():
+        kind, _, value = line.strip().partition(":")
+        if line.strip():
+            raw.append({"channel": kind.strip(), keys.get(kind.strip(), "x"): value.strip()})
+    try:
+        agency.notify = agencies.validate_channels(raw)
+    except agencies.AgencyError:
+        return back("/console/agencies", "not_allowed")
+    agency.active = active == "1"
+    audit.record(
+        session,
+        "agency.changed",
+        user.username,
+        f"agency:{code}",
+        active=agency.active,
+        channels=[c["channel"] for c in agency.notify],
+    )
+    return back("/console/agencies")
+
+
+@router.post("/rules/{rule_id}")
+def post_rule(
+    rule_id: str,
+    request: Request,
+    session: SessionDep,
+    user: Supervisor,
+    csrf_token: CsrfField = "",
+    enabled: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """Switch a routing rule on or off."""
+    check_csrf(request, csrf_token)
+    agencies.set_rule_enabled(session, rule_id[:64], enabled == "1", user.username)
+    audit.record(
+        session, "rule.changed", user.username, f"rule:{rule_id[:64]}", enabled=enabled == "1"
+    )
+    return back("/console/agencies")
+
+
+# --- users -----------------------------------------------------------------------------------
+
+
+@router.get("/users", response_class=HTMLResponse)
+def users_page(request: Request, session: SessionDep, user: Admin) -> HTMLResponse:
+    """Staff users, their roles and agencies."""
+    return page(
+        request,
+        "cases/users.html",
+        user,
+        users=list(session.scalars(select(StaffUser).order_by(StaffUser.username))),
+        roles=list(Role),
+        error=request.query_params.get("error"),
+    )
+
+
+@router.post("/users")
+def post_user_create(
+    request: Request,
+    session: SessionDep,
+    user: Admin,
+    csrf_token: CsrfField = "",
+    username: Annotated[str, Form(max_length=64)] = "",
+    password: Annotated[str, Form(max_length=256)] = "",
+    role: Annotated[str, Form()] = "",
+    agency_code: Annotated[str, Form(max_length=64)] = "",
+) -> RedirectResponse:
+    """Create a staff user."""
+    check_csrf(request, csrf_token)
+    try:
+        new = users.create_user(session, username, password, role, agency_code or None)
+    except users.UserError:
+        return back("/console/users", "not_allowed")
+    audit.record(session, "user.created", user.username, f"user:{new.username}", role=new.role)
+    return back("/console/users")
+
+
+@router.post("/users/{user_id}")
+def post_user_change(
+    user_id: int,
+    request: Request,
+    session: SessionDep,
+    user: Admin,
+    csrf_token: CsrfField = "",
+    role: Annotated[str, Form()] = "",
+    agency_code: Annotated[str, Form(max_length=64)] = "",
+    active: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """Change a user's role, agency and active flag."""
+    check_csrf(request, csrf_token)
+    target = session.get(StaffUser, user_id)
+    if target is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Không tìm thấy / not found")
+    try:
+        new_role = Role(role)
+    except ValueError:
+        return back("/console/users", "not_allowed")
+    if (new_role is Role.agency and not agency_code) or (target.id == user.id and active != "1"):
+        return back("/console/users", "not_allowed")
+    target.role = new_role
+    target.agency_code = agency_code or None if new_role is Role.agency else None
+    target.active = active == "1"
+    audit.record(
+        session,
+        "user.changed",
+        user.username,
+        f"user:{target.username}",
+        role=role,
+        active=target.active,
+    )
+    return back("/console/users")
+
+
+# --- audit and reports -----------------------------------------------------------------------
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(request: Request, session: SessionDep, user: Supervisor) -> HTMLResponse:
+    """The newest audit events."""
+    q = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(300)
+    action = request.query_params.get("action")
+    if action:
+        q = q.where(AuditEvent.action == action)
+    return page(request, "cases/audit.html", user, events=list(session.scalars(q)), action=action)
+
+
+def _period(request: Request) -> str:
+    return (
+        request.query_params.get("period") or f"{utcnow().year}-H{1 if utcnow().month <= 6 else 2}"
+    )
+
+
+def bars(counts: dict[str, Any], width: int = 560, row: int = 22) -> dict[str, Any]:
+    """Geometry of a horizontal bar chart drawn as inline SVG by the template."""
+    items = [(str(k), v) for k, v in counts.items() if isinstance(v, int)]
+    top = max((v for _, v in items), default=0) or 1
+    label_w = 170
+    return {
+        "width": width,
+        "height": row * len(items) + 4,
+        "bars": [
+            {
+                "label": k,
+                "value": v,
+                "y": i * row,
+                "w": round((width - label_w - 50) * v / top, 1),
+                "x": label_w,
+            }
+            for i, (k, v) in enumerate(items)
+        ],
+    }
+
+
+@router.get("/reports", response_class=HTMLResponse)
+def reports_page(request: Request, session: SessionDep, user: Supervisor) -> HTMLResponse:
+    """Figures for a period with charts (inline SVG: no script, no CDN)."""
+    period = _period(request)
+    try:
+        p = parse_period(period)
+    except PeriodError:
+        p = parse_period(f"{utcnow().year}")
+    report = build_report(session, p)
+    charts = {"by_month": bars(report["by_month"])} | {d: bars(report["by"][d]) for d in DIMENSIONS}
+    return page(request, "cases/reports.html", user, report=report, charts=charts, period=p.label)
+
+
+@router.get("/reports/export")
+def reports_export(request: Request, session: SessionDep, user: Supervisor) -> Response:
+    """Download the report (xlsx, csv or json); audited."""
+    fmt = request.query_params.get("format", "xlsx")
+    if fmt not in export.FORMATS:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail="format")
+    try:
+        p = parse_period(_period(request))
+    except PeriodError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
+    public = request.query_params.get("public") == "1"
+    media, fn = export.FORMATS[fmt]
+    audit.record(
+        session, "report.exported", user.username, f"report:{p.label}", format=fmt, public=public
+    )
+    return Response(
+        fn(build_report(session, p, public=public)),
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="canhgiac-{p.label}.{fmt}"'},
+    )

@@ -1,0 +1,177 @@
+"""Content lint (`canhgiac content check`): what a communicator's edit must not break."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from hotline.content.loader import PIECE_LANGS, LibraryFiles, load_files
+from hotline.content.models import ItemKind
+from hotline.kit.i18n import Catalog
+
+MAX_PART = 700
+MIN_QUIZ_QUESTIONS = 25
+# The only numbers citizens may be told to call (spec/domain.md, "Numbers to call").
+KNOWN_NUMBERS = frozenset({"111", "113", "112", "114", "115", "+84981848484", "+84965411118"})
+_INTERNATIONAL = re.compile(r"\+\d[\d ().-]{6,}\d")
+_NATIONAL = re.compile(r"(?<![\d/.,])(?:0|1800|1900)\d(?:[ .-]?\d){6,9}(?![\d/])")
+_SHORT = re.compile(
+    r"\b(?:gọi|goi|call|dial|bấm|hotline|tổng đài|tong dai|đường dây)\b"
+    r"[^\d\n]{0,15}?(?<![\d.,/])\b(1\d{2,3})\b(?![\d%]|[.,/]\d)",
+    re.IGNORECASE,
+)
+
+
+def _canonical(number: str) -> str:
+    digits = re.sub(r"\D", "", number)
+    if number.strip().startswith("+"):
+        return "+" + digits
+    if digits.startswith("0") and len(digits) >= 9:
+        return "+84" + digits[1:]
+    return digits
+
+
+def phone_numbers(text: str) -> list[str]:
+    """Phone-number-like strings in a text (international, national, and called short codes)."""
+    found = [m.group(0) for m in _INTERNATIONAL.finditer(text)]
+    found += [m.group(0) for m in _NATIONAL.finditer(text)]
+    found += [m.group(1) for m in _SHORT.finditer(text)]
+    return found
+
+
+def unknown_numbers(text: str) -> list[str]:
+    """Numbers in the text that are not one of the known ones."""
+    return [n for n in phone_numbers(text) if _canonical(n) not in KNOWN_NUMBERS]
+
+
+def _strings_of(node: Any) -> list[str]:
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        return [s for v in node.values() for s in _strings_of(v)]
+    if isinstance(node, list):
+        return [s for v in node for s in _strings_of(v)]
+    return []
+
+
+def _languages(node: Any, where: str, problems: list[str]) -> None:
+    if not isinstance(node, dict) or any(
+        not str(node.get(lang) or "").strip() for lang in PIECE_LANGS
+    ):
+        problems.append(f"{where}: cần cả vi và en / needs vi and en")
+
+
+def lint_pieces(files: LibraryFiles) -> list[str]:
+    """Front matter, both languages, part sizes, related links."""
+    problems: list[str] = []
+    ids_by_lang: dict[str, set[str]] = {lang: set() for lang in PIECE_LANGS}
+    for p in files.pieces:
+        where = p.path
+        if p.missing:
+            problems.append(f"{where}: front matter thiếu / missing {', '.join(p.missing)}")
+        expected_lang, _, name = p.path.partition("/")
+        if p.lang != expected_lang:
+            problems.append(f"{where}: lang {p.lang!r} không khớp thư mục / does not match folder")
+        if name and p.piece_id != name.removesuffix(".md"):
+            problems.append(f"{where}: id {p.piece_id!r} khác tên tệp / differs from file name")
+        if not p.parts:
+            problems.append(f"{where}: không có nội dung / empty body")
+        for i, part in enumerate(p.parts, 1):
+            if len(part) > MAX_PART:
+                problems.append(f"{where}: phần {i} dài {len(part)} > {MAX_PART} ký tự / chars")
+        ids_by_lang.setdefault(p.lang, set()).add(p.piece_id)
+    all_ids = set().union(*ids_by_lang.values())
+    for lang in PIECE_LANGS:
+        for missing in sorted(all_ids - ids_by_lang[lang]):
+            problems.append(f"{lang}/{missing}.md: thiếu bản {lang} / missing translation")
+    for p in files.pieces:
+        for rel in p.related:
+            if rel not in all_ids:
+                problems.append(f"{p.path}: related {rel!r} không tồn tại / broken link")
+    return problems
+
+
+def lint_items(files: LibraryFiles, piece_ids: set[str]) -> list[str]:
+    """Quiz banks and red flags: languages, answers, references."""
+    problems: list[str] = []
+    kinds = Counter(i.kind for i in files.items)
+    ids = Counter((i.kind, i.item_id) for i in files.items)
+    for (kind, item_id), n in ids.items():
+        if n > 1:
+            problems.append(f"{kind} {item_id}: id trùng / duplicate id")
+    if kinds[ItemKind.QUIZ_QUESTION] < MIN_QUIZ_QUESTIONS:
+        problems.append(f"quizzes: chỉ có {kinds[ItemKind.QUIZ_QUESTION]} câu / too few questions")
+    flag_ids = {i.item_id for i in files.items if i.kind == ItemKind.RED_FLAG}
+    question_ids = {i.item_id for i in files.items if i.kind == ItemKind.OFFER_QUESTION}
+    for item in files.items:
+        d, where = item.data, f"{item.path} {item.item_id}"
+        if item.kind == ItemKind.QUIZ_TOPIC:
+            _languages(d.get("title"), where + " title", problems)
+        elif item.kind == ItemKind.QUIZ_QUESTION:
+            _languages(d.get("question"), where + " question", problems)
+            _languages(d.get("explanation"), where + " explanation", problems)
+            choices = d.get("choices") or []
+            for c in choices:
+                _languages(c, where + " choice", problems)
+            answer = d.get("answer")
+            if not isinstance(answer, int) or not 0 <= answer < len(choices):
+                problems.append(f"{where}: answer ngoài phạm vi / out of range")
+        elif item.kind == ItemKind.OFFER_QUESTION:
+            _languages(d.get("ask"), where + " ask", problems)
+            for o in d.get("options") or []:
+                _languages(o, f"{where} option {o.get('id')}", problems)
+                for f in o.get("flags") or []:
+                    if f not in flag_ids:
+                        problems.append(f"{where}: flag {f!r} không tồn tại / unknown flag")
+        elif item.kind == ItemKind.RED_FLAG:
+            _languages(d.get("title"), where + " title", problems)
+            _languages(d.get("explain"), where + " explain", problems)
+            if not isinstance(d.get("weight"), int):
+                problems.append(f"{where}: weight phải là số nguyên / must be an integer")
+            for q in d.get("asked_in") or []:
+                if q not in question_ids:
+                    problems.append(f"{where}: asked_in {q!r} không tồn tại / unknown question")
+        elif item.kind == ItemKind.OFFER_CONFIG:
+            for country, f in (d.get("destinations") or {}).items():
+                if f not in flag_ids:
+                    problems.append(f"{where}: destination {country} -> unknown flag {f!r}")
+            th = d.get("thresholds") or {}
+            if not (isinstance(th.get("medium"), int) and isinstance(th.get("high"), int)):
+                problems.append(f"{where}: thresholds medium/high cần số / must be integers")
+        for rel in d.get("related") or []:
+            if rel not in piece_ids:
+                problems.append(f"{where}: related {rel!r} không tồn tại / broken link")
+    return problems
+
+
+def lint_numbers(files: LibraryFiles, catalog: Catalog | None) -> list[str]:
+    """Every phone number anywhere must be one of the known numbers."""
+    problems: list[str] = []
+    for p in files.pieces:
+        for n in unknown_numbers("\n".join([p.title, *p.parts])):
+            problems.append(f"{p.path}: số điện thoại lạ / unknown number {n!r}")
+    for item in files.items:
+        for text in _strings_of(item.data):
+            for n in unknown_numbers(text):
+                problems.append(f"{item.path} {item.item_id}: unknown number {n!r}")
+    if catalog is not None:
+        for lang in catalog.languages:
+            for key in sorted(catalog.keys(lang)):
+                for n in unknown_numbers(catalog.t(lang, key)):
+                    problems.append(f"strings/{lang} {key}: unknown number {n!r}")
+    return problems
+
+
+def lint_content(root: Path) -> list[str]:
+    """Every content problem under `root` (content/), strings catalogue parity excluded."""
+    files = load_files(root)
+    catalog = Catalog.load(root) if (root / "strings").is_dir() else None
+    piece_ids = {p.piece_id for p in files.pieces}
+    return [
+        *files.problems,
+        *lint_pieces(files),
+        *lint_items(files, piece_ids),
+        *lint_numbers(files, catalog),
+    ]

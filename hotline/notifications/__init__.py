@@ -1,0 +1,1 @@
+"""Agency notifications: outbox rows (never tip content) drained by the worker."""

@@ -1,0 +1,1 @@
+"""Anonymous quiz results and the awareness indicator built from them."""

@@ -1,0 +1,1 @@
+"""Hotline figures for supervisors and the 6-monthly / annual reports to the province."""

@@ -1,0 +1,251 @@
+"""The report: counts, timings, SLA compliance and the plans' indicators for one period.
+
+Percentiles use the nearest-rank method (p90 = the ceil(0.9 n)-th smallest value), so the
+figures can be checked by hand. Public reports suppress every count below 5 and every figure
+derived from one: shares whose numerator or denominator is below 5, medians and percentiles
+of fewer than 5 tips, and the year-on-year change when either year has fewer than 5.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import statistics
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.casework.models import TipCase
+from hotline.quiz.service import knowledge_rates
+from hotline.tips.models import Tip, TipStatus
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+SMALL = 5
+SUPPRESSED = "<5"
+TARGET_CLASSIFIED = 1.0
+TARGET_RESOLUTION = 0.9
+DIMENSIONS = ("province", "category", "urgency", "channel")
+
+
+class PeriodError(ValueError):
+    """A period that is not YYYY, YYYY-H1 or YYYY-H2."""
+
+
+@dataclass(frozen=True)
+class Period:
+    """A reporting period in local dates: [start, end)."""
+
+    label: str
+    start: date
+    end: date
+
+    @property
+    def start_utc(self) -> datetime:
+        """Local midnight of the first day, in UTC."""
+        return datetime(self.start.year, self.start.month, self.start.day, tzinfo=TZ).astimezone(
+            UTC
+        )
+
+    @property
+    def end_utc(self) -> datetime:
+        """Local midnight after the last day, in UTC."""
+        return datetime(self.end.year, self.end.month, self.end.day, tzinfo=TZ).astimezone(UTC)
+
+    def previous_year(self) -> Period:
+        """The same period one year earlier (year-on-year change)."""
+        return Period(
+            self.label,
+            self.start.replace(year=self.start.year - 1),
+            self.end.replace(year=self.end.year - 1),
+        )
+
+
+def parse_period(text: str) -> Period:
+    """2026-H1 = 01/01–30/06, 2026-H2 = 01/07–31/12, 2026 = 01/01–31/12."""
+    m = re.fullmatch(r"(\d{4})(?:-(H1|H2))?", text.strip().upper())
+    if not m:
+        raise PeriodError(f"kỳ không hợp lệ / invalid period: {text} (YYYY, YYYY-H1, YYYY-H2)")
+    year, half = int(m.group(1)), m.group(2)
+    if half == "H1":
+        return Period(f"{year}-H1", date(year, 1, 1), date(year, 7, 1))
+    if half == "H2":
+        return Period(f"{year}-H2", date(year, 7, 1), date(year + 1, 1, 1))
+    return Period(str(year), date(year, 1, 1), date(year + 1, 1, 1))
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """Nearest-rank percentile (None for no values)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(1, math.ceil(q * len(ordered))) - 1]
+
+
+def _median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def _ratio(num: int, den: int) -> float | None:
+    return round(num / den, 4) if den else None
+
+
+def _suppress(counts: dict[str, int], public: bool) -> dict[str, int | str]:
+    return {k: _count(v, public) for k, v in counts.items()}
+
+
+def _small(n: int) -> bool:
+    """A count that a public figure must not reveal (0 is not: nothing to protect)."""
+    return 0 < n < SMALL
+
+
+def _count(n: int, public: bool) -> int | str:
+    return SUPPRESSED if public and _small(n) else n
+
+
+def _share(num: int, den: int, public: bool) -> float | str | None:
+    """num / den; in public, suppressed when either count is small (it would reveal it)."""
+    if public and den and (den < SMALL or _small(num)):
+        return SUPPRESSED
+    return _ratio(num, den)
+
+
+def _stat(values: list[float], fn: Any, public: bool) -> float | str | None:
+    """A median / percentile; in public, suppressed when computed from fewer than 5 tips."""
+    if public and _small(len(values)):
+        return SUPPRESSED
+    return _round(fn(values))
+
+
+def _yoy(current: int, previous: int, public: bool) -> float | str | None:
+    """Year-on-year change; in public, suppressed when either year's count is below 5."""
+    if not previous:
+        return None
+    if public and (current < SMALL or previous < SMALL):
+        return SUPPRESSED
+    return round((current - previous) / previous, 4)
+
+
+def _quiz_cell(answered: int, correct: int, public: bool) -> dict[str, Any]:
+    return {
+        "answered": _count(answered, public),
+        "correct": _count(correct, public),
+        "share_correct": _share(correct, answered, public),
+    }
+
+
+def _quiz(session: Session, period: Period, public: bool) -> dict[str, Any]:
+    """Knowledge rates (share of quiz answers correct) by topic, by province and both."""
+    rates = knowledge_rates(session, period.start_utc, period.end_utc)
+    if not rates:
+        return {}
+    topics: dict[str, list[int]] = {}
+    provinces: dict[str, list[int]] = {}
+    total = [0, 0]
+    for r in rates:
+        for acc in (
+            topics.setdefault(r.topic, [0, 0]),
+            provinces.setdefault(r.province or "—", [0, 0]),
+            total,
+        ):
+            acc[0] += r.answered
+            acc[1] += r.correct
+    return {
+        "totals": _quiz_cell(total[0], total[1], public),
+        "by_topic": {k: _quiz_cell(a, c, public) for k, (a, c) in sorted(topics.items())},
+        "by_province": {k: _quiz_cell(a, c, public) for k, (a, c) in sorted(provinces.items())},
+        "by_topic_province": [
+            {"topic": r.topic, "province": r.province or "—"}
+            | _quiz_cell(r.answered, r.correct, public)
+            for r in rates
+        ],
+    }
+
+
+def build_report(
+    session: Session, period: Period, now: datetime | None = None, public: bool = False
+) -> dict[str, Any]:
+    """Every figure of the report for `period` (a JSON-ready dict)."""
+    now = now or datetime.now(UTC)
+    rows = session.execute(
+        select(Tip, TipCase)
+        .outerjoin(TipCase, TipCase.tip_id == Tip.id)
+        .where(Tip.created_at >= period.start_utc, Tip.created_at < period.end_utc)
+    ).all()
+    received = len(rows)
+    prev = period.previous_year()
+    prev_count = len(
+        session.scalars(
+            select(Tip.id).where(Tip.created_at >= prev.start_utc, Tip.created_at < prev.end_utc)
+        ).all()
+    )
+    classified = resolved = sla_met = sla_due = 0
+    triage_min: list[float] = []
+    resolve_h: list[float] = []
+    by: dict[str, Counter[str]] = {d: Counter() for d in DIMENSIONS}
+    by_month: Counter[str] = Counter()
+    resolutions: Counter[str] = Counter()
+    for tip, case in rows:
+        by["province"][tip.province or "—"] += 1
+        by["category"][tip.tactic or "—"] += 1
+        by["urgency"][tip.urgency] += 1
+        by["channel"][tip.channel] += 1
+        by_month[tip.created_at.astimezone(TZ).strftime("%Y-%m")] += 1
+        triaged_at = case.triaged_at if case else None
+        if triaged_at is not None or tip.status != TipStatus.NEW:
+            classified += 1
+        if triaged_at is not None:
+            triage_min.append((triaged_at - tip.created_at).total_seconds() / 60)
+        if tip.status in (TipStatus.RESOLVED, TipStatus.CLOSED):
+            resolved += 1
+            resolutions[tip.resolution or "—"] += 1
+            if case and case.resolved_at:
+                resolve_h.append((case.resolved_at - tip.created_at).total_seconds() / 3600)
+        if case is not None:
+            if triaged_at is not None:
+                sla_due += 1
+                sla_met += triaged_at <= case.sla_due_at
+            elif case.sla_due_at < now:
+                sla_due += 1
+    return {
+        "period": {
+            "label": period.label,
+            "start": period.start.isoformat(),
+            "end": period.end.isoformat(),
+        },
+        "public": public,
+        "totals": _suppress(
+            {"received": received, "classified": classified, "resolved": resolved}, public
+        ),
+        "by_month": _suppress(dict(sorted(by_month.items())), public),
+        "by": {d: _suppress(dict(c.most_common()), public) for d, c in by.items()},
+        "resolutions": _suppress(dict(resolutions.most_common()), public),
+        "timings": {
+            "triage_minutes_median": _stat(triage_min, _median, public),
+            "triage_minutes_p90": _stat(triage_min, lambda v: percentile(v, 0.9), public),
+            "resolution_hours_median": _stat(resolve_h, _median, public),
+            "resolution_hours_p90": _stat(resolve_h, lambda v: percentile(v, 0.9), public),
+        },
+        "sla": {
+            "due": _count(sla_due, public),
+            "met": _count(sla_met, public),
+            "compliance": _share(sla_met, sla_due, public),
+        },
+        "indicators": {
+            "share_classified": _share(classified, received, public),
+            "share_classified_target": TARGET_CLASSIFIED,
+            "resolution_rate": _share(resolved, received, public),
+            "resolution_rate_target": TARGET_RESOLUTION,
+            "received_previous_year": _count(prev_count, public),
+            "year_on_year_change": _yoy(received, prev_count, public),
+        },
+        "quiz": _quiz(session, period, public),
+    }
+
+
+def _round(v: float | None) -> float | None:
+    return None if v is None else round(v, 2)

@@ -1,0 +1,42 @@
+"""The back office's long-lived objects, built once per process from the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from hotline.config import Settings
+from hotline.db.session import make_engine, make_sessionmaker
+from hotline.kit.crypto import Cipher, Pseudonymizer
+
+
+@dataclass
+class HotlineRuntime:
+    """Settings, database and keys shared by API, console, worker and bot."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    cipher: Cipher
+    pseudonyms: Pseudonymizer
+    secret_key: bytes
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> HotlineRuntime:
+        """Build the runtime; fails with ConfigError when a key is missing."""
+        secret, data = settings.require_keys()
+        engine = make_engine(settings.database_url)
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessions=make_sessionmaker(engine),
+            cipher=Cipher(data, settings.previous_data_keys),
+            pseudonyms=Pseudonymizer(secret),
+            secret_key=secret,
+        )
+
+    def close(self) -> None:
+        """Release database connections."""
+        self.engine.dispose()

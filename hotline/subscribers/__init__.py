@@ -1,0 +1,1 @@
+"""Campaign subscribers: minimal data under a pseudonym, the address encrypted."""

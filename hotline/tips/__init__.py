@@ -1,0 +1,1 @@
+"""Anonymous tips: intake, triage, encrypted storage, receipt codes and the follow-up thread."""

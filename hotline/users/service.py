@@ -1,0 +1,97 @@
+"""Creating staff users and checking their passwords (with lockout after failures)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hotline.db.base import utcnow
+from hotline.kit.crypto import slow_hash, slow_verify
+from hotline.users.models import Role, StaffUser
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+MIN_PASSWORD_LENGTH = 10
+# Verifying against a dummy hash keeps timing equal for unknown usernames.
+_DUMMY_HASH = slow_hash("not-a-real-password-0000")
+
+
+class UserError(ValueError):
+    """A user could not be created or changed; the message is shown to the operator."""
+
+
+def get_by_username(session: Session, username: str) -> StaffUser | None:
+    """Find a user by exact username."""
+    return session.scalar(select(StaffUser).where(StaffUser.username == username))
+
+
+def create_user(
+    session: Session,
+    username: str,
+    password: str,
+    role: Role | str,
+    agency_code: str | None = None,
+    must_change_password: bool = False,
+) -> StaffUser:
+    """Create a staff user; agency users must name their agency."""
+    username = username.strip()
+    if (
+        not username
+        or len(username) > 64
+        or not username.replace("_", "").replace(".", "").replace("-", "").isalnum()
+    ):
+        raise UserError("Tên đăng nhập không hợp lệ / invalid username")
+    try:
+        role = Role(role)
+    except ValueError as exc:
+        raise UserError(f"Vai trò không hợp lệ / invalid role: {role}") from exc
+    if role is Role.agency and not agency_code:
+        raise UserError("Người dùng cơ quan cần --agency / agency users need --agency")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"Mật khẩu cần ít nhất {MIN_PASSWORD_LENGTH} ký tự / password too short")
+    if get_by_username(session, username) is not None:
+        raise UserError(f"Tên đăng nhập đã tồn tại / username exists: {username}")
+    user = StaffUser(
+        username=username,
+        password_hash=slow_hash(password),
+        role=role,
+        agency_code=agency_code if role is Role.agency else None,
+        must_change_password=must_change_password,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, username: str, password: str) -> StaffUser | None:
+    """Return the user when the password matches and the account is usable."""
+    user = get_by_username(session, username.strip())
+    if user is None:
+        slow_verify(_DUMMY_HASH, password)
+        return None
+    now = utcnow()
+    if not user.active or (user.locked_until is not None and user.locked_until > now):
+        slow_verify(_DUMMY_HASH, password)
+        return None
+    if not slow_verify(user.password_hash, password):
+        user.failed_logins += 1
+        if user.failed_logins >= MAX_FAILED_LOGINS:
+            user.locked_until = now + LOCKOUT
+            user.failed_logins = 0
+        return None
+    # With TOTP on, only the second factor clears failures (see hotline.users.totp).
+    if not (user.totp_secret or "").startswith("on:"):
+        user.failed_logins = 0
+        user.locked_until = None
+        user.last_login_at = now
+    return user
+
+
+def set_password(session: Session, user: StaffUser, password: str) -> None:
+    """Change a password (clears the must-change flag)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"Mật khẩu cần ít nhất {MIN_PASSWORD_LENGTH} ký tự / password too short")
+    user.password_hash = slow_hash(password)
+    user.must_change_password = False

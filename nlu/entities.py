@@ -1,0 +1,274 @@
+"""Lookup-table entity extraction (province, country, platform, tactic, tip_code).
+
+The tables, synonyms and regexes are read from the Rasa training files in `nlu/data`, so the
+embedded engine and Rasa extract from the same single source.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from nlu.normalize import for_matching, has_diacritics
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+ENTITY_TYPES = ("province", "country", "platform", "tactic", "tip_code")
+TACTICS = (
+    "job_offer",
+    "marriage",
+    "scam_compound",
+    "adoption_surrogacy",
+    "organ",
+    "travel_study",
+)
+EXTRACTOR = "CanhGiacLookupExtractor"
+
+_TIP_CODE_CHARS = re.compile(r"[^0-9A-Z]")
+TIP_CODE_RE = re.compile(r"^[A-Z0-9]{4}(-[A-Z0-9]{4}){3}$")
+
+
+def canonical_tip_code(raw: str) -> str:
+    """Uppercase a receipt code and put it in the contract's XXXX-XXXX-XXXX-XXXX form."""
+    compact = _TIP_CODE_CHARS.sub("", raw.upper())
+    if len(compact) != 16:
+        return raw.upper()
+    return "-".join(compact[i : i + 4] for i in range(0, 16, 4))
+
+
+@dataclass(frozen=True)
+class Match:
+    """One extracted entity with offsets into the original text."""
+
+    entity: str
+    value: str
+    start: int
+    end: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """The Rasa-style entity dict."""
+        return {
+            "entity": self.entity,
+            "value": self.value,
+            "start": self.start,
+            "end": self.end,
+            "extractor": EXTRACTOR,
+        }
+
+
+@dataclass
+class Tables:
+    """Lookup forms per entity, global synonyms (lowercased form -> value) and regexes."""
+
+    lookups: dict[str, list[str]]
+    synonyms: dict[str, str]
+    regexes: dict[str, list[str]]
+
+
+def _examples(block: Any) -> list[str]:
+    """The items of a Rasa `examples: |` block."""
+    if isinstance(block, list):
+        return [str(x).strip() for x in block if str(x).strip()]
+    items: list[str] = []
+    for line in str(block or "").splitlines():
+        line = line.strip()
+        if line.startswith("- "):
+            items.append(line[2:].strip())
+        elif line == "-":
+            continue
+    return items
+
+
+def load_tables(data_dir: Path = DATA_DIR) -> Tables:
+    """Read every lookup, synonym and regex from the Rasa YAML files under `data_dir`."""
+    lookups: dict[str, list[str]] = {}
+    synonyms: dict[str, str] = {}
+    regexes: dict[str, list[str]] = {}
+    files = sorted(data_dir.rglob("*.yml")) + sorted(data_dir.rglob("*.yaml"))
+    for path in files:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for item in doc.get("nlu") or []:
+            if not isinstance(item, dict):
+                continue
+            examples = _examples(item.get("examples"))
+            if "lookup" in item:
+                lookups.setdefault(str(item["lookup"]), []).extend(examples)
+            elif "synonym" in item:
+                value = str(item["synonym"])
+                for form in examples:
+                    synonyms[for_matching(form).text] = value
+                synonyms.setdefault(for_matching(value).text, value)
+            elif "regex" in item:
+                regexes.setdefault(str(item["regex"]), []).extend(examples)
+    return Tables(lookups, synonyms, regexes)
+
+
+def _alternation(forms: Iterable[str]) -> str:
+    """A regex alternation of literal forms, longest first so the longest match wins."""
+    uniq = sorted(set(forms), key=lambda s: (-len(s), s))
+    return "|".join(re.escape(f) for f in uniq)
+
+
+class EntityExtractor:
+    """Extracts entities by whole-word literal matching of lookup forms plus context regexes."""
+
+    def __init__(self, data_dir: Path = DATA_DIR) -> None:
+        """Compile the tables found in `data_dir`."""
+        self.tables = load_tables(data_dir)
+        self._lookup_res: list[tuple[str, re.Pattern[str]]] = []
+        for entity, forms in self.tables.lookups.items():
+            normalised = [for_matching(f).text for f in forms if f.strip()]
+            if normalised:
+                # Whole words only: \w is Unicode-aware, so Vietnamese letters count as word chars.
+                pattern = rf"(?<!\w)(?:{_alternation(normalised)})(?!\w)"
+                self._lookup_res.append((entity, re.compile(pattern)))
+        self._regexes: list[tuple[str, re.Pattern[str]]] = [
+            (entity, re.compile(p, re.IGNORECASE))
+            for entity, patterns in self.tables.regexes.items()
+            for p in patterns
+        ]
+        # The canonical values each entity can take (what contract §6 allows as "value").
+        self.canonical: dict[str, set[str]] = {}
+        for entity, forms in self.tables.lookups.items():
+            self.canonical.setdefault(entity, set()).update(
+                self.value_of(entity, f) for f in forms if f.strip()
+            )
+
+    def is_canonical(self, entity: str, value: str) -> bool:
+        """Whether `value` is an allowed value of `entity` (tip codes: the contract format)."""
+        if entity == "tip_code":
+            return bool(TIP_CODE_RE.match(value))
+        allowed = self.canonical.get(entity)
+        return allowed is None or value in allowed
+
+    def value_of(self, entity: str, surface: str) -> str:
+        """The canonical value for a matched surface form."""
+        if entity == "tip_code":
+            return canonical_tip_code(surface)
+        key = for_matching(surface).text
+        return self.tables.synonyms.get(key, surface)
+
+    def extract(self, text: str) -> list[dict[str, Any]]:
+        """Entities in `text` as Rasa-style dicts, offsets into the original `text`."""
+        return [m.as_dict() for m in self.matches(text)]
+
+    def matches(self, text: str) -> list[Match]:
+        """All non-overlapping entity matches, sorted by position."""
+        norm = for_matching(text)
+        low = norm.text
+        found: list[Match] = []
+        for entity, rx in self._lookup_res:
+            for m in rx.finditer(low):
+                s, e = norm.span(m.start(), m.end())
+                found.append(Match(entity, self.value_of(entity, m.group(0)), s, e))
+        for entity, rx in self._regexes:
+            for m in rx.finditer(low):
+                if m.end() <= m.start():
+                    continue
+                s, e = norm.span(m.start(), m.end())
+                found.append(Match(entity, self.value_of(entity, m.group(0)), s, e))
+        return resolve_overlaps(found)
+
+
+def _group(entity: str) -> str:
+    """Overlap group: a tactic phrase may contain a place ("lấy chồng Đài Loan"), others not."""
+    return "tactic" if entity == "tactic" else "other"
+
+
+def resolve_overlaps(found: list[Match]) -> list[Match]:
+    """Keep the longest of overlapping matches within a group; drop exact duplicates."""
+    chosen: list[Match] = []
+    for m in sorted(found, key=lambda x: (-(x.end - x.start), x.start, x.entity)):
+        clash = any(
+            _group(c.entity) == _group(m.entity) and c.start < m.end and m.start < c.end
+            for c in chosen
+        )
+        if not clash:
+            chosen.append(m)
+    return sorted(chosen, key=lambda x: (x.start, x.entity))
+
+
+def clean_entities(entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Canonicalise foreign (e.g. Rasa) entity dicts: values, tip codes, duplicates, overlaps.
+
+    DIET sometimes tags a partial span ("viec luong cao"); a value that is not one of the
+    entity's canonical values is useless to the app, so it is dropped.
+    """
+    extractor = default_extractor()
+    matches: list[Match] = []
+    extra: dict[tuple[str, int, int], dict[str, Any]] = {}
+    for ent in entities:
+        try:
+            name = str(ent["entity"])
+            start, end = int(ent.get("start", 0)), int(ent.get("end", 0))
+        except (KeyError, TypeError, ValueError):
+            continue
+        value = str(ent.get("value", ""))
+        if name == "tip_code":
+            value = canonical_tip_code(value)
+        elif name in ("province", "country", "platform", "tactic"):
+            value = extractor.value_of(name, value)
+        if not extractor.is_canonical(name, value):
+            continue
+        m = Match(name, value, start, end)
+        matches.append(m)
+        extra.setdefault((name, start, end), ent)
+    out: list[dict[str, Any]] = []
+    for m in resolve_overlaps(matches):
+        d = m.as_dict()
+        d["extractor"] = extra[(m.entity, m.start, m.end)].get("extractor", d["extractor"])
+        out.append(d)
+    return out
+
+
+def annotate(text: str) -> str:
+    """The text with its entities in Rasa inline syntax, for adding training examples."""
+    out: list[str] = []
+    pos = 0
+    for ent in extract(text):
+        surface = text[ent["start"] : ent["end"]]
+        out.append(text[pos : ent["start"]])
+        if surface == ent["value"]:
+            out.append(f"[{surface}]({ent['entity']})")
+        else:
+            meta = json.dumps({"entity": ent["entity"], "value": ent["value"]}, ensure_ascii=False)
+            out.append(f"[{surface}]{meta}")
+        pos = ent["end"]
+    out.append(text[pos:])
+    return "".join(out)
+
+
+@lru_cache(maxsize=1)
+def default_extractor() -> EntityExtractor:
+    """The extractor over the package's own `nlu/data` (cached: compiling takes ~50 ms)."""
+    return EntityExtractor(DATA_DIR)
+
+
+def extract(text: str) -> list[dict[str, Any]]:
+    """Entities of `text` with the default tables."""
+    return default_extractor().extract(text)
+
+
+__all__ = [
+    "DATA_DIR",
+    "ENTITY_TYPES",
+    "TACTICS",
+    "TIP_CODE_RE",
+    "EntityExtractor",
+    "Match",
+    "Tables",
+    "annotate",
+    "canonical_tip_code",
+    "clean_entities",
+    "default_extractor",
+    "extract",
+    "has_diacritics",
+    "load_tables",
+    "resolve_overlaps",
+]

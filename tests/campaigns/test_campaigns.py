@@ -1,0 +1,179 @@
+"""Campaign workflow, segments, yearly recurrence, exactly-once outbox, API two-person rule."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from hotline.campaigns import service as campaigns
+from hotline.campaigns.models import CampaignDelivery, DeliveryStatus
+from hotline.db.session import unit_of_work
+from hotline.subscribers.models import Subscriber
+from tests.campaigns.conftest import add_subscribers, approved_campaign
+from tests.hotline.factories import PASSWORD, make_user
+
+
+def test_yearly_30_7_next_occurrence_in_vietnam_time() -> None:
+    # 29/7 23:30 in Hanoi is 29/7 16:30 UTC: the next 30/7 08:00 is the next morning.
+    moment, year = campaigns.next_yearly(30, 7, 8, datetime(2026, 7, 29, 16, 30, tzinfo=UTC))
+    assert (moment, year) == (datetime(2026, 7, 30, 1, 0, tzinfo=UTC), "2026")
+    # 30/7 08:00 local has passed (01:00 UTC): next year.
+    moment, year = campaigns.next_yearly(30, 7, 8, datetime(2026, 7, 30, 1, 0, tzinfo=UTC))
+    assert (moment, year) == (datetime(2027, 7, 30, 1, 0, tzinfo=UTC), "2027")
+    # 29/2 only recurs in leap years.
+    assert campaigns.next_yearly(29, 2, 9, datetime(2026, 3, 1, tzinfo=UTC))[1] == "2028"
+
+
+def test_clean_validates_and_parses_local_time() -> None:
+    data = campaigns.clean(
+        {"title": "t", "messages": {"vi": "x"}, "schedule": "at", "send_at": "30/07/2026 08:00"}
+    )
+    assert data["send_at"] == datetime(2026, 7, 30, 1, 0, tzinfo=UTC)
+    assert (
+        campaigns.clean(
+            {"title": "t", "messages": {"vi": "x"}, "schedule": "yearly", "yearly": "30/7"}
+        )["yearly_month"]
+        == 7
+    )
+    for bad in (
+        {"title": "t", "messages": {"en": "only english"}},
+        {"title": "t", "messages": {"vi": "x"}, "segment": {"channels": ["sms"]}},
+        {"title": "t", "messages": {"vi": "x"}, "buttons": [{"kind": "hoc", "target": "a"}]},
+        {"title": "t", "messages": {"vi": "x"}, "schedule": "yearly", "yearly": "31/2"},
+    ):
+        with pytest.raises(campaigns.CampaignError):
+            campaigns.clean(bad)
+
+
+def test_author_cannot_approve(hotline_rt) -> None:
+    with unit_of_work(hotline_rt.sessions) as session:
+        c = campaigns.create(session, {"title": "t", "messages": {"vi": "x"}}, "alice")
+        campaigns.submit(session, c)
+        with pytest.raises(campaigns.NotAllowed):
+            campaigns.approve(session, c, "alice")
+        campaigns.approve(session, c, "bob")
+        assert c.status == "scheduled"
+        assert c.approver == "bob"
+
+
+def test_segments(hotline_rt) -> None:
+    add_subscribers(hotline_rt, 3, 1, province="Lào Cai", topics=["tactics"], age_band="18_24")
+    add_subscribers(hotline_rt, 2, 10, province="Nghệ An", topics=["law"], lang="en")
+    add_subscribers(hotline_rt, 1, 20, channel="zalo", topics=["tactics", "law"])
+    cases = {
+        (): 6,
+        (("provinces", ("Lào Cai",)),): 3,
+        (("topics", ("law",)),): 3,
+        (("topics", ("law",)), ("languages", ("en",))): 2,
+        (("channels", ("zalo",)),): 1,
+        (("age_bands", ("18_24",)), ("topics", ("tactics",))): 3,
+        (("provinces", ("Huế",)),): 0,
+    }
+    with unit_of_work(hotline_rt.sessions) as session:
+        for criteria, expected in cases.items():
+            segment = {k: list(v) for k, v in criteria}
+            assert len(campaigns.audience(session, segment)) == expected, segment
+
+
+def test_expansion_is_idempotent_and_claims_are_exclusive(hotline_rt) -> None:
+    add_subscribers(hotline_rt, 10)
+    cid = approved_campaign(hotline_rt)
+    with unit_of_work(hotline_rt.sessions) as session:
+        assert campaigns.run_scheduler(session) == 10
+    with unit_of_work(hotline_rt.sessions) as session:
+        c = campaigns.get(session, cid)
+        assert c is not None
+        assert campaigns.expand(session, c, "once") == 0  # a second expansion adds nothing
+    with unit_of_work(hotline_rt.sessions) as session:
+        a = campaigns.claim(session, "w1", 6, 60)
+    with unit_of_work(hotline_rt.sessions) as session:
+        b = campaigns.claim(session, "w2", 6, 60)
+    assert len(a) == 6
+    assert len(b) == 4
+    assert not {r.id for r in a} & {r.id for r in b}
+    # A crash: w1 handed one row to the API, the rest were only claimed.
+    with unit_of_work(hotline_rt.sessions) as session:
+        assert campaigns.mark_sending(session, a[0].id, 60)
+    later = datetime(2100, 1, 1, tzinfo=UTC)
+    with unit_of_work(hotline_rt.sessions) as session:
+        back, unknown = campaigns.recover(session, later)
+    assert (back, unknown) == (9, 1)
+    with unit_of_work(hotline_rt.sessions) as session:
+        row = session.get(CampaignDelivery, a[0].id)
+        assert row is not None
+        assert row.status == DeliveryStatus.failed_unknown  # never resent
+
+
+def test_yearly_campaign_expands_once_per_year(hotline_rt) -> None:
+    add_subscribers(hotline_rt, 3)
+    cid = approved_campaign(hotline_rt, schedule="yearly", yearly="30/7", yearly_hour=8)
+    with unit_of_work(hotline_rt.sessions) as session:
+        c = campaigns.get(session, cid)
+        assert c is not None
+        first = c.next_run_at
+        assert first is not None
+        assert first.astimezone(campaigns.TZ).strftime("%d/%m %H:%M") == "30/07 08:00"
+        assert campaigns.run_scheduler(session, first.replace(hour=0)) == 0  # not yet due
+    with unit_of_work(hotline_rt.sessions) as session:
+        assert campaigns.run_scheduler(session, first) == 3
+        c = campaigns.get(session, cid)
+        assert c is not None
+        assert c.next_run_at is not None
+        assert c.next_run_at.year == first.year + 1
+        assert c.last_occurrence == str(first.year)
+    with unit_of_work(hotline_rt.sessions) as session:
+        assert campaigns.run_scheduler(session, first) == 0  # same occurrence: nothing new
+
+
+def test_api_two_person_rule_and_results(client, hotline_rt) -> None:
+    with unit_of_work(hotline_rt.sessions) as session:
+        make_user(session, "alice", "communicator")
+        make_user(session, "bob", "communicator")
+        make_user(session, "olga", "operator")
+
+    def auth(name: str) -> dict[str, str]:
+        r = client.post("/api/v1/auth/token", data={"username": name, "password": PASSWORD})
+        return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+    alice, bob = auth("alice"), auth("bob")
+    body = {
+        "title": "Ngày toàn dân phòng, chống mua bán người",
+        "messages": {"vi": "Hãy cảnh giác với việc nhẹ lương cao."},
+        "buttons": [{"kind": "hoc", "target": "viec-nhe-luong-cao", "title": {"vi": "Tìm hiểu"}}],
+        "segment": {"provinces": ["Lào Cai"]},
+        "schedule": "yearly",
+        "yearly": "30/7",
+        "yearly_hour": 8,
+    }
+    assert client.post("/api/v1/campaigns", json=body, headers=auth("olga")).status_code == 403
+    r = client.post("/api/v1/campaigns", json=body, headers=alice)
+    assert r.status_code == 201, r.text
+    cid = r.json()["id"]
+    assert client.post(f"/api/v1/campaigns/{cid}/submit", headers=alice).status_code == 200
+    assert client.post(f"/api/v1/campaigns/{cid}/approve", headers=alice).status_code == 403
+    r = client.post(f"/api/v1/campaigns/{cid}/approve", headers=bob)
+    assert r.status_code == 200
+    assert r.json()["status"] == "scheduled"
+    assert r.json()["approver"] == "bob"
+    results = client.get(f"/api/v1/campaigns/{cid}/results", headers=alice).json()
+    assert results["sent"] == 0
+    assert results["clicks"] == {"hoc": 0, "quiz": 0}
+    assert client.get("/api/v1/subscribers/stats", headers=bob).status_code == 200
+    # Test send needs a linked chat first.
+    assert client.post(f"/api/v1/campaigns/{cid}/test-send", headers=alice).status_code == 422
+    code = client.post("/api/v1/campaigns/test-recipient/code", headers=alice).json()["code"]
+    with unit_of_work(hotline_rt.sessions) as session:
+        assert campaigns.link_test_recipient(
+            session, hotline_rt.pseudonyms, hotline_rt.cipher, code, "telegram", "555"
+        )
+        # One-time: the same code does not link twice.
+        assert not campaigns.link_test_recipient(
+            session, hotline_rt.pseudonyms, hotline_rt.cipher, code, "telegram", "666"
+        )
+    assert client.post(f"/api/v1/campaigns/{cid}/test-send", headers=alice).status_code == 202
+    with unit_of_work(hotline_rt.sessions) as session:
+        assert session.scalar(select(func.count(CampaignDelivery.id))) == 1
+        # Addresses are encrypted at rest.
+        assert session.scalar(select(func.count(Subscriber.id))) == 0

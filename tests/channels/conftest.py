@@ -1,0 +1,72 @@
+"""Channel fixtures: a bot runtime whose Telegram and Zalo tokens point at the fake Bot API."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.channels import base, outbound
+from bot.runtime import BotRuntime
+from hotline.config import Settings
+from hotline.conversations.models import ConversationState
+from hotline.runtime import HotlineRuntime
+from tests.fixtures.fake_botapi import FakeBotApi
+
+TG_TOKEN = "123456:TEST-telegram_token"
+TG_SECRET = "tg-secret-0123456789"
+ZALO_TOKEN = "1459232241454765289:zalo-TEST-token"
+ZALO_SECRET = "zalo-secret-0123456789"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_pacing(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Each test starts with empty limiters; fast limits unless it asks for the real ones."""
+    outbound._SHARED.clear()
+    if "real_pacing" not in request.fixturenames:
+        fast = outbound.Limits(per_second=1000, per_chat_per_second=1000, reply_reserve=1)
+        for name in ("telegram", "zalo"):
+            outbound._SHARED[(name, None)] = outbound.Outbound(name, fast)
+    yield
+    outbound._SHARED.clear()
+    base.blocked_hooks.clear()
+
+
+@pytest.fixture
+def real_pacing() -> None:
+    """Use the production limits (Telegram 30/s, 1/s per chat)."""
+
+
+@pytest.fixture
+def channel_rt(
+    settings: Settings, hotline_rt: HotlineRuntime, nlu_engine: Any, fake_botapi: FakeBotApi
+) -> Iterator[BotRuntime]:
+    """A bot runtime with both channels on, against one fake server (hotline_rt cleans the DB)."""
+    fake_botapi.register_token(ZALO_TOKEN, "zalo")
+    configured = settings.model_copy(
+        update={
+            "telegram_bot_token": _secret(TG_TOKEN),
+            "telegram_webhook_secret": _secret(TG_SECRET),
+            "telegram_api_base_url": fake_botapi.root_url,
+            "zalo_bot_token": _secret(ZALO_TOKEN),
+            "zalo_webhook_secret": _secret(ZALO_SECRET),
+            "zalo_api_base_url": fake_botapi.root_url,
+        }
+    )
+    hrt = HotlineRuntime.from_settings(configured)
+    yield BotRuntime.build(hrt, nlu_engine)
+    hrt.close()
+
+
+def _secret(value: str) -> Any:
+    from pydantic import SecretStr
+
+    return SecretStr(value)
+
+
+def state_rows(rt: BotRuntime) -> int:
+    """How many conversation states exist."""
+    with rt.hotline.sessions() as session:
+        return int(session.scalar(select(func.count()).select_from(ConversationState)) or 0)

@@ -1,0 +1,65 @@
+"""Staff users (Argon2id, lockout) and encrypted conversation state."""
+
+import pytest
+from sqlalchemy import select
+
+from hotline.conversations import service as conversations
+from hotline.conversations.models import ConversationState
+from hotline.db.session import unit_of_work
+from hotline.users import service as users
+
+
+def test_create_and_authenticate(hotline_rt) -> None:
+    with unit_of_work(hotline_rt.sessions) as s:
+        u = users.create_user(s, "lan.nguyen", "mat-khau-rat-dai", "operator")
+        assert u.password_hash.startswith("$argon2id$")
+    with unit_of_work(hotline_rt.sessions) as s:
+        assert users.authenticate(s, "lan.nguyen", "mat-khau-rat-dai") is not None
+        assert users.authenticate(s, "lan.nguyen", "sai") is None
+        assert users.authenticate(s, "nobody", "x") is None
+
+
+def test_invalid_users_refused(hotline_rt) -> None:
+    with unit_of_work(hotline_rt.sessions) as s:
+        with pytest.raises(users.UserError):
+            users.create_user(s, "a", "short", "operator")
+        with pytest.raises(users.UserError):
+            users.create_user(s, "bg.laocai", "mat-khau-rat-dai", "agency")
+        with pytest.raises(users.UserError):
+            users.create_user(s, "x", "mat-khau-rat-dai", "king")
+
+
+def test_lockout_after_repeated_failures(hotline_rt) -> None:
+    with unit_of_work(hotline_rt.sessions) as s:
+        users.create_user(s, "op1", "mat-khau-rat-dai", "operator")
+    for _ in range(users.MAX_FAILED_LOGINS):
+        with unit_of_work(hotline_rt.sessions) as s:
+            assert users.authenticate(s, "op1", "wrong-password") is None
+    with unit_of_work(hotline_rt.sessions) as s:
+        assert users.authenticate(s, "op1", "mat-khau-rat-dai") is None  # locked
+
+
+def test_state_is_encrypted_at_rest(hotline_rt) -> None:
+    key = hotline_rt.pseudonyms.key("telegram", 987654321)
+    with unit_of_work(hotline_rt.sessions) as s:
+        conversations.save_state(
+            s, hotline_rt.cipher, key, "telegram", {"draft": "MARKER-XYZ Lào Cai"}
+        )
+    with unit_of_work(hotline_rt.sessions) as s:
+        row = s.scalar(select(ConversationState))
+        assert row is not None
+        assert b"MARKER-XYZ" not in row.state_enc
+        assert "987654321" not in row.key
+        assert conversations.load_state(s, hotline_rt.cipher, key) == {
+            "draft": "MARKER-XYZ Lào Cai"
+        }
+        conversations.delete_state(s, key)
+    with unit_of_work(hotline_rt.sessions) as s:
+        assert conversations.load_state(s, hotline_rt.cipher, key) == {}
+
+
+def test_processed_updates_are_idempotent(hotline_rt) -> None:
+    with unit_of_work(hotline_rt.sessions) as s:
+        assert conversations.mark_processed(s, "telegram", "abc")
+        assert not conversations.mark_processed(s, "telegram", "abc")
+        assert conversations.mark_processed(s, "zalo", "abc")

@@ -1,0 +1,107 @@
+"""The tip service on a real database: once-only submission, receipt lookup, thread, links."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+import pytest
+
+from hotline.db.session import unit_of_work
+from hotline.kit.crypto import new_receipt_code
+from hotline.tips import service
+from hotline.tips.models import MessageDirection, Tip, TipIdentifier, Urgency
+from hotline.tips.schemas import TipDraft
+
+CODE = re.compile(r"^[A-Z0-9]{4}(-[A-Z0-9]{4}){3}$")
+
+
+def draft(**kw: object) -> TipDraft:
+    base: dict[str, object] = {
+        "submission_token": secrets.token_hex(16),
+        "draft_ref": secrets.token_hex(16),
+        "channel": "webchat",
+        "what": f"Có người tuyển lao động sang Campuchia {secrets.token_hex(4)}",
+        "recruiter": "Zalo 0912 345 678, https://www.Fake-Jobs.example.com/apply/ @tuyendung.vip",
+        "province": "Lạng Sơn",
+        "destination_country": "Campuchia",
+    }
+    base.update(kw)
+    return TipDraft.model_validate(base)
+
+
+def test_submit_is_once_per_draft_and_code_finds_it(hotline_rt) -> None:
+    d = draft()
+    with unit_of_work(hotline_rt.sessions) as s:
+        tip, code = service.submit_tip(s, hotline_rt, d)
+        tip_id = tip.id
+    assert code is not None and CODE.match(code)
+    with unit_of_work(hotline_rt.sessions) as s:
+        again, code2 = service.submit_tip(s, hotline_rt, d)
+    assert again.id == tip_id and code2 is None
+    with unit_of_work(hotline_rt.sessions) as s:
+        assert s.query(Tip).count() == 1
+        found = service.find_by_receipt(s, hotline_rt.secret_key, code.lower().replace("-", " "))
+        assert found is not None and found.id == tip_id
+        assert service.find_by_receipt(s, hotline_rt.secret_key, new_receipt_code()) is None
+        assert service.find_by_receipt(s, hotline_rt.secret_key, "nonsense") is None
+        tip = service.get_tip(s, tip_id)
+        assert tip is not None
+        content = service.decrypt_content(hotline_rt.cipher, tip)
+        assert content["what"] == d.what
+        assert tip.urgency == Urgency.HIGH and "high_risk_destination" in tip.urgency_reasons
+        assert tip.crosses_border is True
+        assert code not in tip.receipt_hash
+
+
+def test_duplicate_content_within_a_day_is_refused(hotline_rt) -> None:
+    d = draft()
+    with unit_of_work(hotline_rt.sessions) as s:
+        service.submit_tip(s, hotline_rt, d)
+    same = draft(what=d.what.upper() + "  ", recruiter=d.recruiter)
+    with unit_of_work(hotline_rt.sessions) as s, pytest.raises(service.DuplicateTip):
+        service.submit_tip(s, hotline_rt, same)
+
+
+def test_identifiers_are_keyed_hashes_and_link_related_tips(hotline_rt) -> None:
+    with unit_of_work(hotline_rt.sessions) as s:
+        a, _ = service.submit_tip(s, hotline_rt, draft())
+        b, _ = service.submit_tip(
+            s, hotline_rt, draft(recruiter="gọi +84 912345678", what="chuyện khác hẳn")
+        )
+        c, _ = service.submit_tip(s, hotline_rt, draft(recruiter="không biết", what="khác nữa"))
+        assert service.related_tips(s, a) == [b.id]
+        assert service.related_tips(s, c) == []
+        rows = s.query(TipIdentifier).all()
+        kinds = {r.kind for r in rows if r.tip_id == a.id}
+        assert kinds == {"phone", "link", "account"}
+        assert all("0912" not in r.key_hash and "fake-jobs" not in r.key_hash for r in rows)
+
+
+def test_extract_identifiers() -> None:
+    found = service.extract_identifiers(
+        "sđt 0912.345.678 hoặc +84 987 654 321, fb.com/ban.tuyen.dung, t.me/viecnhe @Viec_Nhe"
+    )
+    assert ("phone", "0912345678") in found
+    assert ("phone", "0987654321") in found
+    assert ("link", "fb.com/ban.tuyen.dung") in found
+    assert ("link", "t.me/viecnhe") in found
+    assert ("account", "viec_nhe") in found
+
+
+def test_thread_and_reply_handle(hotline_rt) -> None:
+    with unit_of_work(hotline_rt.sessions) as s:
+        tip, _ = service.submit_tip(s, hotline_rt, draft())
+        service.add_hotline_message(s, hotline_rt.cipher, tip, "op1", "Bạn thấy ở đâu?")
+        assert service.unread_for_tipster(s, tip) == 1
+        assert service.tips_with_news(s, hotline_rt.pseudonyms, "conv-key") == 0
+        service.set_reply_handle(s, hotline_rt.pseudonyms, tip, "conv-key")
+        assert service.tips_with_news(s, hotline_rt.pseudonyms, "conv-key") == 1
+        service.add_tipster_message(s, hotline_rt.cipher, tip, "Ở chợ Đông Kinh")
+        service.mark_read(s, tip, MessageDirection.HOTLINE_TO_TIPSTER)
+        entries = service.thread(s, hotline_rt.cipher, tip)
+        assert [e.direction for e in entries] == ["hotline_to_tipster", "tipster_to_hotline"]
+        assert entries[0].author == "op1" and entries[1].author is None
+        assert entries[1].text == "Ở chợ Đông Kinh"
+        assert service.unread_for_tipster(s, tip) == 0
+        service.remove_reply_handle(s, tip)
