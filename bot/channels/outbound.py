@@ -84,17 +84,18 @@ class _Window:
     """Send times of the last second; an in-flight send counts from its completion."""
 
     def __init__(self) -> None:
-        # Mutable one-item lists: the time is moved to the completion once the call returns,
-        # because the platform counts arrivals and an arrival is never later than completion.
+        # Mutable [time, in_flight] slots: the time is moved to the completion once the call
+        # returns, because the platform counts arrivals and an arrival is never later than
+        # completion. A send still in flight is never dropped: it may arrive any moment now.
         self.slots: list[list[float]] = []
 
     def wait(self, now: float, limit: int, window: float) -> float:
         """Seconds until one more send fits (0 = now)."""
-        self.slots = [s for s in self.slots if now - s[0] < window]
+        self.slots = [s for s in self.slots if s[1] or now - s[0] < window]
         if len(self.slots) < limit:
             return 0.0
-        times = sorted(s[0] for s in self.slots)
-        return times[len(times) - limit] + window - now
+        times = sorted(now if s[1] else s[0] for s in self.slots)
+        return max(times[len(times) - limit] + window - now, 0.01)
 
 
 class _RedisWindow:
@@ -180,7 +181,7 @@ class Outbound:
                 shared = self._redis.try_take(limit, window)
                 if shared:
                     return shared, []
-            slots = [[now], [now]]
+            slots = [[now, 1.0], [now, 1.0]]
             self._global.slots.append(slots[0])
             chat_window.slots.append(slots[1])
             self._in_flight += 1
@@ -193,6 +194,7 @@ class Outbound:
         with self._lock:
             for slot in slots:
                 slot[0] = max(slot[0], now)
+                slot[1] = 0.0
             self._in_flight -= 1
 
     async def acquire(self, chat_id: str | int, priority: Priority = "reply") -> list[list[float]]:
