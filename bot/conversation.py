@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from bot.dialogs.types import Incoming, Reply, Turn
 from bot.runtime import BotRuntime
@@ -12,6 +14,15 @@ from hotline.conversations import service as conversations
 from hotline.db.session import unit_of_work
 
 log = logging.getLogger(__name__)
+
+#: The key of a channel's own memory inside the conversation state (see bot.channels.memory).
+CHANNEL_BUCKET = "_channel"
+
+#: Turns the raw incoming message into the one the dialogs see, given the channel's memory
+#: (e.g. a hashed Telegram button payload or a Zalo choice number back into the payload).
+Prepare = Callable[[dict[str, Any], Incoming], Incoming]
+#: Updates the channel's memory with the turn's replies and language before the state is saved.
+Finish = Callable[[dict[str, Any], list[Reply], str], None]
 
 
 @dataclass
@@ -24,6 +35,22 @@ class Outcome:
     # The conversation was erased (tip submitted, /xoa): the channel must not write it back,
     # or a fresh row stamped right after a tip's creation time could link the two.
     forgot: bool = False
+    # The conversation language after the turn (strings the channel adds itself).
+    lang: str = "vi"
+    # A copy of the channel's memory as loaded before the turn (e.g. message ids for /xoa).
+    memory: dict[str, Any] | None = None
+
+
+def _lang(rt: BotRuntime, state: dict[str, Any]) -> str:
+    lang = state.get("lang")
+    return lang if isinstance(lang, str) and lang in rt.catalog.languages else "vi"
+
+
+def _bucket(state: dict[str, Any]) -> dict[str, Any]:
+    found = state.get(CHANNEL_BUCKET)
+    if not isinstance(found, dict):
+        found = state[CHANNEL_BUCKET] = {}
+    return found
 
 
 def handle(
@@ -32,8 +59,15 @@ def handle(
     user_id: str | int,
     incoming: Incoming,
     update_id: str | int | None = None,
+    *,
+    prepare: Prepare | None = None,
+    finish: Finish | None = None,
 ) -> Outcome:
-    """Run one turn for a channel user; the raw user id never leaves this function."""
+    """Run one turn for a channel user; the raw user id never leaves this function.
+
+    Deduplication, the channel's memory and the dialog state share one transaction: a
+    message costs one round of database work however the channel keeps its bookkeeping.
+    """
     key = rt.hotline.pseudonyms.key(channel, user_id)
     with unit_of_work(rt.hotline.sessions) as session:
         if update_id is not None:
@@ -42,14 +76,27 @@ def handle(
                 log.info("duplicate update ignored", extra={"channel": channel})
                 return Outcome(replies=[], duplicate=True)
         state = conversations.load_state(session, rt.hotline.cipher, key)
+        found = state.get(CHANNEL_BUCKET)
+        before = dict(found) if isinstance(found, dict) else {}
+        if prepare is not None:
+            incoming = prepare(before, incoming)
         turn = Turn(
             rt=rt, session=session, key=key, channel=channel, state=state, address=str(user_id)
         )
         replies = rt.engine.respond(turn, incoming)
+        lang = _lang(rt, turn.state)
         if turn.forget:
             conversations.delete_state(session, key)
         else:
+            if finish is not None and not turn.delete_history:
+                finish(_bucket(turn.state), replies, lang)
             conversations.save_state(session, rt.hotline.cipher, key, channel, turn.state)
     log.info("turn handled", extra={"channel": channel, "replies": len(replies)})
     metrics.record_messages(channel, received=1, sent=len(replies))
-    return Outcome(replies=replies, delete_history=turn.delete_history, forgot=turn.forget)
+    return Outcome(
+        replies=replies,
+        delete_history=turn.delete_history,
+        forgot=turn.forget,
+        lang=lang,
+        memory=before,
+    )

@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from bot.conversation import CHANNEL_BUCKET
 from bot.runtime import BotRuntime
 from hotline.conversations import service as conversations
 from hotline.db.session import unit_of_work
 
-BUCKET = "_channel"
+BUCKET = CHANNEL_BUCKET
 
 
 def read(rt: BotRuntime, channel: str, user_id: str | int) -> dict[str, Any]:

@@ -4,8 +4,8 @@ Flow of one update (diagram)::
 
     Update --(private chat?)--no--> command? -> "private chats only" once; else silent
        |yes
-       +-- text / button / photo --> memory.read (long payloads, /xoa ids)
-       |                              -> conversation.handle (thread, one transaction, dedup)
+       +-- text / button / photo --> conversation.handle (thread, one transaction: dedup,
+       |                              long payloads in/out, dialog state)
        |                              -> send replies (paced) -> memory.update (sent ids)
        +-- sticker, voice, ...   --> "text and photos only" (once per update id)
        +-- edited, unknown, ...  --> ignored
@@ -222,6 +222,33 @@ def _deletable(bucket: dict[str, Any], now: float) -> list[int]:
     ]
 
 
+def _resolve_payload(bucket: dict[str, Any], incoming: Incoming) -> Incoming:
+    """A hashed button payload back to the payload it stands for."""
+    if not (incoming.payload and incoming.payload.startswith(HASHED_PREFIX)):
+        return incoming
+    payloads = bucket.get("payloads")
+    found = payloads.get(incoming.payload) if isinstance(payloads, dict) else None
+    # An unknown hash (an old message, a forged press) just shows the menu.
+    return Incoming(payload=str(found or "/menu"))
+
+
+def _keep_long_payloads(bucket: dict[str, Any], replies: list[Reply], lang: str) -> None:
+    """Remember payloads too long for callback_data, in the turn's own transaction.
+
+    They are stored before the message is sent, so a quick press always finds its payload.
+    """
+    long_payloads = {
+        callback_data(b.payload): b.payload
+        for r in replies
+        for b in r.buttons
+        if callback_data(b.payload) != b.payload
+    }
+    if long_payloads:
+        old = bucket.get("payloads")
+        merged = {**(old if isinstance(old, dict) else {}), **long_payloads}
+        bucket["payloads"] = dict(list(merged.items())[-REMEMBERED_PAYLOADS:])
+
+
 class TelegramChannel:
     """Turns Telegram updates into dialog turns and the replies back into messages."""
 
@@ -357,20 +384,21 @@ class TelegramChannel:
     ) -> None:
         """Run the dialogs for one message and deliver the outcome."""
         rt = self.rt
-        state = await asyncio.to_thread(memory.read, rt, CHANNEL, user_id)
-        bucket = memory.bucket(state)
-        if incoming.payload and incoming.payload.startswith(HASHED_PREFIX):
-            payloads = bucket.get("payloads", {})
-            # An unknown hash (an old message, a forged press) just shows the menu.
-            incoming = Incoming(payload=str(payloads.get(incoming.payload, "/menu")))
         typing = asyncio.create_task(self._typing_if_slow(chat_id))
         try:
             outcome = await asyncio.to_thread(
-                conversation.handle, rt, CHANNEL, user_id, incoming, update_id=update_id
+                conversation.handle,
+                rt,
+                CHANNEL,
+                user_id,
+                incoming,
+                update_id=update_id,
+                prepare=_resolve_payload,
+                finish=_keep_long_payloads,
             )
         except Exception as exc:
             log.error("turn failed", extra={"channel": CHANNEL, "error": type(exc).__name__})
-            lang = base.lang_of(rt, state)
+            lang = await self._lang_or_vi(user_id)
             outcome = conversation.Outcome(replies=[Reply(rt.catalog.t(lang, "core.error"))])
         finally:
             await self._stop_typing(typing)
@@ -378,7 +406,7 @@ class TelegramChannel:
             return
         now = time.time()
         if outcome.delete_history:
-            ids = _deletable(bucket, now)
+            ids = _deletable(outcome.memory or {}, now)
             if incoming_message_id is not None:
                 ids.append(incoming_message_id)
             await self.sender.delete(chat_id, ids)
@@ -388,19 +416,6 @@ class TelegramChannel:
             # Nothing is written back after the state was erased (see Outcome.forgot).
             await self._send(chat_id, user_id, outcome.replies)
             return
-        long_payloads = {
-            callback_data(b.payload): b.payload
-            for r in outcome.replies
-            for b in r.buttons
-            if callback_data(b.payload) != b.payload
-        }
-        if long_payloads:
-            # Stored before sending, so a quick press always finds its payload.
-            def keep(b: dict[str, Any]) -> None:
-                merged = {**b.get("payloads", {}), **long_payloads}
-                b["payloads"] = dict(list(merged.items())[-REMEMBERED_PAYLOADS:])
-
-            await asyncio.to_thread(memory.update, rt, CHANNEL, user_id, keep)
         sent = await self._send(chat_id, user_id, outcome.replies)
         mine = [incoming_message_id] if incoming_message_id is not None else []
 
@@ -409,7 +424,16 @@ class TelegramChannel:
             if sent:  # delivered again: they unblocked the bot
                 b.pop("blocked", None)
 
+        # Message ids exist only once sent: the one write outside the turn's transaction.
         await asyncio.to_thread(memory.update, rt, CHANNEL, user_id, record)
+
+    async def _lang_or_vi(self, user_id: int) -> str:
+        """The stored language when the database answers (error paths only)."""
+        try:
+            state = await asyncio.to_thread(memory.read, self.rt, CHANNEL, user_id)
+        except Exception:
+            return "vi"
+        return base.lang_of(self.rt, state)
 
     async def _typing_if_slow(self, chat_id: int) -> None:
         """Show "typing…" only when the turn is still running after TYPING_AFTER seconds."""

@@ -57,6 +57,17 @@ def numbered(
     return f"{text}\n\n" + "\n".join(lines) + f"\n\n{hint}", choices
 
 
+def number_replies(replies: Sequence[Reply], hint: str) -> tuple[list[str], dict[str, str]]:
+    """Number the buttons across several replies: the texts, and number -> payload."""
+    bodies: list[str] = []
+    choices: dict[str, str] = {}
+    for reply in replies:
+        body, mine = numbered(reply.text, reply.buttons, len(choices) + 1, hint)
+        bodies.append(body)
+        choices.update(mine)
+    return bodies, choices
+
+
 class ZaloSender:
     """Paced sending through one ZaloBotApi (replies and broadcasts share the Outbound)."""
 
@@ -147,30 +158,27 @@ class ZaloChannel:
                         upd.chat_id, self.rt.catalog.t("vi", "core.group_chat")
                     )
             return
-        state = await asyncio.to_thread(memory.read, self.rt, CHANNEL, upd.user_id)
         if upd.event_name == EVENT_TEXT and upd.text is not None:
-            choices = memory.bucket(state).get("choices", {})
-            choice = choices.get(upd.text.strip()) if isinstance(choices, dict) else None
-            incoming = Incoming(payload=str(choice)) if choice else Incoming(text=upd.text)
+            incoming = Incoming(text=upd.text)
         elif upd.event_name == EVENT_IMAGE and upd.photo_url:
             try:
                 photo = await base.download(upd.photo_url)
             except base.PhotoTooLarge:
-                await self._simple(upd, state, "channels.photo_too_large")
+                await self._simple(upd, "channels.photo_too_large")
                 return
             except httpx.HTTPError as exc:
                 log.warning(
                     "photo download failed", extra={"channel": CHANNEL, "error": type(exc).__name__}
                 )
-                await self._simple(upd, state, "channels.photo_failed")
+                await self._simple(upd, "channels.photo_failed")
                 return
             incoming = Incoming(text=upd.text or None, photos=(photo,))
         else:
-            await self._simple(upd, state, "core.unsupported_message")
+            await self._simple(upd, "core.unsupported_message")
             return
-        await self.converse(upd.chat_id, upd.user_id, incoming, upd.message_id, state)
+        await self.converse(upd.chat_id, upd.user_id, incoming, upd.message_id)
 
-    async def _simple(self, upd: ZaloUpdate, state: dict[str, Any], key: str) -> None:
+    async def _simple(self, upd: ZaloUpdate, key: str) -> None:
         """A fixed message outside the dialogs, once per message id."""
         assert upd.chat_id is not None
         assert upd.user_id is not None
@@ -178,9 +186,17 @@ class ZaloChannel:
             memory.mark_update, self.rt, CHANNEL, upd.message_id
         ):
             return
-        lang = base.lang_of(self.rt, state)
+        lang = await self._lang_or_vi(upd.user_id)
         reply = Reply(self.rt.catalog.t(lang, key), base.menu_buttons(self.rt, lang, CHANNEL))
         await self._deliver(upd.chat_id, upd.user_id, [reply], lang, store=True)
+
+    async def _lang_or_vi(self, user_id: str) -> str:
+        """The stored language when the database answers (paths outside a turn)."""
+        try:
+            state = await asyncio.to_thread(memory.read, self.rt, CHANNEL, user_id)
+        except Exception:
+            return "vi"
+        return base.lang_of(self.rt, state)
 
     async def converse(
         self,
@@ -188,46 +204,49 @@ class ZaloChannel:
         user_id: str,
         incoming: Incoming,
         message_id: str | None,
-        state: dict[str, Any],
     ) -> None:
         """Run the dialogs for one message and deliver the outcome."""
         rt = self.rt
+        # Filled by ``finish`` inside the turn's transaction: the numbered texts to send.
+        bodies: list[str] = []
+
+        def finish(bucket: dict[str, Any], replies: list[Reply], lang: str) -> None:
+            texts, choices = number_replies(replies, rt.catalog.t(lang, "channels.choose_number"))
+            bodies.extend(texts)
+            bucket["choices"] = choices
+            bucket.pop("blocked", None)
+
         typing = asyncio.create_task(self.sender.typing(chat_id))
         try:
             outcome = await asyncio.to_thread(
-                conversation.handle, rt, CHANNEL, user_id, incoming, update_id=message_id
+                conversation.handle,
+                rt,
+                CHANNEL,
+                user_id,
+                incoming,
+                update_id=message_id,
+                prepare=_choose,
+                finish=finish,
             )
         except Exception as exc:
             log.error("turn failed", extra={"channel": CHANNEL, "error": type(exc).__name__})
-            outcome = conversation.Outcome(
-                replies=[Reply(rt.catalog.t(base.lang_of(rt, state), "core.error"))]
-            )
+            lang = await self._lang_or_vi(user_id)
+            outcome = conversation.Outcome(replies=[Reply(rt.catalog.t(lang, "core.error"))])
+            bodies.clear()
         finally:
             await typing
         if outcome.duplicate:
             return
-        # The language may have changed during the turn: read it back for the hint line.
-        after = await asyncio.to_thread(memory.read, rt, CHANNEL, user_id)
-        lang = base.lang_of(rt, after)
-        replies = outcome.replies
-        if outcome.forgot:
-            # Numbered choices need state; none may be written back after an erase.
-            replies = [Reply(r.text) for r in replies]
-        await self._deliver(
-            chat_id, user_id, replies, lang, store=not (outcome.delete_history or outcome.forgot)
-        )
+        if not bodies:
+            # No choices were stored (an erase, a failed turn): numbers would lead nowhere.
+            bodies = [r.text for r in outcome.replies]
+        await self._send_bodies(chat_id, user_id, bodies)
 
     async def _deliver(
         self, chat_id: str, user_id: str, replies: Sequence[Reply], lang: str, *, store: bool
     ) -> None:
         """Number the buttons across the replies, store the numbers, then send."""
-        hint = self.rt.catalog.t(lang, "channels.choose_number")
-        bodies: list[str] = []
-        choices: dict[str, str] = {}
-        for reply in replies:
-            body, mine = numbered(reply.text, reply.buttons, len(choices) + 1, hint)
-            bodies.append(body)
-            choices.update(mine)
+        bodies, choices = number_replies(replies, self.rt.catalog.t(lang, "channels.choose_number"))
         if store:
 
             def keep(b: dict[str, Any]) -> None:
@@ -235,6 +254,10 @@ class ZaloChannel:
                 b.pop("blocked", None)
 
             await asyncio.to_thread(memory.update, self.rt, CHANNEL, user_id, keep)
+        await self._send_bodies(chat_id, user_id, bodies)
+
+    async def _send_bodies(self, chat_id: str, user_id: str, bodies: Sequence[str]) -> None:
+        """Send texts in order; stops (and marks the user) on 403."""
         for body in bodies:
             try:
                 await self.sender.send_plain(chat_id, body)
@@ -244,6 +267,15 @@ class ZaloChannel:
             except OutboundError as exc:
                 log.warning("reply not delivered", extra={"channel": CHANNEL, "error": str(exc)})
                 return
+
+
+def _choose(bucket: dict[str, Any], incoming: Incoming) -> Incoming:
+    """A number typed in answer to numbered choices becomes that button's payload."""
+    if incoming.text is None or incoming.photos:
+        return incoming
+    choices = bucket.get("choices")
+    choice = choices.get(incoming.text.strip()) if isinstance(choices, dict) else None
+    return Incoming(payload=str(choice)) if choice else incoming
 
 
 def token_of(rt: BotRuntime) -> str | None:

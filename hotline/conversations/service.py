@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -48,16 +50,20 @@ def delete_state(session: Session, key: str) -> None:
 
 def mark_processed(session: Session, channel: str, update_key: str) -> bool:
     """Record an inbound update; False if it was already handled (a retried webhook)."""
-    exists = session.scalar(
-        select(ProcessedUpdate.id).where(
-            ProcessedUpdate.channel == channel, ProcessedUpdate.update_key == update_key
-        )
-    )
-    if exists is not None:
-        return False
-    try:
-        with session.begin_nested():
-            session.add(ProcessedUpdate(channel=channel, update_key=update_key))
-    except IntegrityError:
-        return False
-    return True
+    # One statement instead of select + savepoint + insert: it runs for every message.
+    # Concurrent retries wait on the unique index; the loser inserts nothing.
+    values = {"channel": channel, "update_key": update_key, "created_at": utcnow()}
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        stmt: Any = pg_insert(ProcessedUpdate).values(values).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        stmt = sqlite_insert(ProcessedUpdate).values(values).on_conflict_do_nothing()
+    else:  # pragma: no cover - the product runs on SQLite and PostgreSQL only
+        try:
+            with session.begin_nested():
+                session.add(ProcessedUpdate(channel=channel, update_key=update_key))
+        except IntegrityError:
+            return False
+        return True
+    inserted = session.scalar(stmt.returning(ProcessedUpdate.id))
+    return inserted is not None
