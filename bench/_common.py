@@ -179,6 +179,28 @@ def children(pid: int) -> list[int]:
     return out
 
 
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """User + system CPU time consumed so far by these processes (gone ones count 0)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
+def pids_named(name: str) -> list[int]:
+    """Pids whose command name is ``name`` (e.g. every PostgreSQL backend)."""
+    out: list[int] = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if (entry / "comm").read_text().strip() == name:
+                    out.append(int(entry.name))
+    return out
+
+
 def rss_mib(pid: int) -> float:
     """Resident set size of one process in MiB (0 when it is gone)."""
     with contextlib.suppress(OSError):

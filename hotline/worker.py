@@ -11,6 +11,7 @@ import httpx
 from hotline import retention
 from hotline.casework import service as casework
 from hotline.db.session import unit_of_work
+from hotline.kit import heap
 from hotline.notifications.outbox import drain
 from hotline.notifications.senders import Sender, build_senders
 from hotline.runtime import HotlineRuntime
@@ -43,6 +44,7 @@ def run(rt: HotlineRuntime, interval: float = 5.0, once: bool = False) -> None:
     last_purge = 0.0
     with httpx.Client() as client:
         senders = build_senders(rt.settings, client)
+        heap.settle()
         while True:
             try:
                 stats = tick(rt, senders)
