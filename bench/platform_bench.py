@@ -1,7 +1,9 @@
 # ruff: noqa: E501 - report lines and sample messages read better unwrapped
 """Platform benchmark: webhook throughput vs a Rasa-only bot, tips/s, the console queue, memory.
 
-Usage: `python bench/platform_bench.py [--quick] [--skip-rasa] [--skip-pg] [--seconds S]`.
+Usage: `python bench/platform_bench.py [--quick] [--skip-rasa] [--skip-pg] [--seconds S]
+[--only product,rasa,tips,console] [--levels 1,50] [--pg-workers 2] [--verbose] [--no-write]`
+(a partial run with --no-write prints the section instead of replacing it in the docs).
 
 What runs (all on loopback, every process stopped and every database dropped at the end):
 
@@ -17,8 +19,9 @@ What runs (all on loopback, every process stopped and every database dropped at 
 
 The load comes from a separate process (this script with `--load`): an asyncio HTTP/1.1
 keep-alive client, one connection per conversation, closed loop (a conversation sends its next
-message when the previous one was answered). Results go to docs/benchmarks.md between the
-`platform` markers.
+message when the previous one was answered) for capacity, then open loop (a fixed offered rate,
+latency from when each message was due) for the latency a given load gets. CPU time per
+message is read from /proc. Results go to docs/benchmarks.md between the `platform` markers.
 """
 
 from __future__ import annotations
@@ -1125,26 +1128,39 @@ def _fmt_level(r: dict[str, Any] | None) -> str:
     return f"{r['rate']:.0f}/s · {r['p50_ms']:.0f} / {r['p99_ms']:.0f} ms{err}"
 
 
-ANALYSIS = """Where the time goes (py-spy on one worker at 50 conversations, SQLite, GIL samples): about
-19 ms of interpreter time per message. ~35-40% is the outgoing Bot API calls through PTB + httpx
-(request building, httpcore's pool, anyio), ~15% parsing the update into PTB objects and PTB's
-`process_update`, ~20% the three to four database transactions of a turn (channel memory read,
-the turn itself with dedup + encrypted state, channel memory write), the rest FastAPI/Starlette
-middlewares and uvicorn. NLU (TF-IDF + logistic regression) and Fernet are below 2% each. The
-Rasa-only bot is just as CPU-bound in its own stack, hence the ~1x ratio.
+ANALYSIS = """What changed since the first measurement (21/11/2026: 60 messages/s and p99 2.6 s at 50
+conversations on PostgreSQL, 1.0x Rasa; ~19 ms of interpreter time per message), found with
+py-spy (`--gil`, one uvicorn worker at 50 conversations):
 
-Changes made after profiling (before -> after, SQLite, 1 worker, same machine, loaded by other
-jobs both times, so indicative only): the Telegram "typing…" chat action is now sent only when a
-turn is still running after 0.5 s (it was one extra Bot API call per message), and `sniffio` is
-installed (httpcore imports it on every request; without it each failed import walked sys.path):
-1 conversation 27 -> 36-48 msg/s (p50 27 -> 18-24 ms), 50 conversations 34 -> 40-51 msg/s.
+- One database transaction per turn instead of three or four: the channel's bookkeeping (hashed
+  button payloads, Zalo's numbered choices) is read and written inside the turn's own
+  transaction through `prepare` / `finish` hooks of `bot.conversation.handle`; only the sent
+  message ids (known after sending, needed by /xoa) are written afterwards.
+- Conversation state and update de-duplication on Core SQL: one `INSERT ... ON CONFLICT`
+  upsert and one `SELECT ... FOR UPDATE` instead of ORM get + flush, and the duplicate check as
+  one `INSERT ... ON CONFLICT DO NOTHING RETURNING` instead of select + savepoint + insert.
+- The webhook hands the parsed PTB `Update` straight to the channel's handler (PTB's dispatcher
+  only built a context and per-user dicts nothing reads); security headers are a plain ASGI
+  middleware instead of Starlette's `BaseHTTPMiddleware` (an extra task and memory streams per
+  request); the webhook and web chat routes are matched before the console's.
+- `gc.freeze()` after startup and a larger first GC threshold (`hotline/kit/heap.py`): a full
+  collection over the startup heap (NLU model, content, code) took ~160 ms and stalled every
+  request in flight.
+- Earlier: "typing…" only for turns still running after 0.5 s; `sniffio` installed.
 
-Not reached and not fixed here: the goals need ~6x less CPU per message. The next steps, by
-expected gain: send replies with one pooled HTTP/1.1 client of our own instead of PTB's Bot per
-call (or answer the webhook with the first reply as its response body, which Telegram allows),
-fold the channel-memory read/write into the turn's transaction (one transaction per message
-instead of three or four), parse only the update fields we use instead of full PTB objects, and
-replace the BaseHTTPMiddleware-based security headers with a pure ASGI middleware."""
+Where the time goes now (GIL samples of one worker, PostgreSQL): ~40% the database work of the
+turn and of the sent-ids write (SQLAlchemy, psycopg, Fernet), ~25% the outgoing Bot API calls
+(PTB -> httpx -> httpcore -> anyio; httpx alone is ~20%), ~11% the dialogs (NLU ~6%), ~7%
+routing and middlewares, the rest uvicorn and the event loop. CPU per message varies up to 2x
+between runs on this shared virtual machine (the host's other tenants), which is why the table
+above reports it next to the rates.
+
+Not reached: 300 messages/s needs about 4-5 ms of CPU per message for the server on these two
+cores, which also run PostgreSQL, the fake Bot API and the load generator. The next steps, by
+expected gain: a PTB `BaseRequest` on aiohttp (PTB supports custom networking back ends; httpx
+is the slowest part of the send path), writing the sent message ids without a second
+transaction (e.g. batched per few milliseconds), and psycopg's async driver instead of threads
+for the database calls (fewer GIL hand-offs)."""
 
 
 def render(b: Bench, elapsed: float) -> str:
