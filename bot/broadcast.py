@@ -28,8 +28,8 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.orm import Session
 
-from bot.channels.memory import BUCKET
 from bot.channels.outbound import OutboundError, RateLimited, RecipientBlocked, Sender
+from bot.conversation import channel_memory
 from bot.dialogs.types import Button
 from hotline.campaigns import service as campaigns
 from hotline.campaigns.models import Campaign, DeliveryStatus
@@ -288,10 +288,7 @@ def remember_choices(
     A subscriber exists only until /xoa or /huydangky, so this never revives an erased chat.
     """
     state = conversations.load_state(session, rt.cipher, key)
-    bucket = state.get(BUCKET)
-    if not isinstance(bucket, dict):
-        bucket = state[BUCKET] = {}
-    bucket["choices"] = choices
+    channel_memory(state, create=True)["choices"] = choices
     conversations.save_state(session, rt.cipher, key, "zalo", state)
 
 

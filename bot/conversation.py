@@ -41,16 +41,22 @@ class Outcome:
     memory: dict[str, Any] | None = None
 
 
-def _lang(rt: BotRuntime, state: dict[str, Any]) -> str:
+def lang_of(rt: BotRuntime, state: dict[str, Any], hint: str | None = None) -> str:
+    """The conversation language: the stored choice, else the platform's hint, else vi."""
     lang = state.get("lang")
-    return lang if isinstance(lang, str) and lang in rt.catalog.languages else "vi"
+    if isinstance(lang, str) and lang in rt.catalog.languages:
+        return lang
+    if hint and hint[:2].lower() in rt.catalog.languages:
+        return hint[:2].lower()
+    return "vi"
 
 
-def _bucket(state: dict[str, Any]) -> dict[str, Any]:
+def channel_memory(state: dict[str, Any], *, create: bool = False) -> dict[str, Any]:
+    """The channel's part of a state: itself when present, else a fresh (or stored) dict."""
     found = state.get(CHANNEL_BUCKET)
-    if not isinstance(found, dict):
-        found = state[CHANNEL_BUCKET] = {}
-    return found
+    if isinstance(found, dict):
+        return found
+    return state.setdefault(CHANNEL_BUCKET, {}) if create else {}
 
 
 def handle(
@@ -76,20 +82,19 @@ def handle(
                 log.info("duplicate update ignored", extra={"channel": channel})
                 return Outcome(replies=[], duplicate=True)
         state = conversations.load_state(session, rt.hotline.cipher, key)
-        found = state.get(CHANNEL_BUCKET)
-        before = dict(found) if isinstance(found, dict) else {}
+        before = dict(channel_memory(state))
         if prepare is not None:
             incoming = prepare(before, incoming)
         turn = Turn(
             rt=rt, session=session, key=key, channel=channel, state=state, address=str(user_id)
         )
         replies = rt.engine.respond(turn, incoming)
-        lang = _lang(rt, turn.state)
+        lang = lang_of(rt, turn.state)
         if turn.forget:
             conversations.delete_state(session, key)
         else:
             if finish is not None and not turn.delete_history:
-                finish(_bucket(turn.state), replies, lang)
+                finish(channel_memory(turn.state, create=True), replies, lang)
             conversations.save_state(session, rt.hotline.cipher, key, channel, turn.state)
     log.info("turn handled", extra={"channel": channel, "replies": len(replies)})
     metrics.record_messages(channel, received=1, sent=len(replies))

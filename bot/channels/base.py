@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -10,6 +11,7 @@ from typing import Any, cast
 import httpx
 
 from bot.channels import memory
+from bot.conversation import lang_of
 from bot.dialogs.types import Button, Turn
 from bot.runtime import BotRuntime
 
@@ -28,14 +30,13 @@ class PhotoTooLarge(Exception):
     """The photo is over MAX_PHOTO_BYTES."""
 
 
-def lang_of(rt: BotRuntime, state: dict[str, Any], hint: str | None = None) -> str:
-    """The conversation language: the stored choice, else the platform's hint, else vi."""
-    lang = state.get("lang")
-    if isinstance(lang, str) and lang in rt.catalog.languages:
-        return lang
-    if hint and hint[:2].lower() in rt.catalog.languages:
-        return hint[:2].lower()
-    return "vi"
+async def stored_lang(rt: BotRuntime, channel: str, user_id: str | int) -> str:
+    """The stored language outside a turn; vi when the database does not answer."""
+    try:
+        state = await asyncio.to_thread(memory.read, rt, channel, user_id)
+    except Exception:
+        return "vi"
+    return lang_of(rt, state)
 
 
 def menu_buttons(rt: BotRuntime, lang: str, channel: str) -> list[Button]:

@@ -10,12 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bot.conversation import CHANNEL_BUCKET
+from bot.conversation import channel_memory
 from bot.runtime import BotRuntime
 from hotline.conversations import service as conversations
 from hotline.db.session import unit_of_work
-
-BUCKET = CHANNEL_BUCKET
 
 
 def read(rt: BotRuntime, channel: str, user_id: str | int) -> dict[str, Any]:
@@ -27,8 +25,7 @@ def read(rt: BotRuntime, channel: str, user_id: str | int) -> dict[str, Any]:
 
 def bucket(state: dict[str, Any]) -> dict[str, Any]:
     """The channel's part of a state (read-only use)."""
-    found = state.get(BUCKET)
-    return found if isinstance(found, dict) else {}
+    return channel_memory(state)
 
 
 def update(
@@ -48,10 +45,7 @@ def update(
         state = conversations.load_state(session, rt.hotline.cipher, key)
         if not state and not create:
             return
-        data = state.get(BUCKET)
-        if not isinstance(data, dict):
-            data = state[BUCKET] = {}
-        change(data)
+        change(channel_memory(state, create=True))
         conversations.save_state(session, rt.hotline.cipher, key, channel, state)
 
 

@@ -340,8 +340,7 @@ class TelegramChannel:
         """A fixed message outside the dialogs (unsupported content, photo too large)."""
         if not await asyncio.to_thread(memory.mark_update, self.rt, CHANNEL, update.update_id):
             return
-        state = await asyncio.to_thread(memory.read, self.rt, CHANNEL, user_id)
-        lang = base.lang_of(self.rt, state)
+        lang = await base.stored_lang(self.rt, CHANNEL, user_id)
         await self._send(
             chat_id,
             user_id,
@@ -398,7 +397,7 @@ class TelegramChannel:
             )
         except Exception as exc:
             log.error("turn failed", extra={"channel": CHANNEL, "error": type(exc).__name__})
-            lang = await self._lang_or_vi(user_id)
+            lang = await base.stored_lang(rt, CHANNEL, user_id)
             outcome = conversation.Outcome(replies=[Reply(rt.catalog.t(lang, "core.error"))])
         finally:
             await self._stop_typing(typing)
@@ -426,14 +425,6 @@ class TelegramChannel:
 
         # Message ids exist only once sent: the one write outside the turn's transaction.
         await asyncio.to_thread(memory.update, rt, CHANNEL, user_id, record)
-
-    async def _lang_or_vi(self, user_id: int) -> str:
-        """The stored language when the database answers (error paths only)."""
-        try:
-            state = await asyncio.to_thread(memory.read, self.rt, CHANNEL, user_id)
-        except Exception:
-            return "vi"
-        return base.lang_of(self.rt, state)
 
     async def _typing_if_slow(self, chat_id: int) -> None:
         """Show "typing…" only when the turn is still running after TYPING_AFTER seconds."""

@@ -186,17 +186,9 @@ class ZaloChannel:
             memory.mark_update, self.rt, CHANNEL, upd.message_id
         ):
             return
-        lang = await self._lang_or_vi(upd.user_id)
+        lang = await base.stored_lang(self.rt, CHANNEL, upd.user_id)
         reply = Reply(self.rt.catalog.t(lang, key), base.menu_buttons(self.rt, lang, CHANNEL))
         await self._deliver(upd.chat_id, upd.user_id, [reply], lang, store=True)
-
-    async def _lang_or_vi(self, user_id: str) -> str:
-        """The stored language when the database answers (paths outside a turn)."""
-        try:
-            state = await asyncio.to_thread(memory.read, self.rt, CHANNEL, user_id)
-        except Exception:
-            return "vi"
-        return base.lang_of(self.rt, state)
 
     async def converse(
         self,
@@ -230,7 +222,7 @@ class ZaloChannel:
             )
         except Exception as exc:
             log.error("turn failed", extra={"channel": CHANNEL, "error": type(exc).__name__})
-            lang = await self._lang_or_vi(user_id)
+            lang = await base.stored_lang(rt, CHANNEL, user_id)
             outcome = conversation.Outcome(replies=[Reply(rt.catalog.t(lang, "core.error"))])
             bodies.clear()
         finally:
