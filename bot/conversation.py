@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from bot.dialogs.types import Incoming, Reply, Turn
 from bot.runtime import BotRuntime
 from hotline import metrics
 from hotline.conversations import service as conversations
+from hotline.db.base import utcnow
 from hotline.db.session import unit_of_work
 
 log = logging.getLogger(__name__)
 
 #: The key of a channel's own memory inside the conversation state (see bot.channels.memory).
 CHANNEL_BUCKET = "_channel"
+
+#: How old a recorded message may be and still be deleted by /xoa (Telegram allows 48 hours;
+#: an hour less covers clock skew and slow batches).
+DELETE_WINDOW = timedelta(hours=47)
 
 #: Turns the raw incoming message into the one the dialogs see, given the channel's memory
 #: (e.g. a hashed Telegram button payload or a Zalo choice number back into the payload).
@@ -37,8 +43,10 @@ class Outcome:
     forgot: bool = False
     # The conversation language after the turn (strings the channel adds itself).
     lang: str = "vi"
-    # A copy of the channel's memory as loaded before the turn (e.g. message ids for /xoa).
+    # A copy of the channel's memory as loaded before the turn.
     memory: dict[str, Any] | None = None
+    # On /xoa: the recorded message ids still young enough to delete (oldest first).
+    sent_ids: list[int] = field(default_factory=list)
 
 
 def lang_of(rt: BotRuntime, state: dict[str, Any], hint: str | None = None) -> str:
@@ -90,6 +98,9 @@ def handle(
         )
         replies = rt.engine.respond(turn, incoming)
         lang = lang_of(rt, turn.state)
+        sent_ids: list[int] = []
+        if turn.delete_history:
+            sent_ids = conversations.take_sent(session, key, utcnow() - DELETE_WINDOW)
         if turn.forget:
             conversations.delete_state(session, key)
         else:
@@ -104,4 +115,5 @@ def handle(
         forgot=turn.forget,
         lang=lang,
         memory=before,
+        sent_ids=sent_ids,
     )

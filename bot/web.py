@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from bot.channels import webchat, webhooks
 from bot.runtime import BotRuntime
 from hotline.api.app import create_app
+from hotline.kit import threads
 from hotline.kit.ratelimit import make_limiter
 
 STATIC = Path(__file__).parent / "static"
@@ -36,6 +37,11 @@ def create_web_app(rt: BotRuntime) -> FastAPI:
         return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
 
     webhooks.register(app, rt)
+
+    async def _bound_threads() -> None:
+        threads.bound_default_executor(rt.settings.turn_threads)
+
+    app.router.on_startup.append(_bound_threads)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     # Routes are matched in order: the busiest paths (platform webhooks, web chat) first, so
     # a message does not scan the whole console first (a few % of CPU per message).

@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     content_dir: Path = Field(Path("content"), validation_alias=_env("CANHGIAC_CONTENT_DIR"))
     upload_dir: Path = Field(Path("var/uploads"), validation_alias=_env("CANHGIAC_UPLOAD_DIR"))
     log_level: str = Field("INFO", validation_alias=_env("CANHGIAC_LOG_LEVEL"))
+    # Threads per web process for the database work of chat turns (see hotline.kit.threads).
+    turn_threads: int = Field(2, ge=1, le=64, validation_alias=_env("CANHGIAC_TURN_THREADS"))
     # Cookies get the Secure flag unless explicitly served over plain HTTP (demo, tests).
     cookie_secure: bool = Field(True, validation_alias=_env("CANHGIAC_COOKIE_SECURE"))
     session_max_age_seconds: int = Field(

@@ -1,7 +1,8 @@
 """Data retention: delete what the hotline no longer needs, on a schedule (worker) or by hand.
 
 Defaults (days, see Settings and docs/deploy.md): conversation state untouched for 30,
-webhook de-duplication markers after 7, closed tips 730 after closing. Tables are looked up in
+webhook de-duplication markers after 7, closed tips 730 after closing; the message ids kept
+for /xoa after 2 (Telegram deletes nothing older). Tables are looked up in
 the live schema, so a database without the tips tables is simply skipped.
 """
 
@@ -18,7 +19,7 @@ from sqlalchemy import table as sa_table
 from sqlalchemy.orm import Session
 
 from hotline.config import Settings
-from hotline.conversations.models import ConversationState, ProcessedUpdate
+from hotline.conversations.models import ConversationState, ProcessedUpdate, SentMessage
 
 if TYPE_CHECKING:
     from hotline.runtime import HotlineRuntime
@@ -88,6 +89,11 @@ def purge(
         ProcessedUpdate,
         ProcessedUpdate.created_at < now - timedelta(days=settings.retention_processed_update_days),
         dry_run,
+    )
+
+    # /xoa cannot delete messages older than 48 h: their ids are of no use after that.
+    counts["sent_messages"] = _count_or_delete(
+        session, SentMessage, SentMessage.sent_hour < now - timedelta(days=2), dry_run
     )
 
     counts["closed_tips"] = 0

@@ -6,7 +6,7 @@ Flow of one update (diagram)::
        |yes
        +-- text / button / photo --> conversation.handle (thread, one transaction: dedup,
        |                              long payloads in/out, dialog state)
-       |                              -> send replies (paced) -> memory.update (sent ids)
+       |                              -> send replies (paced) -> sent ids queued (SentLog)
        +-- sticker, voice, ...   --> "text and photos only" (once per update id)
        +-- edited, unknown, ...  --> ignored
 
@@ -38,7 +38,6 @@ from telegram import (
 from telegram.constants import ChatAction, ChatMemberStatus, ChatType
 from telegram.error import Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
-from telegram.request import HTTPXRequest
 
 from bot import conversation
 from bot.channels import base, memory
@@ -50,6 +49,8 @@ from bot.channels.outbound import (
     RetryLater,
     outbound_for,
 )
+from bot.channels.sent_log import SentLog
+from bot.channels.tg_request import AiohttpRequest
 from bot.channels.zalo_api import split_text
 from bot.dialogs.types import Button, Incoming, Reply
 from bot.runtime import BotRuntime
@@ -60,10 +61,8 @@ CHANNEL = "telegram"
 TEXT_LIMIT = 4096
 CALLBACK_DATA_LIMIT = 64
 HASHED_PREFIX = "h:"
-# deleteMessage works for 48 h after sending; keep a margin for clock skew and slow batches.
-DELETE_WINDOW_SECONDS = 47 * 3600
+DELETE_WINDOW_SECONDS = conversation.DELETE_WINDOW.total_seconds()
 DELETE_BATCH = 100
-REMEMBERED_MESSAGES = 400
 REMEMBERED_PAYLOADS = 64
 # Most turns answer in milliseconds: a chat action then costs an API call and shows nothing.
 TYPING_AFTER = 0.5
@@ -203,18 +202,8 @@ class TelegramSender:
         return asked
 
 
-def _remember(bucket: dict[str, Any], ids: Sequence[int], now: float) -> None:
-    """Append message ids for /xoa, dropping those too old to delete anyway."""
-    kept = [
-        entry
-        for entry in bucket.get("sent", [])
-        if isinstance(entry, list) and len(entry) == 2 and now - entry[1] < DELETE_WINDOW_SECONDS
-    ]
-    kept += [[i, int(now)] for i in ids]
-    bucket["sent"] = kept[-REMEMBERED_MESSAGES:]
-
-
 def _deletable(bucket: dict[str, Any], now: float) -> list[int]:
+    """Ids kept inside the state before migration 0008 (now in sent_messages)."""
     return [
         int(entry[0])
         for entry in bucket.get("sent", [])
@@ -232,11 +221,13 @@ def _resolve_payload(bucket: dict[str, Any], incoming: Incoming) -> Incoming:
     return Incoming(payload=str(found or "/menu"))
 
 
-def _keep_long_payloads(bucket: dict[str, Any], replies: list[Reply], lang: str) -> None:
+def _finish_turn(bucket: dict[str, Any], replies: list[Reply], lang: str) -> None:
     """Remember payloads too long for callback_data, in the turn's own transaction.
 
     They are stored before the message is sent, so a quick press always finds its payload.
+    A user who writes has (again) allowed the bot to write back: not blocked any more.
     """
+    bucket.pop("blocked", None)
     long_payloads = {
         callback_data(b.payload): b.payload
         for r in replies
@@ -255,6 +246,7 @@ class TelegramChannel:
     def __init__(self, rt: BotRuntime, sender: TelegramSender) -> None:
         self.rt = rt
         self.sender = sender
+        self.sent_log = SentLog(rt)
 
     # ------------------------------------------------------------------ PTB callbacks
 
@@ -393,7 +385,7 @@ class TelegramChannel:
                 incoming,
                 update_id=update_id,
                 prepare=_resolve_payload,
-                finish=_keep_long_payloads,
+                finish=_finish_turn,
             )
         except Exception as exc:
             log.error("turn failed", extra={"channel": CHANNEL, "error": type(exc).__name__})
@@ -403,28 +395,23 @@ class TelegramChannel:
             await self._stop_typing(typing)
         if outcome.duplicate:
             return
-        now = time.time()
+        key = rt.hotline.pseudonyms.key(CHANNEL, user_id)
+        mine = [incoming_message_id] if incoming_message_id is not None else []
         if outcome.delete_history:
-            ids = _deletable(outcome.memory or {}, now)
-            if incoming_message_id is not None:
-                ids.append(incoming_message_id)
+            legacy = _deletable(outcome.memory or {}, time.time())
+            ids = sorted({*legacy, *outcome.sent_ids, *await self.sent_log.forget(key), *mine})
             await self.sender.delete(chat_id, ids)
             await self._send(chat_id, user_id, outcome.replies)
             return
         if outcome.forgot:
-            # Nothing is written back after the state was erased (see Outcome.forgot).
+            # Erased (a tip was sent): nothing of this chat is written after that, not even
+            # the ids still queued (see Outcome.forgot).
+            await self.sent_log.forget(key)
             await self._send(chat_id, user_id, outcome.replies)
             return
         sent = await self._send(chat_id, user_id, outcome.replies)
-        mine = [incoming_message_id] if incoming_message_id is not None else []
-
-        def record(b: dict[str, Any]) -> None:
-            _remember(b, mine + sent, now)
-            if sent:  # delivered again: they unblocked the bot
-                b.pop("blocked", None)
-
-        # Message ids exist only once sent: the one write outside the turn's transaction.
-        await asyncio.to_thread(memory.update, rt, CHANNEL, user_id, record)
+        # Message ids exist only once sent: recorded after the turn, batched (see SentLog).
+        self.sent_log.add(key, mine + sent)
 
     async def _typing_if_slow(self, chat_id: int) -> None:
         """Show "typing…" only when the turn is still running after TYPING_AFTER seconds."""
@@ -471,7 +458,7 @@ def token_of(rt: BotRuntime) -> str | None:
 def make_bot(token: str, root: str) -> TgBot:
     """A Bot for sending outside the Application (broadcast worker, CLI), pooled for bursts."""
     # PTB's Bot defaults to one pooled connection: concurrent paced sends would time out.
-    request = HTTPXRequest(connection_pool_size=16, pool_timeout=30)
+    request = AiohttpRequest(connection_pool_size=16, pool_timeout=30)
     return TgBot(
         token,
         base_url=f"{root.rstrip('/')}/bot",
@@ -499,7 +486,13 @@ def build_application(
         raise RuntimeError("TELEGRAM_BOT_TOKEN is not set")
     root = api_root(rt)
     builder = (
-        Application.builder().token(token).base_url(f"{root}/bot").base_file_url(f"{root}/file/bot")
+        Application.builder()
+        .token(token)
+        .base_url(f"{root}/bot")
+        .base_file_url(f"{root}/file/bot")
+        # Replies to many chats at once: as many connections as PTB's own default (256).
+        .request(AiohttpRequest(connection_pool_size=256, pool_timeout=30))
+        .get_updates_request(AiohttpRequest(connection_pool_size=1))
     )
     if not polling:
         builder = builder.updater(None)
@@ -509,6 +502,12 @@ def build_application(
     application.add_handler(TypeHandler(Update, channel.on_update))
     application.add_error_handler(channel.on_error)
     application.bot_data["channel"] = channel
+
+    async def flush_sent_ids(_: Any) -> None:
+        await channel.sent_log.close()
+
+    # Long polling stops through run_polling, which calls this; the webhook closes it itself.
+    application.post_shutdown = flush_sent_ids
     return application
 
 

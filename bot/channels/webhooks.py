@@ -77,6 +77,7 @@ class TelegramWebhook:
     async def close(self) -> None:
         """Shut the PTB application down (closes its HTTP pool)."""
         if self._app is not None:
+            await self._app.bot_data["channel"].sent_log.close()
             await self._app.shutdown()
             self._app = None
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, delete, select
@@ -10,12 +12,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from hotline.conversations.models import ConversationState, ProcessedUpdate
+from hotline.conversations.models import ConversationState, ProcessedUpdate, SentMessage
 from hotline.db.base import utcnow
 from hotline.kit.crypto import Cipher, DecryptionError
 
 _STATES: Table = cast(Table, ConversationState.__table__)
 _UPDATES: Table = cast(Table, ProcessedUpdate.__table__)
+_SENT: Table = cast(Table, SentMessage.__table__)
 
 
 def _insert(session: Session) -> Any:
@@ -58,8 +61,34 @@ def save_state(
 
 
 def delete_state(session: Session, key: str) -> None:
-    """Forget a conversation entirely (/xoa, tip submission)."""
+    """Forget a conversation entirely (/xoa, tip submission): its state and message ids."""
     session.execute(delete(_STATES).where(_STATES.c.key == key))
+    forget_sent(session, key)
+
+
+def forget_sent(session: Session, key: str) -> None:
+    """Drop every message id recorded for a pseudonym."""
+    session.execute(delete(_SENT).where(_SENT.c.key == key))
+
+
+def hour_of(when: datetime) -> datetime:
+    """A time cut to its hour: what a sent message is stamped with."""
+    return when.replace(minute=0, second=0, microsecond=0)
+
+
+def record_sent(session: Session, rows: Sequence[tuple[str, int, datetime]]) -> None:
+    """Remember (pseudonym, message id, hour) rows; ones already known are ignored."""
+    if rows:
+        values = [{"key": k, "message_id": m, "sent_hour": hour_of(h)} for k, m, h in rows]
+        session.execute(_insert(session)(_SENT).on_conflict_do_nothing(), values)
+
+
+def take_sent(session: Session, key: str, since: datetime) -> list[int]:
+    """The message ids stamped since ``since`` (oldest first); all of the key's ids are dropped."""
+    query = select(_SENT.c.message_id).where(_SENT.c.key == key, _SENT.c.sent_hour >= since)
+    found: Sequence[int] = session.execute(query.order_by(_SENT.c.message_id)).scalars().all()
+    forget_sent(session, key)
+    return [int(i) for i in found]
 
 
 def mark_processed(session: Session, channel: str, update_key: str) -> bool:

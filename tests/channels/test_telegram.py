@@ -233,6 +233,71 @@ def test_forget_deletes_bot_messages(
     assert state_rows(channel_rt) == 0  # nothing about the chat is left behind
 
 
+def _sent_rows(rt: BotRuntime) -> list[tuple[str, int, Any]]:
+    from sqlalchemy import select
+
+    from hotline.conversations.models import SentMessage
+
+    with rt.hotline.sessions() as session:
+        rows = session.execute(
+            select(SentMessage.key, SentMessage.message_id, SentMessage.sent_hour)
+        )
+        return [tuple(r) for r in rows]
+
+
+def _wait_rows(rt: BotRuntime, n: int) -> list[tuple[str, int, Any]]:
+    deadline = time.monotonic() + 5
+    while len(rows := _sent_rows(rt)) < n:
+        assert time.monotonic() < deadline, rows
+        time.sleep(0.02)
+    return rows
+
+
+def test_message_ids_kept_apart_hour_stamped_and_erased_by_xoa(
+    web: TestClient, fake_botapi: FakeBotApi, channel_rt: BotRuntime
+) -> None:
+    first = message("/start")
+    post(web, first)
+    post(web, message("/menu"))
+    bot_ids = [c.response["result"]["message_id"] for c in fake_botapi.sent_messages(USER)]
+    # Written shortly after the replies, in the background: the bot's and the user's own.
+    rows = _wait_rows(channel_rt, len(bot_ids) + 2)
+    assert {r[1] for r in rows} >= {*bot_ids, first["message"]["message_id"]}
+    key = channel_rt.hotline.pseudonyms.key("telegram", USER)
+    assert {r[0] for r in rows} == {key}  # the pseudonym, never the chat id
+    assert all(r[2].minute == r[2].second == 0 for r in rows)  # the hour only
+    # The encrypted state no longer carries them.
+    from bot.channels import memory
+
+    assert "sent" not in memory.read(channel_rt, "telegram", USER).get("_channel", {})
+    post(web, message("/xoa"))
+    post(web, press("forget:yes"))
+    [deleted] = fake_botapi.calls("deleteMessages")
+    assert set(bot_ids) | {first["message"]["message_id"]} <= set(deleted.params["message_ids"])
+    time.sleep(0.1)  # nothing queued may land after the erase
+    assert _sent_rows(channel_rt) == []
+    assert state_rows(channel_rt) == 0
+
+
+def test_submitted_tip_leaves_no_message_ids(
+    web: TestClient, fake_botapi: FakeBotApi, channel_rt: BotRuntime
+) -> None:
+    """A finished tip erases the chat's rows; the receipt's own id is never recorded."""
+    post(web, message("/start"))
+    _wait_rows(channel_rt, 2)
+    post(web, message("/baotin"))
+    post(web, message("Có người dụ lao động sang Campuchia làm việc nhẹ lương cao"))
+    for _ in range(14):
+        markup = fake_botapi.sent_messages(USER)[-1].params.get("reply_markup") or {}
+        if "tip:send" in [b["callback_data"] for row in markup["inline_keyboard"] for b in row]:
+            break
+        post(web, press("tip:skip"))
+    post(web, press("tip:send"))
+    assert state_rows(channel_rt) == 0, fake_botapi.sent_texts(USER)[-3:]
+    time.sleep(0.1)
+    assert _sent_rows(channel_rt) == []
+
+
 def test_long_text_split_and_long_payload_mapped() -> None:
     parts = tg.split_for_telegram(("Cảnh giác. " * 1000) + "😀" * 3000)
     assert all(len(p.encode("utf-16-le")) // 2 <= 4096 for p in parts)

@@ -63,3 +63,22 @@ def test_processed_updates_are_idempotent(hotline_rt) -> None:
         assert conversations.mark_processed(s, "telegram", "abc")
         assert not conversations.mark_processed(s, "telegram", "abc")
         assert conversations.mark_processed(s, "zalo", "abc")
+
+
+def test_sent_ids_recorded_once_taken_within_the_window_and_forgotten(hotline_rt) -> None:
+    from datetime import timedelta
+
+    from hotline.db.base import utcnow
+
+    now = utcnow()
+    old = now - timedelta(hours=50)
+    with unit_of_work(hotline_rt.sessions) as s:
+        conversations.record_sent(s, [("k1", 7, now), ("k1", 3, old), ("k2", 7, now)])
+        conversations.record_sent(s, [("k1", 7, now)])  # a repeated batch adds nothing
+        conversations.record_sent(s, [])
+    with unit_of_work(hotline_rt.sessions) as s:
+        # Only what Telegram can still delete; every id of the pseudonym is dropped.
+        assert conversations.take_sent(s, "k1", now - timedelta(hours=47)) == [7]
+        assert conversations.take_sent(s, "k1", now - timedelta(hours=47)) == []
+        conversations.delete_state(s, "k2")
+        assert conversations.take_sent(s, "k2", old) == []

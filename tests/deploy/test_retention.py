@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from hotline.casework.models import TipCase, TipNote
 from hotline.config import Settings
-from hotline.conversations.models import ConversationState, ProcessedUpdate
+from hotline.conversations.models import ConversationState, ProcessedUpdate, SentMessage
 from hotline.db.base import utcnow
 from hotline.db.session import unit_of_work
 from hotline.notifications.models import Notification
@@ -53,6 +53,8 @@ def seed(hotline_rt) -> dict[str, int]:  # type: ignore[no-untyped-def]
                 ProcessedUpdate(
                     channel="telegram", update_key="u-new", created_at=NOW - timedelta(days=1)
                 ),
+                SentMessage(key="fresh", message_id=1, sent_hour=NOW - timedelta(hours=49)),
+                SentMessage(key="fresh", message_id=2, sent_hour=NOW - timedelta(hours=47)),
             ]
         )
         tips = {
@@ -105,9 +107,11 @@ def test_purge_deletes_only_what_expired(hotline_rt, settings: Settings) -> None
         counts = purge(s, NOW, settings)
     assert counts["conversation_states"] == 1
     assert counts["processed_updates"] == 1
+    assert counts["sent_messages"] == 1
     assert counts["closed_tips"] == 2
     assert counts["tip_reply_handles"] == 1
     with unit_of_work(hotline_rt.sessions) as s:
+        assert set(s.scalars(select(SentMessage.message_id))) == {2}
         assert set(s.scalars(select(ConversationState.key))) == {"fresh"}
         assert set(s.scalars(select(ProcessedUpdate.update_key))) == {"u-new"}
         left = set(s.scalars(select(Tip.id)))
