@@ -9,7 +9,8 @@ Files and console (the rule `canhgiac content import` follows):
   overwrites it: the file's content is recorded as a new *draft* version (once per file hash)
   for a human to review and publish, and the live row stays as the console left it.
 Every published change bumps the content revision, which makes every process reload its
-cached library on its next read (or at the latest after `CACHE_TTL` seconds).
+cached library: at once in the process that published, within `RECHECK_SECONDS` elsewhere
+(and in any case after `CACHE_TTL` seconds).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from hotline.content import repository as repo
@@ -41,6 +43,11 @@ from hotline.db.base import utcnow
 log = logging.getLogger(__name__)
 
 CACHE_TTL = 60.0
+#: How often a cache asks the database whether the revision moved. Asking on every read was
+#: a query per chat message; a change made in another process shows within this time.
+RECHECK_SECONDS = 2.0
+# Bumped after a commit that bumped the revision in this process: its caches recheck at once.
+_local_changes = 0
 PIECE = "piece"
 DEFAULT_LANG = "vi"
 
@@ -241,6 +248,12 @@ def bump_revision(session: Session) -> None:
     row.revision = (row.revision or 0) + 1
     row.stamp = secrets.token_hex(8)
     row.updated_at = utcnow()
+    event.listen(session, "after_commit", _changed_here, once=True)
+
+
+def _changed_here(_session: Session) -> None:
+    global _local_changes
+    _local_changes += 1
 
 
 def _apply_piece(p: ContentPiece, rec: PieceRecord) -> None:
@@ -459,15 +472,27 @@ class ContentCache:
         self._library: Library | None = None
         self._stamp: str | None = None
         self._loaded_at = 0.0
+        self._checked_at = 0.0
+        self._seen_changes = -1
 
     def get(self, session: Session) -> Library:
-        """The current library (one tiny query per call to check the revision)."""
+        """The current library (a tiny query every RECHECK_SECONDS to check the revision)."""
+        now = time.monotonic()
+        changes = _local_changes
+        with self._lock:
+            if (
+                self._library is not None
+                and changes == self._seen_changes
+                and now - self._checked_at < RECHECK_SECONDS
+                and now - self._loaded_at < self.ttl
+            ):
+                return self._library
         row = repo.revision(session)
         stamp = row.stamp if row is not None else ""
-        now = time.monotonic()
         with self._lock:
             fresh = now - self._loaded_at < self.ttl
             if self._library is not None and stamp == self._stamp and fresh:
+                self._checked_at, self._seen_changes = now, changes
                 return self._library
         library = library_from_db(session) if row is not None else None
         if library is None or not library.pieces:
@@ -475,11 +500,18 @@ class ContentCache:
             library = library_from_files(load_files(self.content_dir))
         with self._lock:
             self._library, self._stamp, self._loaded_at = library, stamp, now
+            self._checked_at, self._seen_changes = now, changes
         return library
 
 
 _caches: dict[tuple[str, str], ContentCache] = {}
 _caches_lock = threading.Lock()
+
+
+def forget_caches() -> None:
+    """Drop every process-wide cache (a database emptied underneath, e.g. between tests)."""
+    with _caches_lock:
+        _caches.clear()
 
 
 def cache_for(db_url: str, content_dir: Path) -> ContentCache:

@@ -32,7 +32,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    # No ping before every checkout: it was a round trip per transaction (5-10% of a chat
+    # message's cost, bench/platform_bench.py). After a server restart the first statement
+    # on a dead connection fails, SQLAlchemy then invalidates the whole pool and the next
+    # request reconnects (tests/faults: PostgreSQL restarted under load).
+    kwargs.setdefault("pool_pre_ping", False)
+    kwargs.setdefault("pool_recycle", 1800)  # idle connections dropped by firewalls / proxies
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 20)

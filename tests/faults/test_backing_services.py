@@ -101,7 +101,8 @@ def test_postgresql_restart_under_load(
                 )
                 time.sleep(3)
                 pg.start()
-                # Recovery by itself: no process restarted, pool_pre_ping replaces dead sockets.
+                # Recovery by itself: no process restarted; the first error on a dead connection
+                # invalidates the pool and the next request reconnects.
                 deadline = time.monotonic() + 30
                 while web.get(f"{api.url}/healthz").status_code != 200:
                     assert time.monotonic() < deadline, "API did not recover"
