@@ -1130,37 +1130,45 @@ def _fmt_level(r: dict[str, Any] | None) -> str:
 
 ANALYSIS = """What changed since the first measurement (21/11/2026: 60 messages/s and p99 2.6 s at 50
 conversations on PostgreSQL, 1.0x Rasa; ~19 ms of interpreter time per message), found with
-py-spy (`--gil`, one uvicorn worker at 50 conversations):
+py-spy (`--gil`) and `perf` (kernel time) on one uvicorn worker at 50 conversations.
 
-- One database transaction per turn instead of three or four: the channel's bookkeeping (hashed
-  button payloads, Zalo's numbered choices) is read and written inside the turn's own
-  transaction through `prepare` / `finish` hooks of `bot.conversation.handle`; only the sent
-  message ids (known after sending, needed by /xoa) are written afterwards.
-- Conversation state and update de-duplication on Core SQL: one `INSERT ... ON CONFLICT`
-  upsert and one `SELECT ... FOR UPDATE` instead of ORM get + flush, and the duplicate check as
-  one `INSERT ... ON CONFLICT DO NOTHING RETURNING` instead of select + savepoint + insert.
-- The webhook hands the parsed PTB `Update` straight to the channel's handler (PTB's dispatcher
-  only built a context and per-user dicts nothing reads); security headers are a plain ASGI
-  middleware instead of Starlette's `BaseHTTPMiddleware` (an extra task and memory streams per
-  request); the webhook and web chat routes are matched before the console's.
-- `gc.freeze()` after startup and a larger first GC threshold (`hotline/kit/heap.py`): a full
-  collection over the startup heap (NLU model, content, code) took ~160 ms and stalled every
-  request in flight.
-- Earlier: "typing…" only for turns still running after 0.5 s; `sniffio` installed.
+Third round (22/11/2026):
 
-Where the time goes now (GIL samples of one worker, PostgreSQL): ~40% the database work of the
-turn and of the sent-ids write (SQLAlchemy, psycopg, Fernet), ~25% the outgoing Bot API calls
-(PTB -> httpx -> httpcore -> anyio; httpx alone is ~20%), ~11% the dialogs (NLU ~6%), ~7%
-routing and middlewares, the rest uvicorn and the event loop. CPU per message varies up to 2x
-between runs on this shared virtual machine (the host's other tenants), which is why the table
-above reports it next to the rates.
+- Two threads per web process for the turns' database work (`CANHGIAC_TURN_THREADS`,
+  `hotline/kit/threads.py`) instead of Python's default of CPU count + 4. With six threads the
+  turns fought over the GIL: each database round trip releases it, and `perf` showed a third
+  of the process's CPU in the kernel (futex waits and context switches handing it back). CPU
+  per message on PostgreSQL fell from ~10.9 to ~6.3 ms, p99 from 2.5 s to 0.5 s (1 worker).
+- python-telegram-bot's networking on aiohttp (`bot/channels/tg_request.py`, PTB's
+  `BaseRequest` extension point) instead of its httpx back end: the outgoing Bot API calls
+  went from ~16% to ~5% of the interpreter time. Proxies still come from `HTTPS_PROXY` /
+  `NO_PROXY`, looked up once per host (aiohttp's `trust_env` re-read the environment on every
+  call: another 6%).
+- The message ids /xoa needs are no longer a second transaction per message (read, decrypt,
+  encrypt and write the whole conversation state again): they go to a small `sent_messages`
+  table (pseudonym, message id, hour), batched per process every 20 ms
+  (`bot/channels/sent_log.py`). About a fifth more messages/s.
+- No `pool_pre_ping` (a round trip before every transaction): after a PostgreSQL restart the
+  first statement on a dead connection fails and SQLAlchemy replaces the pool
+  (`tests/faults/test_backing_services.py` restarts PostgreSQL under load). The content
+  revision is checked every 2 s instead of on every message; diacritics are folded with
+  `str.translate`.
 
-Not reached: 300 messages/s needs about 4-5 ms of CPU per message for the server on these two
-cores, which also run PostgreSQL, the fake Bot API and the load generator. The next steps, by
-expected gain: a PTB `BaseRequest` on aiohttp (PTB supports custom networking back ends; httpx
-is the slowest part of the send path), writing the sent message ids without a second
-transaction (e.g. batched per few milliseconds), and psycopg's async driver instead of threads
-for the database calls (fewer GIL hand-offs)."""
+Second round (22/11/2026): one database transaction per turn (the channel's bookkeeping rides
+in the turn's own transaction through `prepare` / `finish` hooks); conversation state and
+update de-duplication on Core SQL (`INSERT ... ON CONFLICT` upserts, `SELECT ... FOR
+UPDATE`); the webhook hands the parsed PTB `Update` straight to the channel's handler; a plain
+ASGI security-headers middleware; hot routes matched first; `gc.freeze()` after startup (a
+full collection over the startup heap took ~160 ms and stalled every request in flight).
+
+Where the time goes now (interpreter samples of one worker, PostgreSQL): ~35% the turn in its
+thread (NLU ~12%, dialogs and content search ~6%, SQLAlchemy + psycopg ~9%, Fernet ~2%), ~15%
+FastAPI / Starlette / uvicorn around the webhook, ~10% the outgoing calls (PTB building and
+parsing Telegram objects ~6%, aiohttp ~4%), the rest the event loop and the pacing. CPU per
+message varies by up to a third between runs on this shared virtual machine (the host's other
+tenants), which is why the tables report it next to the rates. On these 2 cores the server
+shares the CPUs with PostgreSQL, the fake Bot API and the load generator: the closed-loop rate
+is what all of them together can do."""
 
 
 def render(b: Bench, elapsed: float) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 # Zero-width, BOM, soft hyphen and bidi controls: invisible, but they split words and can be
@@ -273,34 +274,60 @@ def lower(norm: Normalized) -> Normalized:
     return Normalized("".join(chars), starts, ends)
 
 
+def _fold_char(ch: str) -> str:
+    if ch == "đ":
+        return "d"
+    if ch == "Đ":
+        return "D"
+    if ord(ch) < 128:
+        return ch
+    base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
+    # Keep length: a character with no single-char base (rare symbols) stays as is.
+    return base if len(base) == 1 else ch
+
+
+def _strip_tone_char(ch: str) -> str:
+    nfd = unicodedata.normalize("NFD", ch)
+    if any(c in _TONE_MARKS for c in nfd):
+        return unicodedata.normalize("NFC", "".join(c for c in nfd if c not in _TONE_MARKS))
+    return ch
+
+
+#: Characters below this are remembered once mapped (Latin and Vietnamese live far below);
+#: others are mapped each time, so hostile input cannot grow the tables without bound.
+_CACHED_BELOW = 0x2000
+
+
+class _CharMap(dict[int, str]):
+    """A ``str.translate`` table that maps each character the first time it is seen.
+
+    Every message is folded several times (entities, features, red flags, content search);
+    a per-character Python loop was a few % of a message's CPU, ``str.translate`` is C.
+    """
+
+    def __init__(self, one: Callable[[str], str]) -> None:
+        super().__init__()
+        self._one = one
+
+    def __missing__(self, code: int) -> str:
+        value = self._one(chr(code))
+        if code < _CACHED_BELOW:
+            self[code] = value
+        return value
+
+
+_FOLD = _CharMap(_fold_char)
+_STRIP_TONES = _CharMap(_strip_tone_char)
+
+
 def fold(text: str) -> str:
     """Strip all diacritics (đ -> d); length-preserving on NFC text, so offsets still apply."""
-    out: list[str] = []
-    for ch in text:
-        if ch == "đ":
-            out.append("d")
-        elif ch == "Đ":
-            out.append("D")
-        elif ord(ch) < 128:
-            out.append(ch)
-        else:
-            base = "".join(
-                c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c)
-            )
-            # Keep length: a character with no single-char base (rare symbols) stays as is.
-            out.append(base if len(base) == 1 else ch)
-    return "".join(out)
+    return text.translate(_FOLD)
 
 
 def strip_tones(text: str) -> str:
     """Remove only tone marks, keeping vowel shapes (ă, â, ê, ô, ơ, ư) and đ."""
-    out: list[str] = []
-    for ch in text:
-        nfd = unicodedata.normalize("NFD", ch)
-        if any(c in _TONE_MARKS for c in nfd):
-            ch = unicodedata.normalize("NFC", "".join(c for c in nfd if c not in _TONE_MARKS))
-        out.append(ch)
-    return "".join(out)
+    return text.translate(_STRIP_TONES)
 
 
 def has_diacritics(text: str) -> bool:

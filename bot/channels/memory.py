@@ -1,8 +1,9 @@
 """What a channel remembers about a chat, inside the user's encrypted conversation state.
 
-Platform details (sent message ids for /xoa, long button payloads, Zalo's numbered choices)
-live in ``state["_channel"]`` under the user's pseudonym: no raw chat id ever reaches the
-database, and /xoa (which deletes the state) forgets them with everything else.
+Platform details (long button payloads, Zalo's numbered choices, a blocked flag) live in
+``state["_channel"]`` under the user's pseudonym: no raw chat id ever reaches the database,
+and /xoa (which deletes the state) forgets them with everything else. Message ids for /xoa
+have their own table (see bot.channels.sent_log).
 """
 
 from __future__ import annotations
