@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -168,9 +169,12 @@ _BN_QUANTITY_PREV = frozenset(
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Normalized:
-    """Normalised text plus, for each of its characters, the [start, end) span in the original."""
+    """Normalised text plus, for each of its characters, the [start, end) span in the original.
+
+    Shared between callers (the entry points below are memoised): treat it as read-only.
+    """
 
     text: str
     starts: list[int] = field(default_factory=list)
@@ -413,11 +417,18 @@ def expand_teencode(norm: Normalized) -> Normalized:
     return Normalized("".join(chars), starts, ends)
 
 
+#: One message is normalised several times (entities, features, red flags, content search)
+#: and the same short phrases (place names, synonyms) over and over: remember recent results.
+_MEMO = 256
+
+
+@functools.lru_cache(maxsize=_MEMO)
 def for_matching(text: str) -> Normalized:
     """Cleaned and lowercased text used for entity matching (no squashing, no teencode)."""
     return lower(clean(text))
 
 
+@functools.lru_cache(maxsize=_MEMO)
 def normalize(text: str) -> Normalized:
     """Full normalisation for intent classification: clean, lowercase, squash, expand teencode."""
     return expand_teencode(squash(lower(clean(text))))
