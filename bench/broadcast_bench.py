@@ -168,16 +168,18 @@ def main() -> None:
             "",
             "At 30/s the worker keeps 5 slots a second free for replies to citizens, and "
             "every window has a 5 % jitter margin: the ceiling for broadcasts is 25 / 1.05 = "
-            "23.8/s, which the worker reaches (>= 28/s would need that reply reserve, which "
-            "also leaves room for the web process when no Redis is shared, to go). At 1000/s "
-            "(`CANHGIAC_TELEGRAM_PER_SECOND=1000`, 64 concurrent sends) the worker is far "
-            "below the limit. Profile (py-spy): about 3-5 ms CPU per message, roughly half in "
-            "python-telegram-bot + httpx (the fake speaks HTTP/1.0, so every send opens a new "
-            "TCP connection) and most of the rest in SQLAlchemy (three transactions per "
-            "message: subscriber read, `sending` commit, result commit); the channel limiter "
-            "also caps requests in flight at 8. A group-commit version (one transaction for "
-            "many messages) reached 142-148/s on 3,000 messages but left 10 rows "
-            "`failed_unknown` instead of at most 8 in the kill -9 test, so it was not merged.",
+            "23.8/s over a long run, which the worker reaches (a short run measures a little "
+            "more: its first window starts full). >= 28/s would need that reply reserve, which "
+            "also leaves room for the web process when no Redis is shared, to go. At 1000/s "
+            "(`CANHGIAC_TELEGRAM_PER_SECOND=1000`, 64 concurrent sends) the worker is below "
+            "the limit: about 2 ms CPU per message, most of it SQLAlchemy (three transactions "
+            "per message: subscriber read, `sending` commit, result commit); the channel "
+            "limiter also caps requests in flight at 8. Until 22/11/2026 python-telegram-bot "
+            "sent through httpx, which opened a new TCP connection for every send to this "
+            "HTTP/1.0 fake and capped the worker at 91/s; PTB now runs on aiohttp "
+            "(`bot/channels/tg_request.py`). A group-commit version (one transaction for many "
+            "messages) was tried earlier and not merged: it left 10 rows `failed_unknown` "
+            "instead of at most 8 in the kill -9 test.",
             END,
         ]
     )
