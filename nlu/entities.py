@@ -115,6 +115,21 @@ def _alternation(forms: Iterable[str]) -> str:
     return "|".join(re.escape(f) for f in uniq)
 
 
+# A leading group of look-behinds that each end in a space, like "(?:(?<=\\bsang )|(?<=\\bqua ))".
+_SPACE_LOOKBEHINDS = re.compile(r"\(\?:(?:\(\?<=[^()]* \)\|)*\(\?<=[^()]* \)\)")
+
+
+def _after_space_first(pattern: str) -> str:
+    """The same regex, but failing at once where no space precedes (when that is implied).
+
+    The context regexes start with a dozen or more look-behinds ("after sang / qua / bên ..."),
+    which `re` tried at every position of every message: most of the entity extractor's time.
+    When each of them ends in a space, one "(?<= )" in front means exactly the same and
+    rejects most positions with a one-character check.
+    """
+    return "(?<= )" + pattern if _SPACE_LOOKBEHINDS.match(pattern) else pattern
+
+
 class EntityExtractor:
     """Extracts entities by whole-word literal matching of lookup forms plus context regexes."""
 
@@ -129,7 +144,7 @@ class EntityExtractor:
                 pattern = rf"(?<!\w)(?:{_alternation(normalised)})(?!\w)"
                 self._lookup_res.append((entity, re.compile(pattern)))
         self._regexes: list[tuple[str, re.Pattern[str]]] = [
-            (entity, re.compile(p, re.IGNORECASE))
+            (entity, re.compile(_after_space_first(p), re.IGNORECASE))
             for entity, patterns in self.tables.regexes.items()
             for p in patterns
         ]

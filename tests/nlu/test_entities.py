@@ -286,3 +286,37 @@ def test_annotate_produces_rasa_inline_syntax() -> None:
     assert annotate("em ở ha giang, bị dụ sang Lào") == (
         'em ở [ha giang]{"entity": "province", "value": "Tuyên Quang"}, bị dụ sang [Lào](country)'
     )
+
+
+def test_context_regexes_prefiltered_without_changing_matches() -> None:
+    """The "(?<= )" shortcut in front of look-behind regexes finds exactly what they find."""
+    import re
+
+    from nlu.entities import _after_space_first, default_extractor
+    from nlu.normalize import for_matching
+
+    extractor = default_extractor()
+    patterns = [p for ps in extractor.tables.regexes.values() for p in ps]
+    changed = [p for p in patterns if _after_space_first(p) != p]
+    assert changed, "the country context regexes start with look-behinds ending in a space"
+    texts = [
+        "sang lao làm việc",
+        "qua  trung quốc",
+        "đi nhật bản",
+        "ở nhat",
+        "  sang han",
+        "người tàu",
+        "ngườitàu",
+        "bên đài loan",
+        "xuất khẩu lao động sang Hàn",
+        "sang\thàn",
+    ]
+    for p in changed:
+        before, after = re.compile(p, re.I), re.compile(_after_space_first(p), re.I)
+        for text in texts:
+            low = for_matching(text).text
+            assert [m.span() for m in before.finditer(low)] == [
+                m.span() for m in after.finditer(low)
+            ], (p[:40], text)
+    # Patterns that do not start that way are left alone.
+    assert _after_space_first(r"\bcam\b") == r"\bcam\b"
