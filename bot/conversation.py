@@ -104,6 +104,8 @@ def handle(
         if turn.forget:
             conversations.delete_state(session, key)
         else:
+            # A user who writes has (again) allowed the bot to write back, on any channel.
+            channel_memory(turn.state).pop("blocked", None)
             if finish is not None and not turn.delete_history:
                 finish(channel_memory(turn.state, create=True), replies, lang)
             conversations.save_state(session, rt.hotline.cipher, key, channel, turn.state)

@@ -11,6 +11,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from hotline.kit import threads
+
 
 class ConfigError(RuntimeError):
     """A setting is missing or invalid; the message is meant for the operator."""
@@ -55,7 +57,9 @@ class Settings(BaseSettings):
     upload_dir: Path = Field(Path("var/uploads"), validation_alias=_env("CANHGIAC_UPLOAD_DIR"))
     log_level: str = Field("INFO", validation_alias=_env("CANHGIAC_LOG_LEVEL"))
     # Threads per web process for the database work of chat turns (see hotline.kit.threads).
-    turn_threads: int = Field(2, ge=1, le=64, validation_alias=_env("CANHGIAC_TURN_THREADS"))
+    turn_threads: int = Field(
+        threads.DEFAULT_THREADS, ge=1, le=64, validation_alias=_env("CANHGIAC_TURN_THREADS")
+    )
     # Cookies get the Secure flag unless explicitly served over plain HTTP (demo, tests).
     cookie_secure: bool = Field(True, validation_alias=_env("CANHGIAC_COOKIE_SECURE"))
     session_max_age_seconds: int = Field(

@@ -221,13 +221,11 @@ def _resolve_payload(bucket: dict[str, Any], incoming: Incoming) -> Incoming:
     return Incoming(payload=str(found or "/menu"))
 
 
-def _finish_turn(bucket: dict[str, Any], replies: list[Reply], lang: str) -> None:
+def _keep_long_payloads(bucket: dict[str, Any], replies: list[Reply], lang: str) -> None:
     """Remember payloads too long for callback_data, in the turn's own transaction.
 
     They are stored before the message is sent, so a quick press always finds its payload.
-    A user who writes has (again) allowed the bot to write back: not blocked any more.
     """
-    bucket.pop("blocked", None)
     long_payloads = {
         callback_data(b.payload): b.payload
         for r in replies
@@ -385,7 +383,7 @@ class TelegramChannel:
                 incoming,
                 update_id=update_id,
                 prepare=_resolve_payload,
-                finish=_finish_turn,
+                finish=_keep_long_payloads,
             )
         except Exception as exc:
             log.error("turn failed", extra={"channel": CHANNEL, "error": type(exc).__name__})

@@ -206,7 +206,6 @@ class ZaloChannel:
             texts, choices = number_replies(replies, rt.catalog.t(lang, "channels.choose_number"))
             bodies.extend(texts)
             bucket["choices"] = choices
-            bucket.pop("blocked", None)
 
         typing = asyncio.create_task(self.sender.typing(chat_id))
         try:
