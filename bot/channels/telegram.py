@@ -20,7 +20,9 @@ import asyncio
 import base64
 import contextlib
 import datetime as dtm
+import functools
 import hashlib
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -115,6 +117,34 @@ def keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup([keys[i : i + per_row] for i in range(0, len(keys), per_row)])
 
 
+@functools.lru_cache(maxsize=1024)
+def keyboard_json(buttons: tuple[Button, ...]) -> str | None:
+    """``keyboard`` serialised as the Bot API's ``reply_markup`` JSON, memoised.
+
+    The same few menus go out with most replies; building PTB's button objects and
+    serialising them again for every message was a twentieth of a message's CPU.
+    """
+    markup = keyboard(buttons)
+    return None if markup is None else json.dumps(markup.to_dict(), ensure_ascii=False)
+
+
+async def send_message_id(
+    bot: TgBot, chat_id: str | int, text: str, markup: str | InlineKeyboardMarkup | None = None
+) -> int:
+    """sendMessage (plain text), returning only the new message's id.
+
+    ``Bot.send_message`` turns Telegram's answer into a whole ``Message`` (chat, sender,
+    markup...), which cost half as much CPU as the rest of the send (bench/platform_bench.py
+    profile) for the one number kept here. ``_post`` is the funnel every PTB method goes
+    through (defaults, request, error mapping), so nothing else changes. No arbitrary
+    callback data is configured (``ExtBot`` would rewrite the keyboard otherwise). A markup
+    given as a string is sent as it is: JSON, like every object parameter of the Bot API.
+    """
+    data = {"chat_id": chat_id, "text": text, "reply_markup": markup}
+    result = await bot._post("sendMessage", data)
+    return int(result["message_id"])
+
+
 def _seconds(exc: RetryAfter) -> float:
     raw = getattr(exc, "_retry_after", None)  # a timedelta in PTB 22, whatever PTB_TIMEDELTA says
     if isinstance(raw, dtm.timedelta):
@@ -164,16 +194,15 @@ class TelegramSender:
     ) -> list[int]:
         """Send plain text split at 4096 with the buttons under the last part; returns ids."""
         parts = split_for_telegram(text) or (["⬇️"] if buttons else [])
-        markup = keyboard(buttons)
+        markup = keyboard_json(tuple(buttons))
         ids: list[int] = []
         for i, part in enumerate(parts):
             extra = markup if i == len(parts) - 1 else None
 
-            async def send(part: str = part, extra: InlineKeyboardMarkup | None = extra) -> Message:
-                return await self.bot.send_message(chat_id, part, reply_markup=extra)
+            async def send(part: str = part, extra: str | None = extra) -> int:
+                return await send_message_id(self.bot, chat_id, part, extra)
 
-            sent = await self.call(chat_id, send, priority)
-            ids.append(sent.message_id)
+            ids.append(await self.call(chat_id, send, priority))
         return ids
 
     async def typing(self, chat_id: int) -> None:
@@ -245,6 +274,7 @@ class TelegramChannel:
         self.rt = rt
         self.sender = sender
         self.sent_log = SentLog(rt)
+        self._background: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------------ PTB callbacks
 
@@ -373,7 +403,8 @@ class TelegramChannel:
     ) -> None:
         """Run the dialogs for one message and deliver the outcome."""
         rt = self.rt
-        typing = asyncio.create_task(self._typing_if_slow(chat_id))
+        # A timer, not a task per message: most turns end long before it fires.
+        typing = asyncio.get_running_loop().call_later(TYPING_AFTER, self._start_typing, chat_id)
         try:
             outcome = await asyncio.to_thread(
                 conversation.handle,
@@ -390,7 +421,7 @@ class TelegramChannel:
             lang = await base.stored_lang(rt, CHANNEL, user_id)
             outcome = conversation.Outcome(replies=[Reply(rt.catalog.t(lang, "core.error"))])
         finally:
-            await self._stop_typing(typing)
+            typing.cancel()  # a started "typing…" finishes in the background
         if outcome.duplicate:
             return
         key = rt.hotline.pseudonyms.key(CHANNEL, user_id)
@@ -411,17 +442,11 @@ class TelegramChannel:
         # Message ids exist only once sent: recorded after the turn, batched (see SentLog).
         self.sent_log.add(key, mine + sent)
 
-    async def _typing_if_slow(self, chat_id: int) -> None:
-        """Show "typing…" only when the turn is still running after TYPING_AFTER seconds."""
-        await asyncio.sleep(TYPING_AFTER)
-        await asyncio.shield(self.sender.typing(chat_id))
-
-    @staticmethod
-    async def _stop_typing(task: asyncio.Task[None]) -> None:
-        """Cancel a pending typing action (a started one finishes in the background)."""
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    def _start_typing(self, chat_id: int) -> None:
+        """Show "typing…" (the turn is still running after TYPING_AFTER seconds)."""
+        task = asyncio.ensure_future(self.sender.typing(chat_id))
+        self._background.add(task)  # a task nobody references may be collected mid-way
+        task.add_done_callback(self._background.discard)
 
     async def _send(self, chat_id: int, user_id: int, replies: Sequence[Reply]) -> list[int]:
         """Send replies in order; stops (and marks the user) on 403."""

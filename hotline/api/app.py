@@ -40,7 +40,8 @@ SECURITY_HEADERS = {
 }
 
 
-_HEADER_PAIRS = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+#: SECURITY_HEADERS as raw ASGI header pairs (also used by the webhook front, bot/web.py).
+SECURITY_HEADER_PAIRS = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
 _NO_STORE_PREFIXES = ("/console", "/api")
 
 
@@ -68,7 +69,7 @@ class SecurityHeaders:
                 status = message["status"]
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
-                headers += [(k, v) for k, v in _HEADER_PAIRS if k not in present]
+                headers += [(k, v) for k, v in SECURITY_HEADER_PAIRS if k not in present]
                 if no_store and b"cache-control" not in present:
                     headers.append((b"cache-control", b"no-store"))
                 message = {**message, "headers": headers}
