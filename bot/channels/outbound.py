@@ -21,6 +21,7 @@ import logging
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal, Protocol, TypeVar
@@ -87,15 +88,27 @@ class _Window:
         # Mutable [time, in_flight] slots: the time is moved to the completion once the call
         # returns, because the platform counts arrivals and an arrival is never later than
         # completion. A send still in flight is never dropped: it may arrive any moment now.
-        self.slots: list[list[float]] = []
+        self.slots: deque[list[float]] = deque()
 
     def wait(self, now: float, limit: int, window: float) -> float:
         """Seconds until one more send fits (0 = now)."""
-        self.slots = [s for s in self.slots if s[1] or now - s[0] < window]
-        if len(self.slots) < limit:
+        slots = self.slots
+        # Cheap pass: expired sends leave from the oldest end. One still in flight stops it,
+        # so a few expired ones may stay behind it and count: that only ever waits longer.
+        while slots and not slots[0][1] and now - slots[0][0] >= window:
+            slots.popleft()
+        if len(slots) < limit:
             return 0.0
-        times = sorted(now if s[1] else s[0] for s in self.slots)
+        # Full pass only near the limit (a window of a paid 1000/s bot holds a thousand).
+        self.slots = slots = deque(s for s in slots if s[1] or now - s[0] < window)
+        if len(slots) < limit:
+            return 0.0
+        times = sorted(now if s[1] else s[0] for s in slots)
         return max(times[len(times) - limit] + window - now, 0.01)
+
+    def busy(self, now: float, window: float) -> bool:
+        """Whether a send is in flight or still inside the window."""
+        return any(s[1] or now - s[0] < window for s in self.slots)
 
 
 class _RedisWindow:
@@ -170,7 +183,7 @@ class Outbound:
             limit = self.limits.per_second
             if priority == "broadcast":
                 limit = max(1, limit - self.limits.reply_reserve)
-            chat_window = self._chats.setdefault(chat, _Window())
+            chat_window = self._chats.get(chat) or self._chats.setdefault(chat, _Window())
             wait = max(
                 self._global.wait(now, limit, window),
                 chat_window.wait(now, self.limits.per_chat_per_second, window),
@@ -185,8 +198,8 @@ class Outbound:
             self._global.slots.append(slots[0])
             chat_window.slots.append(slots[1])
             self._in_flight += 1
-            if len(self._chats) > 10_000:  # forget idle chats
-                self._chats = {k: w for k, w in self._chats.items() if w.slots}
+            if len(self._chats) > 10_000:  # forget chats with nothing left in their window
+                self._chats = {k: w for k, w in self._chats.items() if w.busy(now, window)}
             return 0.0, slots
 
     def _done(self, slots: list[list[float]]) -> None:

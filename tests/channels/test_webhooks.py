@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from fastapi.testclient import TestClient
 from telegram import Bot
@@ -82,3 +84,93 @@ async def test_blocked_raises_typed_error(fake_botapi: FakeBotApi) -> None:
             pass
         else:
             raise AssertionError("RecipientBlocked expected")
+
+
+def test_webhook_answers_carry_security_headers_and_other_methods_pass(
+    channel_rt: BotRuntime, fake_botapi: FakeBotApi
+) -> None:
+    """The webhook front answers like the app would: JSON, security headers, other verbs on."""
+    from tests.channels.conftest import TG_SECRET
+
+    with TestClient(create_web_app(channel_rt)) as web:
+        r = web.post(
+            "/webhooks/telegram",
+            json=message("/start"),
+            headers={"X-Telegram-Bot-Api-Secret-Token": TG_SECRET},
+        )
+        assert r.status_code == 200
+        assert r.json() == {"ok": True, "detail": "ok"}
+        assert r.headers["content-type"] == "application/json"
+        assert r.headers["x-content-type-options"] == "nosniff"
+        assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+        assert fake_botapi.sent_texts()  # the reply went out before the answer
+        # Only POST is a webhook: anything else reaches the app (and is not found there).
+        assert web.get("/webhooks/telegram").status_code in (404, 405)
+        assert web.get("/healthz").status_code == 200
+
+
+def test_chunked_body_over_the_limit_refused(channel_rt: BotRuntime) -> None:
+    """Without a Content-Length the body is still cut off at MAX_BODY_BYTES."""
+    from bot.channels.webhooks import MAX_BODY_BYTES
+    from tests.channels.conftest import TG_SECRET
+
+    def chunks() -> Iterator[bytes]:
+        for _ in range(MAX_BODY_BYTES // 65536 + 2):
+            yield b" " * 65536
+
+    with TestClient(create_web_app(channel_rt)) as web:
+        r = web.post(
+            "/webhooks/telegram",
+            content=chunks(),
+            headers={"X-Telegram-Bot-Api-Secret-Token": TG_SECRET},
+        )
+        assert r.status_code == 413
+    assert state_rows(channel_rt) == 0
+
+
+async def test_caller_gone_before_its_body_gets_no_answer() -> None:
+    """A disconnect mid-body ends the request quietly: no half answer, nothing processed."""
+    from bot.channels.webhooks import WebhookFront
+
+    processed: list[bytes | None] = []
+    sent: list[dict[str, object]] = []
+
+    async def hook(headers: Mapping[str, str], read_body: Any) -> tuple[int, str]:
+        processed.append(await read_body())
+        return 200, "ok"
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        raise AssertionError("the webhook path must not reach the app")
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    front = WebhookFront(app, {"/webhooks/telegram": hook})
+    scope = {"type": "http", "method": "POST", "path": "/webhooks/telegram", "headers": []}
+    await front(scope, receive, send)
+    assert processed == []
+    assert sent == []
+
+
+async def test_send_message_id_and_cached_keyboard(fake_botapi: FakeBotApi) -> None:
+    """The lean sendMessage posts the same markup PTB would and returns the new id."""
+    from bot.dialogs.types import Button
+
+    buttons = (Button("Báo tin", "/baotin"), Button("Học", "/hoc"))
+    markup = tg.keyboard_json(buttons)
+    assert markup is not None
+    assert tg.keyboard_json(buttons) is markup  # memoised
+    assert tg.keyboard_json(()) is None
+    async with Bot(TG_TOKEN, base_url=fake_botapi.base_url) as bot:
+        first = await tg.send_message_id(bot, 4242, "Xin chào 🇻🇳", markup)
+        second = await tg.send_message_id(bot, 4242, "lần hai")
+    assert second == first + 1
+    calls = fake_botapi.calls("sendMessage")
+    expected = tg.keyboard(buttons)
+    assert expected is not None
+    assert calls[0].params["reply_markup"] == expected.to_dict()
+    assert "reply_markup" not in calls[1].params
+    assert fake_botapi.sent_texts(4242) == ["Xin chào 🇻🇳", "lần hai"]
