@@ -83,13 +83,17 @@ def handle(
     message costs one round of database work however the channel keeps its bookkeeping.
     """
     key = rt.hotline.pseudonyms.key(channel, user_id)
+    cipher = rt.hotline.cipher
     with unit_of_work(rt.hotline.sessions) as session:
-        if update_id is not None:
+        if update_id is None:
+            state = conversations.load_state(session, cipher, key)
+        else:
             update_key = rt.hotline.pseudonyms.derive(f"update:{channel}", str(update_id))
-            if not conversations.mark_processed(session, channel, update_key):
+            found = conversations.start_turn(session, cipher, key, channel, update_key)
+            if found is None:
                 log.info("duplicate update ignored", extra={"channel": channel})
                 return Outcome(replies=[], duplicate=True)
-        state = conversations.load_state(session, rt.hotline.cipher, key)
+            state = found
         before = dict(channel_memory(state))
         if prepare is not None:
             incoming = prepare(before, incoming)
@@ -108,7 +112,7 @@ def handle(
             channel_memory(turn.state).pop("blocked", None)
             if finish is not None and not turn.delete_history:
                 finish(channel_memory(turn.state, create=True), replies, lang)
-            conversations.save_state(session, rt.hotline.cipher, key, channel, turn.state)
+            conversations.save_state(session, cipher, key, channel, turn.state)
     log.info("turn handled", extra={"channel": channel, "replies": len(replies)})
     metrics.record_messages(channel, received=1, sent=len(replies))
     return Outcome(

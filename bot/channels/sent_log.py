@@ -15,6 +15,7 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 
+from bot.conversation import DELETE_WINDOW
 from bot.runtime import BotRuntime
 from hotline.conversations import service as conversations
 from hotline.db.base import utcnow
@@ -49,18 +50,18 @@ class SentLog:
             self._timer = asyncio.create_task(self._flush_later())
 
     async def forget(self, key: str) -> list[int]:
-        """Ids of ``key`` not yet in the database; after this none of them is stored.
+        """Ids of ``key`` the turn could not see; after this none of them is stored.
 
         For /xoa and for a conversation erased after a tip: queued ids are dropped, and ids
-        that a batch was writing at that moment are deleted again once it committed.
+        that a batch wrote while the turn ran (its own ``take_sent`` missed them) are taken
+        from the database once that batch committed: young ones come back for deletion.
         """
         mine = [r[1] for r in self._pending + self._writing if r[0] == key]
         self._pending = [r for r in self._pending if r[0] != key]
-        if any(r[0] == key for r in self._writing):
-            async with self._lock:  # the batch in flight has finished
-                pass
-            await asyncio.to_thread(self._erase, key)
-        return mine
+        async with self._lock:  # a batch in flight has finished
+            pass
+        mine += await asyncio.to_thread(self._take, key)
+        return sorted(set(mine))
 
     async def _flush_later(self) -> None:
         # Ids queued while a batch is being written go in the next one.
@@ -89,9 +90,10 @@ class SentLog:
         with unit_of_work(self.rt.hotline.sessions) as session:
             conversations.record_sent(session, rows)
 
-    def _erase(self, key: str) -> None:
+    def _take(self, key: str) -> list[int]:
+        since = utcnow() - DELETE_WINDOW
         with unit_of_work(self.rt.hotline.sessions) as session:
-            conversations.forget_sent(session, key)
+            return conversations.take_sent(session, key, since)
 
     async def close(self) -> None:
         """Write what is queued (at shutdown)."""

@@ -45,6 +45,8 @@ class _Hot:
     mark: Executable
     load: Executable
     save: Executable
+    # PostgreSQL only: mark and load in one round trip (a data-modifying WITH).
+    mark_and_load: Executable | None
 
 
 @cache
@@ -60,9 +62,19 @@ def _hot(dialect: str) -> _Hot:
         version=1,
         updated_at=bindparam("now"),
     )
+    marked = mark.on_conflict_do_nothing().returning(_UPDATES.c.id)
+    load = select(_STATES.c.state_enc).where(_STATES.c.key == bindparam("k")).with_for_update()
+    both = None
+    if dialect == "postgresql":
+        inserted = marked.cte("marked")
+        both = select(
+            select(inserted.c.id).scalar_subquery().label("marked"),
+            load.scalar_subquery().label("state"),
+        )
     return _Hot(
-        mark=mark.on_conflict_do_nothing().returning(_UPDATES.c.id),
-        load=select(_STATES.c.state_enc).where(_STATES.c.key == bindparam("k")).with_for_update(),
+        mark=marked,
+        load=load,
+        mark_and_load=both,
         save=save.on_conflict_do_update(
             index_elements=[_STATES.c.key],
             set_={
@@ -82,7 +94,28 @@ def load_state(session: Session, cipher: Cipher, key: str) -> dict[str, Any]:
     """The stored state for a pseudonym, or an empty dict (also if it cannot be decrypted)."""
     # Core statements, not the ORM: this runs twice per message and the ORM's identity map
     # and flush were a tenth of the webhook's CPU (bench/platform_bench.py profile).
-    blob = _db(session).execute(_hot_of(session).load, {"k": key}).scalar()
+    return _decoded(cipher, _db(session).execute(_hot_of(session).load, {"k": key}).scalar())
+
+
+def start_turn(
+    session: Session, cipher: Cipher, key: str, channel: str, update_key: str
+) -> dict[str, Any] | None:
+    """``mark_processed`` then ``load_state`` (locked): the state, or None for a duplicate.
+
+    On PostgreSQL both are one statement: a round trip less for every chat message.
+    """
+    hot = _hot_of(session)
+    if hot.mark_and_load is None:
+        if not mark_processed(session, channel, update_key):
+            return None
+        return load_state(session, cipher, key)
+    params = {"ch": channel, "uk": update_key, "now": utcnow(), "k": key}
+    marked, blob = _db(session).execute(hot.mark_and_load, params).one()
+    return None if marked is None else _decoded(cipher, cast(bytes | None, blob))
+
+
+def _decoded(cipher: Cipher, blob: bytes | None) -> dict[str, Any]:
+    """A stored state blob decrypted and parsed ({} when absent or unreadable)."""
     if blob is None:
         return {}
     try:

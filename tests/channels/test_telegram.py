@@ -279,6 +279,25 @@ def test_message_ids_kept_apart_hour_stamped_and_erased_by_xoa(
     assert state_rows(channel_rt) == 0
 
 
+async def test_forget_also_takes_ids_a_batch_wrote_while_the_turn_ran(
+    channel_rt: BotRuntime,
+) -> None:
+    """/xoa's own read of the ids can miss a batch that commits just after it: not lost."""
+    from bot.channels.sent_log import SentLog
+
+    log = SentLog(channel_rt)
+    key = channel_rt.hotline.pseudonyms.key("telegram", USER)
+    other = channel_rt.hotline.pseudonyms.key("telegram", USER + 1)
+    log.add(key, [11, 12])
+    log.add(other, [99])
+    await log.flush()  # committed after the turn's take_sent
+    log.add(key, [13])  # still queued
+    assert await log.forget(key) == [11, 12, 13]
+    await asyncio.sleep(0.05)  # the queued batch's timer finds nothing of key's
+    assert [(r[0], r[1]) for r in _sent_rows(channel_rt)] == [(other, 99)]
+    await log.close()
+
+
 def test_submitted_tip_leaves_no_message_ids(
     web: TestClient, fake_botapi: FakeBotApi, channel_rt: BotRuntime
 ) -> None:

@@ -65,6 +65,21 @@ def test_processed_updates_are_idempotent(hotline_rt) -> None:
         assert conversations.mark_processed(s, "zalo", "abc")
 
 
+def test_start_turn_marks_loads_and_refuses_duplicates(hotline_rt) -> None:
+    """One round trip on PostgreSQL, two statements elsewhere: the same answers."""
+    key = hotline_rt.pseudonyms.key("telegram", 555)
+    with unit_of_work(hotline_rt.sessions) as s:
+        assert conversations.start_turn(s, hotline_rt.cipher, key, "telegram", "u1") == {}
+        conversations.save_state(s, hotline_rt.cipher, key, "telegram", {"step": 1})
+    with unit_of_work(hotline_rt.sessions) as s:
+        assert conversations.start_turn(s, hotline_rt.cipher, key, "telegram", "u1") is None
+        assert conversations.start_turn(s, hotline_rt.cipher, key, "telegram", "u2") == {"step": 1}
+        # The same update key on another channel is another update.
+        assert conversations.start_turn(s, hotline_rt.cipher, key, "zalo", "u1") == {"step": 1}
+    with unit_of_work(hotline_rt.sessions) as s:
+        assert not conversations.mark_processed(s, "telegram", "u2")
+
+
 def test_sent_ids_recorded_once_taken_within_the_window_and_forgotten(hotline_rt) -> None:
     from datetime import timedelta
 
