@@ -336,15 +336,27 @@ class TelegramChannel:
         await self.converse(msg.chat.id, user_id, incoming, update.update_id, msg.message_id)
 
     async def _callback(self, update: Update, query: CallbackQuery) -> None:
-        # Answer at once: the user's client shows a spinner until the query is answered.
+        # Answered at once, while the turn runs: the user's client shows a spinner until the
+        # query is answered, and the turn need not wait a round trip for it.
+        answer = asyncio.ensure_future(self._answer(query))
+        try:
+            msg = query.message
+            if msg is None or msg.chat.type != ChatType.PRIVATE or not query.data:
+                return
+            await self.converse(
+                msg.chat.id,
+                query.from_user.id,
+                Incoming(payload=query.data),
+                update.update_id,
+                None,
+            )
+        finally:
+            await answer
+
+    async def _answer(self, query: CallbackQuery) -> None:
+        """answerCallbackQuery (best effort, not counted as a message)."""
         with contextlib.suppress(OutboundError):
             await self.sender.call(query.from_user.id, query.answer, counted=False)
-        msg = query.message
-        if msg is None or msg.chat.type != ChatType.PRIVATE or not query.data:
-            return
-        await self.converse(
-            msg.chat.id, query.from_user.id, Incoming(payload=query.data), update.update_id, None
-        )
 
     async def _group(self, update: Update, msg: Message) -> None:
         """Groups get one pointer to the private chat per command, and silence otherwise."""
