@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -22,6 +21,9 @@ from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench._common import machine  # noqa: E402 - after the sys.path fix-up
+
 TOKEN = "123456:bench"  # noqa: S105 - the fake accepts any token
 BEGIN, END = "<!-- BEGIN broadcast -->", "<!-- END broadcast -->"
 
@@ -128,8 +130,10 @@ def main() -> None:
         ),
     ]
     rows = []
+    cpu_ms = 0.0  # worker CPU per message at the paid limit (the last run)
     for label, limit, n, env in runs:
         r = scenario(limit, n, env)
+        cpu_ms = 1000 * r["cpu"] / r["sent"] if r["sent"] else 0.0
         rate = r["sent"] / r["seconds"] if r["seconds"] else 0.0
         cpu_pct = 100 * r["cpu"] / r["seconds"] if r["seconds"] else 0.0
         print(
@@ -147,14 +151,12 @@ def main() -> None:
         text=True,
     ).stdout.strip()
     now = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%d/%m/%Y %H:%M")
-    cpu = platform.processor() or platform.machine()
     section = "\n".join(
         [
             BEGIN,
             "## Broadcasts (`bench/broadcast_bench.py`)",
             "",
-            f"Machine: {platform.node()} · {cpu} · {os.cpu_count()} CPUs · Python "
-            f"{platform.python_version()} · SQLite (file, WAL) · date {now} (Asia/Ho_Chi_Minh) · "
+            f"Machine: {machine()} · SQLite (file, WAL) · date {now} (Asia/Ho_Chi_Minh) · "
             f"commit {commit}.",
             "",
             "One worker process drains one campaign through `bot/broadcast.py` (claim -> commit "
@@ -172,14 +174,19 @@ def main() -> None:
             "more: its first window starts full). >= 28/s would need that reply reserve, which "
             "also leaves room for the web process when no Redis is shared, to go. At 1000/s "
             "(`CANHGIAC_TELEGRAM_PER_SECOND=1000`, 64 concurrent sends) the worker is below "
-            "the limit: about 2 ms CPU per message, most of it SQLAlchemy (three transactions "
+            f"the limit: {cpu_ms:.1f} ms CPU per message, most of it SQLAlchemy (three "
+            "transactions "
             "per message: subscriber read, `sending` commit, result commit); the channel "
             "limiter also caps requests in flight at 8. Until 22/11/2026 python-telegram-bot "
             "sent through httpx, which opened a new TCP connection for every send to this "
             "HTTP/1.0 fake and capped the worker at 91/s; PTB now runs on aiohttp "
             "(`bot/channels/tg_request.py`). A group-commit version (one transaction for many "
             "messages) was tried earlier and not merged: it left 10 rows `failed_unknown` "
-            "instead of at most 8 in the kill -9 test.",
+            "instead of at most 8 in the kill -9 test. Since 06/12/2026 a send keeps only the "
+            "new message's id instead of parsing PTB's whole `Message`, and each campaign's "
+            "buttons are serialised once. This machine needs about twice the CPU of the one "
+            "before 06/12/2026 for the same code (docs: platform section), so compare "
+            "rates within one run.",
             END,
         ]
     )

@@ -122,7 +122,9 @@ def keyboard_json(buttons: tuple[Button, ...]) -> str | None:
     """``keyboard`` serialised as the Bot API's ``reply_markup`` JSON, memoised.
 
     The same few menus go out with most replies; building PTB's button objects and
-    serialising them again for every message was a twentieth of a message's CPU.
+    serialising them again for every message was a twentieth of a message's CPU. Buttons
+    carry catalogue and content strings only, never a user's words or receipt code, so the
+    cache holds nothing about anyone.
     """
     markup = keyboard(buttons)
     return None if markup is None else json.dumps(markup.to_dict(), ensure_ascii=False)
