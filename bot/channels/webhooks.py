@@ -8,7 +8,7 @@ and a retried update that already failed once would only fail again.
 
 Both paths are answered by ``WebhookFront``, a plain ASGI layer in front of the web app: a
 chat message is the busiest request there is, and the framework's middleware, routing and
-request objects cost a sixth of its CPU (bench/platform_bench.py profile). Every other
+request objects were ~14% of its CPU (bench/platform_bench.py profile). Every other
 request goes to the app unchanged.
 """
 

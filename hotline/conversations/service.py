@@ -29,9 +29,14 @@ def _db(session: Session) -> Connection:
     return session.connection()
 
 
-def _insert(session: Session) -> Any:
+def _insert_for(dialect: str) -> Any:
     """The backend's INSERT with ON CONFLICT support (SQLite or PostgreSQL)."""
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return pg_insert if dialect == "postgresql" else sqlite_insert
+
+
+def _insert(session: Session) -> Any:
+    """``_insert_for`` the session's backend."""
+    return _insert_for(session.get_bind().dialect.name)
 
 
 @dataclass(frozen=True)
@@ -51,7 +56,8 @@ class _Hot:
 
 @cache
 def _hot(dialect: str) -> _Hot:
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    """The hot statements for one backend (built on first use)."""
+    insert = _insert_for(dialect)
     mark = insert(_UPDATES).values(
         channel=bindparam("ch"), update_key=bindparam("uk"), created_at=bindparam("now")
     )
@@ -87,6 +93,7 @@ def _hot(dialect: str) -> _Hot:
 
 
 def _hot_of(session: Session) -> _Hot:
+    """The hot statements for the session's backend."""
     return _hot(session.get_bind().dialect.name)
 
 
