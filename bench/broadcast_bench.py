@@ -184,9 +184,9 @@ def main() -> None:
             "messages) was tried earlier and not merged: it left 10 rows `failed_unknown` "
             "instead of at most 8 in the kill -9 test. Since 06/12/2026 a send keeps only the "
             "new message's id instead of parsing PTB's whole `Message`, and each campaign's "
-            "buttons are serialised once. This machine needs about twice the CPU of the one "
-            "before 06/12/2026 for the same code (docs: platform section), so compare "
-            "rates within one run.",
+            "buttons are serialised once. Sessions run on different machines (an Intel Xeon "
+            "one needed about twice the CPU of an AMD EPYC one for the same code; docs: "
+            "platform section), so compare rates within one run.",
             END,
         ]
     )

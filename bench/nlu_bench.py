@@ -12,7 +12,6 @@ import datetime as dt
 import os
 import platform
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,7 +22,8 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from nlu.dataset import load_examples  # noqa: E402 - after the sys.path fix-up
+from bench._common import git_commit  # noqa: E402 - after the sys.path fix-up
+from nlu.dataset import load_examples  # noqa: E402
 from nlu.embedded import EmbeddedEngine  # noqa: E402
 from nlu.evaluate import evaluate  # noqa: E402
 from nlu.rasa_client import RasaClient  # noqa: E402
@@ -62,28 +62,6 @@ def machine() -> str:
         # Timings on a shared machine mean little without knowing how busy it was.
         load = ", load average {:.1f} / {:.1f} / {:.1f} at the end".format(*os.getloadavg())
     return f"{os.cpu_count()} CPU ({model}), {ram}, Python {platform.python_version()}{load}"
-
-
-def git_commit() -> str:
-    """Short hash of HEAD (plus '+dirty' when the NLU files differ from it)."""
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607 - git from PATH
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "nlu"],  # noqa: S607
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return head + ("+dirty" if dirty else "")
 
 
 def bench_embedded() -> dict[str, Any]:
@@ -169,7 +147,7 @@ def render(embedded: dict[str, Any], rasa: dict[str, Any] | None, rasa_error: st
         "## NLU: embedded engine vs Rasa",
         "",
         f"- Machine: {machine()}",
-        f"- Date: {now:%d/%m/%Y} (Asia/Ho_Chi_Minh); commit `{git_commit()}`",
+        f"- Date: {now:%d/%m/%Y} (Asia/Ho_Chi_Minh); commit `{git_commit(('nlu',))}`",
         f"- Data: `nlu/tests/test_nlu.yml`, {n} held-out examples ({nd_n} without diacritics), "
         "never used in training; entities scored on (type, value) per example",
         "- Run: `.venv/bin/python bench/nlu_bench.py`",

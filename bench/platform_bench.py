@@ -1132,13 +1132,13 @@ ANALYSIS = """What changed since the first measurement (21/11/2026: 60 messages/
 conversations on PostgreSQL, 1.0x Rasa; ~19 ms of interpreter time per message), found with
 py-spy (`--gil`), cProfile and `perf` on one uvicorn worker at 50 conversations.
 
-The machine changed between rounds. Rounds 1-3 ran on an AMD EPYC virtual machine; this run
-is on an Intel Xeon one (2.1 GHz) where the same code needs about twice the CPU: Rasa, which
-did not change, takes 23.4 ms per message here against 10.4 ms there. Compare rates of one
-run with each other (the product and its Rasa reference are measured in the same run), not
-with the rates of earlier runs.
+The machine changes between sessions. Rounds 1-3 and this run are on an AMD EPYC virtual
+machine; the fourth round was developed on an Intel Xeon one (2.1 GHz) where the same code
+needs about twice the CPU (Rasa, which did not change, took 23.4 ms per message there against
+10.0-10.4 ms here). Compare rates of one run with each other (the product and its Rasa
+reference are measured in the same run), not with the rates of another machine.
 
-Fourth round (06/12/2026; on this machine, same load, PostgreSQL with 2 workers at 50
+Fourth round (06/12/2026, on the Intel Xeon machine, same load, PostgreSQL with 2 workers at 50
 conversations: 271 messages/s and 5.95 ms of server CPU per message before, 393-436/s and
 3.6-3.8 ms after):
 
@@ -1159,19 +1159,20 @@ conversations: 271 messages/s and 5.95 ms of server CPU per message before, 393-
   turn runs, and the pacing window drops expired sends from its oldest end instead of copying
   itself on every send (it also forgets idle chats now, which it did not before).
 
-Where the time goes now (interpreter samples of one worker, PostgreSQL): ~40% the turn in its
+Where the time went after the fourth round (interpreter samples of one worker, PostgreSQL): ~40% the turn in its
 thread (SQLAlchemy + psycopg ~18% with the waits for PostgreSQL, the dialogs ~7% of which
 NLU ~4%, Fernet ~2%), ~19% the outgoing Bot API calls (aiohttp ~12%), ~9% PTB parsing the incoming update,
 ~7% uvicorn, the rest the event loop. The profile is flat: no single part left is worth more
 than a few %. On these 2 cores the server shares the CPUs with PostgreSQL, the fake Bot API
 and the load generator: the closed-loop rate is what all of them together can do.
 
-Spread between runs on this machine, the same day, during this round: 393-436 messages/s at
-50 conversations and, at 300/s offered, p99 between 83 and 211 ms over eleven runs (p50
-12-42 ms); the host's other tenants take CPU (steal time) and the same Python loop took 1.5-1.9 s
-at different hours. So: >= 300 messages/s is met with room to spare; >= 5x the Rasa-only bot
-is met (7.8x in this run); p99 < 100 ms at 300/s is met up to 200/s offered (p99 35 ms) and
-not at 300/s, where the two shared cores are ~75% busy and queueing sets the tail.
+Spread between runs. On the Intel Xeon machine (fourth round): 393-436 messages/s at 50
+conversations and, at 300/s offered, p99 83-211 ms over eleven runs: the goal held up to
+200/s offered (p99 35 ms) there, where 300/s kept the two shared cores ~75% busy. On this AMD
+EPYC machine (06/12/2026, same code, PostgreSQL with 2 workers at 50 conversations, five runs
+within the hour): 694-811 messages/s closed loop and, at 300/s offered, p99 17-34 ms (23 ms in
+the run above), at 400/s 26-96 ms. The host's other tenants take CPU at some hours (steal
+time), so the spread between runs is larger than between configurations of one run.
 
 Third round (22/11/2026):
 
