@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -16,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from nlu.normalize import for_matching, has_diacritics
+from nlu.normalize import fold, for_matching, has_diacritics
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 ENTITY_TYPES = ("province", "country", "platform", "tactic", "tip_code")
@@ -130,6 +131,31 @@ def _after_space_first(pattern: str) -> str:
     return "(?<= )" + pattern if _SPACE_LOOKBEHINDS.match(pattern) else pattern
 
 
+def _marks(ch: str) -> tuple[str, frozenset[str]]:
+    """A letter's base and its set of diacritics ("ộ" -> ("o", {dot below, circumflex}))."""
+    if ch in "đĐ":
+        return ch.lower().replace("đ", "d"), frozenset("\u0335")  # đ: d with a stroke
+    nfd = unicodedata.normalize("NFD", ch)
+    return nfd[0], frozenset(c for c in nfd[1:] if unicodedata.combining(c))
+
+
+def accents_subset(surface: str, form: str) -> bool:
+    """Whether `surface` is `form` with some of its diacritics left out, and none added.
+
+    "hà noi" and "hà nôi" are "hà nội" typed partly without marks; "hả nội" is another word.
+    """
+    if len(surface) != len(form):
+        return False
+    for a, b in zip(surface, form, strict=True):
+        if a == b:
+            continue
+        base_a, marks_a = _marks(a)
+        base_b, marks_b = _marks(b)
+        if base_a != base_b or not marks_a <= marks_b:
+            return False
+    return True
+
+
 class EntityExtractor:
     """Extracts entities by whole-word literal matching of lookup forms plus context regexes."""
 
@@ -137,12 +163,21 @@ class EntityExtractor:
         """Compile the tables found in `data_dir`."""
         self.tables = load_tables(data_dir)
         self._lookup_res: list[tuple[str, re.Pattern[str]]] = []
+        # Per entity: the folded forms, and for each the accented forms it stands for.
+        self._folded_res: list[tuple[str, re.Pattern[str], dict[str, list[str]]]] = []
         for entity, forms in self.tables.lookups.items():
             normalised = [for_matching(f).text for f in forms if f.strip()]
             if normalised:
                 # Whole words only: \w is Unicode-aware, so Vietnamese letters count as word chars.
                 pattern = rf"(?<!\w)(?:{_alternation(normalised)})(?!\w)"
                 self._lookup_res.append((entity, re.compile(pattern)))
+                by_fold: dict[str, list[str]] = {}
+                for form in normalised:
+                    if has_diacritics(form):
+                        by_fold.setdefault(fold(form), []).append(form)
+                if by_fold:
+                    folded = rf"(?<!\w)(?:{_alternation(by_fold)})(?!\w)"
+                    self._folded_res.append((entity, re.compile(folded), by_fold))
         self._regexes: list[tuple[str, re.Pattern[str]]] = [
             (entity, re.compile(_after_space_first(p), re.IGNORECASE))
             for entity, patterns in self.tables.regexes.items()
@@ -182,6 +217,24 @@ class EntityExtractor:
             for m in rx.finditer(low):
                 s, e = norm.span(m.start(), m.end())
                 found.append(Match(entity, self.value_of(entity, m.group(0)), s, e))
+        if has_diacritics(low):
+            # Mixed typing ("Hà noi", "lao Cai"): fully accented and fully bare forms are in
+            # the tables, a half-marked one is not. Match it on the folded text, then keep it
+            # only if its marks are a subset of a real form's, so "hả nội" is not "Hà Nội".
+            folded = fold(low)  # same length as `low`: offsets carry over
+            for entity, rx, by_fold in self._folded_res:
+                for m in rx.finditer(folded):
+                    surface = low[m.start() : m.end()]
+                    if not has_diacritics(surface):
+                        # A bare surface is matched by the tables' own bare forms, which leave
+                        # out the ones that are ordinary words ("lao" động, "nghe an" toàn).
+                        continue
+                    form = next(
+                        (f for f in by_fold[m.group(0)] if accents_subset(surface, f)), None
+                    )
+                    if form is not None:
+                        s, e = norm.span(m.start(), m.end())
+                        found.append(Match(entity, self.value_of(entity, form), s, e))
         for entity, rx in self._regexes:
             for m in rx.finditer(low):
                 if m.end() <= m.start():

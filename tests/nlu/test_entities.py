@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from nlu.dataset import DATA_DIR, load_examples
-from nlu.entities import TACTICS, canonical_tip_code, extract
+from nlu.entities import TACTICS, accents_subset, canonical_tip_code, extract
 from nlu.normalize import fold
 
 from .conftest import TEST_FILE
@@ -170,6 +170,46 @@ def test_countries_and_colloquial_forms(text: str, country: str) -> None:
 def test_ordinary_words_do_not_fire_places(text: str) -> None:
     found = [e for e in extract(text) if e["entity"] in ("country", "province")]
     assert found == [], found
+
+
+@pytest.mark.parametrize(
+    ("text", "entity", "value", "surface"),
+    [
+        ("con tôi ở Hà noi", "province", "Hà Nội", "Hà noi"),
+        ("con tôi ở ha Nội", "province", "Hà Nội", "ha Nội"),
+        ("em ở Hà nôi", "province", "Hà Nội", "Hà nôi"),
+        ("nhà ở Lao cai ạ", "province", "Lào Cai", "Lao cai"),
+        ("quê ở Bac Giang", "province", "Bắc Ninh", "Bac Giang"),
+        ("bảo sang Thai lan làm", "country", "Thái Lan", "Thai lan"),
+        ("đi đai loan lấy chồng", "country", "Đài Loan", "đai loan"),
+    ],
+)
+def test_partly_marked_names(text: str, entity: str, value: str, surface: str) -> None:
+    found = [e for e in extract(text) if e["entity"] == entity]
+    assert [e["value"] for e in found] == [value]
+    assert text[found[0]["start"] : found[0]["end"]] == surface
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tôi ở hả nội",  # another tone: another word, not Hà Nội
+        "nghe an toàn không",  # bare "nghe an" beside marked words is still not Nghệ An
+        "đi xuất khẩu lao dong",
+        "cam on nhiều",
+    ],
+)
+def test_partly_marked_text_does_not_invent_places(text: str) -> None:
+    assert [e for e in extract(text) if e["entity"] in ("country", "province")] == []
+
+
+def test_accents_subset() -> None:
+    assert accents_subset("ha noi", "hà nội")
+    assert accents_subset("hà nôi", "hà nội")
+    assert accents_subset("dai", "đài")
+    assert not accents_subset("hả nội", "hà nội")
+    assert not accents_subset("hà nội", "ha noi")  # marks may be left out, never added
+    assert not accents_subset("ha noi", "ha no")
 
 
 @pytest.mark.parametrize(
