@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
+import socket
 import time
 from collections.abc import Callable
 from typing import Any, cast
@@ -28,6 +30,48 @@ blocked_hooks: list[Callable[[BotRuntime, str, str], None]] = []
 
 class PhotoTooLarge(Exception):
     """The photo is over MAX_PHOTO_BYTES."""
+
+
+class UnsafeUrl(httpx.HTTPError):
+    """A media URL this server will not fetch: not https, or pointing into a private network."""
+
+    def __init__(self) -> None:
+        super().__init__("media URL refused")
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    """Scheme, host and effective port: what decides which server a request reaches."""
+    port = url.port or {"https": 443, "http": 80}.get(url.scheme)
+    return url.scheme, url.host, port
+
+
+async def check_media_url(url: str, trusted: str | None = None) -> None:
+    """Raise UnsafeUrl unless `url` is https to public addresses only, or on the `trusted` origin.
+
+    A photo URL arrives inside a channel's update. Fetching it blindly would let whoever
+    can shape an update make this server call its own network (the database, Redis, a
+    cloud metadata service): only the channel's own API origin may be private or plain http.
+    """
+    try:
+        target = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise UnsafeUrl from exc
+    if trusted is not None and target.host and _origin(target) == _origin(httpx.URL(trusted)):
+        return
+    if target.scheme != "https" or not target.host:
+        raise UnsafeUrl
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(
+            target.host, target.port or 443, type=socket.SOCK_STREAM
+        )
+    except OSError as exc:
+        raise httpx.ConnectError("name resolution failed") from exc
+    # Every address must be public: a name resolving to one public and one private address
+    # could be fetched from either.
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+        if not address.is_global:
+            raise UnsafeUrl
 
 
 async def stored_lang(rt: BotRuntime, channel: str, user_id: str | int) -> str:
@@ -58,8 +102,14 @@ def mark_blocked(rt: BotRuntime, channel: str, user_id: str | int) -> None:
             log.exception("blocked hook failed", extra={"channel": channel})
 
 
-async def download(url: str, limit: int = MAX_PHOTO_BYTES, seconds: float = 20) -> bytes:
-    """GET a file with a size cap (raises PhotoTooLarge, httpx.HTTPError)."""
+async def download(
+    url: str, limit: int = MAX_PHOTO_BYTES, seconds: float = 20, trusted: str | None = None
+) -> bytes:
+    """GET a public https file with a size cap (raises PhotoTooLarge, UnsafeUrl, httpx.HTTPError).
+
+    `trusted` is an origin (the channel's API base URL) that may also be private or http.
+    """
+    await check_media_url(url, trusted)
     async with (
         httpx.AsyncClient(timeout=seconds, follow_redirects=False) as client,
         client.stream("GET", url) as response,

@@ -162,7 +162,9 @@ class ZaloChannel:
             incoming = Incoming(text=upd.text)
         elif upd.event_name == EVENT_IMAGE and upd.photo_url:
             try:
-                photo = await base.download(upd.photo_url)
+                photo = await base.download(
+                    upd.photo_url, trusted=self.rt.settings.zalo_api_base_url
+                )
             except base.PhotoTooLarge:
                 await self._simple(upd, "channels.photo_too_large")
                 return
