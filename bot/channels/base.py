@@ -13,6 +13,7 @@ from typing import Any, cast
 import httpx
 
 from bot.channels import memory
+from bot.channels.proxies import proxy_for
 from bot.conversation import lang_of
 from bot.dialogs.types import Button, Turn
 from bot.runtime import BotRuntime
@@ -45,35 +46,6 @@ def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
     return url.scheme, url.host, port
 
 
-async def check_media_url(url: str, trusted: str | None = None) -> None:
-    """Raise UnsafeUrl unless `url` is https to public addresses only, or on the `trusted` origin.
-
-    A photo URL arrives inside a channel's update. Fetching it blindly would let whoever
-    can shape an update make this server call its own network (the database, Redis, a
-    cloud metadata service): only the channel's own API origin may be private or plain http.
-    """
-    try:
-        target = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError) as exc:
-        raise UnsafeUrl from exc
-    if trusted is not None and target.host and _origin(target) == _origin(httpx.URL(trusted)):
-        return
-    if target.scheme != "https" or not target.host:
-        raise UnsafeUrl
-    try:
-        infos = await asyncio.get_running_loop().getaddrinfo(
-            target.host, target.port or 443, type=socket.SOCK_STREAM
-        )
-    except OSError as exc:
-        raise httpx.ConnectError("name resolution failed") from exc
-    # Every address must be public: a name resolving to one public and one private address
-    # could be fetched from either.
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
-        if not address.is_global:
-            raise UnsafeUrl
-
-
 async def stored_lang(rt: BotRuntime, channel: str, user_id: str | int) -> str:
     """The stored language outside a turn; vi when the database does not answer."""
     try:
@@ -102,6 +74,73 @@ def mark_blocked(rt: BotRuntime, channel: str, user_id: str | int) -> None:
             log.exception("blocked hook failed", extra={"channel": channel})
 
 
+def _public(host: str) -> bool:
+    """Whether an address literal is public (false for names: they need resolving first)."""
+    try:
+        return ipaddress.ip_address(host.split("%", 1)[0]).is_global
+    except ValueError:
+        return False
+
+
+def _is_address(host: str) -> bool:
+    """Whether a URL host is an IP address literal rather than a name."""
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
+async def check_media_url(url: str, trusted: str | None = None) -> str | None:
+    """The public address to fetch `url` from; raises UnsafeUrl for anything else.
+
+    A photo URL arrives inside a channel's update. Fetching it blindly would let whoever
+    can shape an update make this server call its own network (the database, Redis, a
+    cloud metadata service): only the channel's own API origin may be private or plain http.
+    Returns None when no address is pinned: the trusted origin, or a URL that goes through
+    the environment's proxy (which resolves names itself).
+    """
+    try:
+        target = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise UnsafeUrl from exc
+    if trusted is not None and target.host and _origin(target) == _origin(httpx.URL(trusted)):
+        return None
+    if target.scheme != "https" or not target.host:
+        raise UnsafeUrl
+    if _is_address(target.host):
+        if not _public(target.host):
+            raise UnsafeUrl
+        return target.host
+    if proxy_for(url) is not None:
+        return None
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(
+            target.host, target.port or 443, type=socket.SOCK_STREAM
+        )
+    except OSError as exc:
+        raise httpx.ConnectError("name resolution failed") from exc
+    # Every address must be public: a name resolving to one public and one private address
+    # could be fetched from either.
+    addresses = [str(info[4][0]) for info in infos]
+    if not addresses or not all(_public(a) for a in addresses):
+        raise UnsafeUrl
+    return addresses[0]
+
+
+def pinned_request(
+    url: str, address: str | None
+) -> tuple[httpx.URL, dict[str, str], dict[str, Any]]:
+    """URL, headers and httpx extensions that reach `address` while speaking to `url`'s host."""
+    target = httpx.URL(url)
+    if address is None or address == target.host:
+        return target, {}, {}
+    # Connect to the address that was checked, not to what a second lookup might return (DNS
+    # rebinding); the Host header and TLS (SNI, certificate check) still use the name.
+    headers = {"Host": target.netloc.decode("ascii")}
+    return target.copy_with(host=address), headers, {"sni_hostname": target.host}
+
+
 async def download(
     url: str, limit: int = MAX_PHOTO_BYTES, seconds: float = 20, trusted: str | None = None
 ) -> bytes:
@@ -109,10 +148,13 @@ async def download(
 
     `trusted` is an origin (the channel's API base URL) that may also be private or http.
     """
-    await check_media_url(url, trusted)
+    address = await check_media_url(url, trusted)
+    target, headers, extensions = pinned_request(url, address)
     async with (
-        httpx.AsyncClient(timeout=seconds, follow_redirects=False) as client,
-        client.stream("GET", url) as response,
+        # A pinned request already knows no proxy applies; httpx would look up the proxy for
+        # the address instead of the name, which NO_PROXY may treat differently.
+        httpx.AsyncClient(timeout=seconds, follow_redirects=False, trust_env=not extensions) as c,
+        c.stream("GET", target, headers=headers, extensions=extensions) as response,
     ):
         response.raise_for_status()
         declared = response.headers.get("Content-Length")

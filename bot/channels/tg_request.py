@@ -9,7 +9,6 @@ back end maps them, so PTB (retries, RetryAfter, Forbidden) behaves the same.
 
 from __future__ import annotations
 
-import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,6 +17,8 @@ from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+from bot.channels.proxies import proxy_for
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -89,16 +90,11 @@ class AiohttpRequest(BaseRequest):
         return self._session
 
     def _proxy(self, url: str) -> str | None:
-        """HTTPS_PROXY / HTTP_PROXY / ALL_PROXY for this URL unless NO_PROXY exempts its host."""
+        """The environment's proxy for this URL, looked up once per origin."""
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
         if origin not in self._proxies:
-            found = urllib.request.getproxies_environment()
-            proxy = found.get(parts.scheme) or found.get("all")
-            bypass = urllib.request.proxy_bypass_environment  # type: ignore[attr-defined]
-            if proxy and bypass(parts.hostname or "", found):
-                proxy = None
-            self._proxies[origin] = proxy
+            self._proxies[origin] = proxy_for(url)
         return self._proxies[origin]
 
     async def do_request(
