@@ -39,6 +39,7 @@ def test_free_text_questions_get_the_best_piece(client, bot_rt) -> None:
         ("so dien thoai duong day nong chong buon nguoi la gi", "111"),
         ("bon buon nguoi lua sang campuchia nhu the nao", "Campuchia"),
         ("mua bán người bị phạt tù bao nhiêu năm", "Điều 150"),
+        ("lam sao biet cty xkld co giay phep ko", "Cách kiểm tra một công ty xuất khẩu lao động"),
     ]
     for text, expected in cases:
         chat = Chat(client)

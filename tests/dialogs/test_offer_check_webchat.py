@@ -85,3 +85,16 @@ def test_emergency_interrupts_and_the_check_resumes(client, bot_rt) -> None:
     # The button of the question asked before the interruption still works.
     chat.send(payload=first)
     assert "Câu 2/" in chat.text()
+
+
+def test_offers_typed_without_diacritics_start_the_check(client, bot_rt) -> None:
+    # How the users in the brief write: no marks, teencode, the offer told in their own words.
+    import_content(bot_rt)
+    for text in (
+        "toi o lao cai, co nguoi ru len bien gioi lam thue",
+        "ban trai quen tren mang ru sang trung quoc lay chong",
+        "ho bao toi mang thai ho duoc 300tr",
+    ):
+        chat = Chat(client)
+        chat.send(text=text)
+        assert "dấu hiệu" in chat.text() or "Câu 1/" in chat.text(), (text, chat.text())
