@@ -116,6 +116,9 @@ def test_colloquial_and_former_names(text: str, unit: str) -> None:
         ("bị bán sang bên Tàu", "Trung Quốc"),
         ("sang tàu lấy chồng", "Trung Quốc"),
         ("đi TQ", "Trung Quốc"),
+        ("co nguoi ru sang hq lam", "Hàn Quốc"),
+        ("di xkld nb", "Nhật Bản"),
+        ("bên NB lương cao", "Nhật Bản"),
         ("trung quoc", "Trung Quốc"),
         ("co nguoi ru em sang cam lam viec", "Campuchia"),
         ("làm ở Cam lương cao", "Campuchia"),
@@ -165,11 +168,19 @@ def test_countries_and_colloquial_forms(text: str, country: str) -> None:
         "nói chuyện với anh",
         "uk",
         "hot line",
+        "hq em di choi",  # "hôm qua"
+        "hn minh buon qua",  # "hôm nay"
+        "tu hq den gio",
     ],
 )
 def test_ordinary_words_do_not_fire_places(text: str) -> None:
     found = [e for e in extract(text) if e["entity"] in ("country", "province")]
     assert found == [], found
+
+
+def test_teencode_capital() -> None:
+    assert values("em đang ở hn", "province") == ["Hà Nội"]
+    assert values("len hn lam thue", "province") == ["Hà Nội"]
 
 
 @pytest.mark.parametrize(
