@@ -74,21 +74,18 @@ def mark_blocked(rt: BotRuntime, channel: str, user_id: str | int) -> None:
             log.exception("blocked hook failed", extra={"channel": channel})
 
 
+def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The IP address a URL host or resolver answer spells, or None for a name."""
+    try:
+        return ipaddress.ip_address(host.split("%", 1)[0])  # without an IPv6 zone ("%eth0")
+    except ValueError:
+        return None
+
+
 def _public(host: str) -> bool:
     """Whether an address literal is public (false for names: they need resolving first)."""
-    try:
-        return ipaddress.ip_address(host.split("%", 1)[0]).is_global
-    except ValueError:
-        return False
-
-
-def _is_address(host: str) -> bool:
-    """Whether a URL host is an IP address literal rather than a name."""
-    try:
-        ipaddress.ip_address(host.split("%", 1)[0])
-    except ValueError:
-        return False
-    return True
+    address = _ip(host)
+    return address is not None and address.is_global
 
 
 async def check_media_url(url: str, trusted: str | None = None) -> str | None:
@@ -108,7 +105,7 @@ async def check_media_url(url: str, trusted: str | None = None) -> str | None:
         return None
     if target.scheme != "https" or not target.host:
         raise UnsafeUrl
-    if _is_address(target.host):
+    if _ip(target.host) is not None:
         if not _public(target.host):
             raise UnsafeUrl
         return target.host

@@ -41,33 +41,18 @@ class EmergencyDialog:
     def start(self, turn: Turn, arg: str) -> list[Reply]:
         """Numbers first, then what to do now; the interrupted dialog is kept to resume."""
         text = str(turn.nlu.get("text") or "") if turn.nlu is not None else ""
+        urgent_tip = Button(turn.t("emergency.urgent_tip"), "/baotin urgent")
         if lost_contact(text):
             # The writer is the family, not the person held: "stay calm, memorise the plates"
             # is not for them; what to do today and what not to do is.
-            return [
-                Reply(turn.t("emergency.call_now")),
-                Reply(
-                    turn.t("emergency.lost_contact"),
-                    [
-                        Button(
-                            turn.t("emergency.lost_contact_steps"), f"/hoc {LOST_CONTACT_PIECE}"
-                        ),
-                        Button(turn.t("emergency.urgent_tip"), "/baotin urgent"),
-                        Button(turn.t("menu.buttons.menu"), "/menu"),
-                    ],
-                ),
-            ]
-        return [
-            Reply(turn.t("emergency.call_now")),
-            Reply(
-                turn.t("emergency.what_to_do"),
-                [
-                    Button(turn.t("emergency.urgent_tip"), "/baotin urgent"),
-                    Button(turn.t("emergency.abroad"), "/hoc hotlines"),
-                    Button(turn.t("menu.buttons.menu"), "/menu"),
-                ],
-            ),
-        ]
+            advice = "emergency.lost_contact"
+            steps = Button(turn.t("emergency.lost_contact_steps"), f"/hoc {LOST_CONTACT_PIECE}")
+            buttons = [steps, urgent_tip]
+        else:
+            advice = "emergency.what_to_do"
+            buttons = [urgent_tip, Button(turn.t("emergency.abroad"), "/hoc hotlines")]
+        buttons.append(Button(turn.t("menu.buttons.menu"), "/menu"))
+        return [Reply(turn.t("emergency.call_now")), Reply(turn.t(advice), buttons)]
 
     def handle(self, turn: Turn, incoming: Incoming) -> list[Reply] | None:
         """Emergency keeps no state."""
