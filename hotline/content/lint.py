@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
+from hotline.content.contacts import directory_at, normalise_number
 from hotline.content.loader import PIECE_LANGS, LibraryFiles, load_files
 from hotline.content.models import ItemKind
 from hotline.kit.i18n import Catalog
 
 MAX_PART = 700
 MIN_QUIZ_QUESTIONS = 25
-# The only numbers citizens may be told to call (spec/domain.md, "Numbers to call").
-KNOWN_NUMBERS = frozenset({"111", "113", "112", "114", "115", "+84981848484", "+84965411118"})
-_INTERNATIONAL = re.compile(r"\+\d[\d ().-]{6,}\d")
+# Digit groups joined by one space, dot or hyphen (a sentence's ". " ends the number).
+_INTERNATIONAL = re.compile(r"\+\d+\)?(?:[ .-]?\(?\d+\)?)*")
 _NATIONAL = re.compile(r"(?<![\d/.,])(?:0|1800|1900)\d(?:[ .-]?\d){6,9}(?![\d/])")
 _SHORT = re.compile(
     r"\b(?:gọi|goi|call|dial|bấm|hotline|tổng đài|tong dai|đường dây)\b"
@@ -24,26 +25,32 @@ _SHORT = re.compile(
 )
 
 
-def _canonical(number: str) -> str:
-    digits = re.sub(r"\D", "", number)
-    if number.strip().startswith("+"):
-        return "+" + digits
-    if digits.startswith("0") and len(digits) >= 9:
-        return "+84" + digits[1:]
-    return digits
-
-
 def phone_numbers(text: str) -> list[str]:
     """Phone-number-like strings in a text (international, national, and called short codes)."""
-    found = [m.group(0) for m in _INTERNATIONAL.finditer(text)]
+    found = [
+        m.group(0) for m in _INTERNATIONAL.finditer(text) if len(re.sub(r"\D", "", m.group(0))) >= 7
+    ]
     found += [m.group(0) for m in _NATIONAL.finditer(text)]
     found += [m.group(1) for m in _SHORT.finditer(text)]
     return found
 
 
-def unknown_numbers(text: str) -> list[str]:
-    """Numbers in the text that are not one of the known ones."""
-    return [n for n in phone_numbers(text) if _canonical(n) not in KNOWN_NUMBERS]
+def allowed_numbers(content_dir: Path | None = None) -> frozenset[str]:
+    """The numbers content may give: those of the contacts directory (content/contacts.yml).
+
+    Without a folder, the configured content folder's directory (the console's checks).
+    """
+    if content_dir is None:
+        from hotline.config import get_settings  # late: lint itself needs no settings
+
+        content_dir = get_settings().content_dir
+    return frozenset(directory_at(content_dir).allowed_numbers())
+
+
+def unknown_numbers(text: str, allowed: Collection[str] | None = None) -> list[str]:
+    """Numbers in the text that are not in the contacts directory (or in `allowed`)."""
+    known = allowed_numbers() if allowed is None else allowed
+    return [n for n in phone_numbers(text) if normalise_number(n) not in known]
 
 
 def _strings_of(node: Any) -> list[str]:
@@ -146,21 +153,25 @@ def lint_items(files: LibraryFiles, piece_ids: set[str]) -> list[str]:
     return problems
 
 
-def lint_numbers(files: LibraryFiles, catalog: Catalog | None) -> list[str]:
-    """Every phone number anywhere must be one of the known numbers."""
+def lint_numbers(
+    files: LibraryFiles, catalog: Catalog | None, allowed: Collection[str] | None = None
+) -> list[str]:
+    """Every phone number in pieces, items and strings must be in the contacts directory."""
+    known = allowed_numbers() if allowed is None else allowed
     problems: list[str] = []
+    hint = "không có trong contacts.yml / not in contacts.yml"
     for p in files.pieces:
-        for n in unknown_numbers("\n".join([p.title, *p.parts])):
-            problems.append(f"{p.path}: số điện thoại lạ / unknown number {n!r}")
+        for n in unknown_numbers("\n".join([p.title, *p.parts]), known):
+            problems.append(f"{p.path}: số điện thoại lạ / unknown number {n!r} ({hint})")
     for item in files.items:
         for text in _strings_of(item.data):
-            for n in unknown_numbers(text):
-                problems.append(f"{item.path} {item.item_id}: unknown number {n!r}")
+            for n in unknown_numbers(text, known):
+                problems.append(f"{item.path} {item.item_id}: unknown number {n!r} ({hint})")
     if catalog is not None:
         for lang in catalog.languages:
             for key in sorted(catalog.keys(lang)):
-                for n in unknown_numbers(catalog.t(lang, key)):
-                    problems.append(f"strings/{lang} {key}: unknown number {n!r}")
+                for n in unknown_numbers(catalog.t(lang, key), known):
+                    problems.append(f"strings/{lang} {key}: unknown number {n!r} ({hint})")
     return problems
 
 
@@ -169,9 +180,11 @@ def lint_content(root: Path) -> list[str]:
     files = load_files(root)
     catalog = Catalog.load(root) if (root / "strings").is_dir() else None
     piece_ids = {p.piece_id for p in files.pieces}
+    contacts = directory_at(root)
     return [
         *files.problems,
         *lint_pieces(files),
         *lint_items(files, piece_ids),
-        *lint_numbers(files, catalog),
+        *contacts.problems,
+        *lint_numbers(files, catalog, contacts.allowed_numbers()),
     ]
