@@ -36,7 +36,7 @@ class ContactsError(ValueError):
 def normalise_number(number: str) -> str:
     """One spelling per number: `+` and digits for full numbers, digits for short codes."""
     digits = re.sub(r"\D", "", number)
-    text = number.strip()
+    text = number.strip().lstrip("(")
     if text.startswith("+"):
         return "+" + digits
     if digits.startswith("00") and len(digits) > 6:
