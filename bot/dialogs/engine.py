@@ -5,16 +5,18 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
+from typing import Any
 
+from bot.dialogs.safety import PENDING, SafetyNet
 from bot.dialogs.text import clean_text, parse_command
 from bot.dialogs.types import Button, Dialog, Incoming, Reply, Turn
+from nlu.crisis import Crisis
+from nlu.language import guess_language
 
 log = logging.getLogger(__name__)
 
 # Below this the bot asks which of the top intents was meant instead of guessing.
 CONFIDENCE_THRESHOLD = 0.55
-# An emergency interrupts any dialog even at modest confidence: a false alarm costs little.
-RESCUE_THRESHOLD = 0.45
 SMALL_TALK = {"greet", "goodbye", "thanks", "affirm", "deny"}
 # Campaign buttons send e.g. "/hoc piece-id c:12" so clicks and quiz answers are attributed.
 CAMPAIGN_MARKER = re.compile(r"(?:^|\s)c:(\d{1,9})\s*$")
@@ -26,6 +28,7 @@ class DialogEngine:
     def __init__(self, dialogs: Sequence[Dialog], menu: Dialog, emergency: Dialog) -> None:
         self.menu = menu
         self.emergency = emergency
+        self.safety = SafetyNet()
         self.dialogs = {d.name: d for d in [menu, emergency, *dialogs]}
         self.by_command: dict[str, Dialog] = {}
         self.by_intent: dict[str, Dialog] = {}
@@ -48,6 +51,10 @@ class DialogEngine:
         if not raw and not incoming.photos:
             return [Reply(turn.t("core.empty"), self.menu_buttons(turn))]
         incoming = Incoming(text=text, payload=payload, photos=incoming.photos)
+        if payload is not None and payload.startswith("safety:"):
+            return replies + self._safety_button(turn, payload)
+        # Crisis words wait one turn for the "send as an urgent tip" button, no longer.
+        turn.state.pop(PENDING, None)
 
         command = parse_command(raw) if raw.startswith("/") else None
         if command is not None:
@@ -62,21 +69,56 @@ class DialogEngine:
             return replies
 
         if text:
+            self._follow_language(turn, text)
             turn.nlu = turn.rt.parse(text)
-            intent = turn.nlu["intent"]
-            if intent["name"] == "need_rescue" and intent["confidence"] >= RESCUE_THRESHOLD:
-                replies += self.emergency.start(turn, "")
-                # A dialog collecting facts (the tip intake) still keeps what was typed:
-                # the words describing the danger are the most important part of a tip.
-                if active is not None and getattr(active, "absorbs_emergency_text", False):
-                    replies += active.handle(turn, incoming) or []
-                return replies
+            crisis = self.safety.check(turn, text, in_form=_is_form(active))
+            if crisis is not None:
+                return replies + self._crisis(turn, crisis, text, active, incoming)
         if active is not None:
             result = active.handle(turn, incoming)
             if result is not None:
                 return replies + result
         replies += self._route_intent(turn)
         return replies
+
+    def _crisis(
+        self,
+        turn: Turn,
+        crisis: Crisis,
+        text: str,
+        active: Dialog | None,
+        incoming: Incoming,
+    ) -> list[Reply]:
+        """The crisis answer first; a form waits, a dialog that sends free text keeps it."""
+        keeps = active is not None and _call(active, "keeps_crisis_text", turn) is True
+        kept = active.handle(turn, incoming) if keeps and active is not None else None
+        paused = active if _is_form(active) and not keeps else None
+        return self.safety.answer(turn, crisis, text, paused=paused, kept=bool(kept))
+
+    def _safety_button(self, turn: Turn, payload: str) -> list[Reply]:
+        """"Send what I wrote as an urgent tip" or "back to where I was" after a crisis answer."""
+        typed = self.safety.pending_text(turn)
+        turn.state.pop(PENDING, None)
+        if payload == "safety:tip":
+            tip = self.dialogs["tip"]
+            turn.state["flow"] = tip.name
+            result = _call(tip, "take_urgent", turn, typed)
+            return result if isinstance(result, list) else tip.start(turn, "urgent")
+        active = self.dialogs.get(str(turn.state.get("flow", "")))
+        if payload == "safety:resume" and active is not None:
+            title = turn.t("safety.resumed", form=self.safety._form_name(turn, active.name))
+            again = _call(active, "resume", turn)
+            return [Reply(title), *(again if isinstance(again, list) else active.start(turn, ""))]
+        return [Reply(turn.t("safety.nothing_to_resume"), self.menu_buttons(turn))]
+
+    @staticmethod
+    def _follow_language(turn: Turn, text: str) -> None:
+        """Answer in the language the person writes, unless they chose one with /ngonngu."""
+        if turn.state.get("lang_chosen"):
+            return
+        guess = guess_language(text)
+        if guess is not None and guess in turn.rt.catalog.languages and guess != turn.lang:
+            turn.state["lang"] = guess
 
     def _command(self, turn: Turn, command: str, arg: str) -> list[Reply]:
         arg = self._campaign_marker(turn, command, arg)
@@ -144,3 +186,14 @@ class DialogEngine:
         """The main menu's buttons."""
         start = getattr(self.menu, "buttons", None)
         return list(start(turn)) if callable(start) else []
+
+
+def _is_form(dialog: Dialog | None) -> bool:
+    """A dialog collecting answers step by step (it can ask its current question again)."""
+    return dialog is not None and callable(getattr(dialog, "resume", None))
+
+
+def _call(dialog: Dialog, method: str, *args: Any) -> Any:
+    """Call an optional dialog hook; None when the dialog does not have it."""
+    hook = getattr(dialog, method, None)
+    return hook(*args) if callable(hook) else None

@@ -125,6 +125,18 @@ class FollowUpDialog:
         service.mark_read(turn.session, tip, MessageDirection.HOTLINE_TO_TIPSTER)
         return [Reply(text, self._buttons(turn, tip))]
 
+    def resume(self, turn: Turn) -> list[Reply]:
+        """Ask for the code again, or show the open report (after a crisis answer)."""
+        flow = turn.flow_state(NAME)
+        tip = self._tip(turn) if flow.get("phase") in {"open", "reply"} else None
+        if tip is not None:
+            return self._show(turn, tip)
+        return self.start(turn, "")
+
+    def keeps_crisis_text(self, turn: Turn) -> bool:
+        """A reply being written goes to the hotline even when it tells of danger."""
+        return turn.flow_state(NAME).get("phase") == "reply"
+
     def handle(self, turn: Turn, incoming: Incoming) -> list[Reply] | None:
         """A typed code, an answer, photos, or a button."""
         flow = turn.flow_state(NAME)

@@ -53,6 +53,8 @@ class LanguageDialog:
         choice = arg.strip().lower()[:2]
         if choice in turn.rt.catalog.languages:
             turn.state["lang"] = choice
+            # A choice made here wins over the language guessed from what the person types.
+            turn.state["lang_chosen"] = True
             turn.state.pop("flow", None)
             return [Reply(turn.t("language.switched"), turn.rt.engine.menu_buttons(turn))]
         buttons = [

@@ -78,6 +78,21 @@ class QuizDialog:
             return [Reply(turn.t("quiz.use_buttons")), self._question(turn, lib, state)]
         return None
 
+    def resume(self, turn: Turn) -> list[Reply]:
+        """Ask the current question or profile step again (after a crisis answer)."""
+        lib = library(turn)
+        state = turn.flow_state(self.name)
+        step = state.get("step")
+        if step == "question" and state.get("questions"):
+            return [self._question(turn, lib, state)]
+        if step == "province":
+            return [
+                Reply(turn.t("quiz.ask_province"), [Button(turn.t("quiz.skip"), "quiz:prov:-")])
+            ]
+        if step == "age":
+            return self._province(turn, state, state.get("province"))
+        return self.start(turn, "")
+
     def _begin(self, turn: Turn, lib: Library, topic: str) -> list[Reply]:
         pool = lib.questions(None if topic == "mixed" else topic)
         if not pool:

@@ -94,6 +94,22 @@ class SubscriptionDialog:
             return self._typed_province(turn, state, incoming.text)
         return None
 
+    def resume(self, turn: Turn) -> list[Reply]:
+        """Ask the current step again (after a crisis answer paused the form)."""
+        state = turn.flow_state(self.name)
+        step = state.get("step")
+        if step == "province":
+            return self._toggle(turn, state, "done")
+        if step == "age":
+            return self._province(turn, state, state.get("province"))
+        if step == "language":
+            return [self._languages(turn)]
+        if step == "confirm":
+            return [self._confirm(turn, state)]
+        if step == "topics":
+            return [self._topics(turn, state)]
+        return self.start(turn, "")
+
     # ------------------------------------------------------------------ steps
 
     def _topics(self, turn: Turn, state: dict[str, Any]) -> Reply:

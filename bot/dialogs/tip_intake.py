@@ -115,10 +115,6 @@ class TipIntakeDialog:
     name = NAME
     commands = ("/baotin", "/report", "/tip")
     intents = ("report_tip",)
-    # When an answer reads as a rescue request, the engine shows the emergency numbers and
-    # still hands the text to this dialog, so the words are kept in the draft.
-    absorbs_emergency_text = True
-
     # --- entry ----------------------------------------------------------------------------
 
     def start(self, turn: Turn, arg: str) -> list[Reply]:
@@ -150,6 +146,38 @@ class TipIntakeDialog:
             replies.append(Reply(turn.t("tip.noted_first_message")))
             return replies + self._next(turn, after="what")
         return replies + self._ask(turn, "what")
+
+    def resume(self, turn: Turn) -> list[Reply]:
+        """Ask the current step again (after a crisis answer paused the form)."""
+        flow = turn.flow_state(NAME)
+        if not isinstance(flow.get("draft"), dict):
+            return self.start(turn, "")
+        if flow.get("phase") in {"summary", "edit_choose"}:
+            return self._summary(turn)
+        return self._ask(turn, str(flow.get("step", "what")))
+
+    def take_urgent(self, turn: Turn, text: str) -> list[Reply]:
+        """Crisis words become the urgent tip's description; the summary sends it in one tap.
+
+        Typed inside an open draft they join what was already told (never a step's answer,
+        so "cứu em, họ đang đánh em" is not stored as the place); else a new draft starts.
+        """
+        flow = turn.flow_state(NAME)
+        replies: list[Reply] = []
+        if not isinstance(flow.get("draft"), dict):
+            replies += self._new_draft(turn, "urgent")
+        draft = flow["draft"]
+        draft["urgent"] = True
+        flow["started"] = True
+        if text.strip():
+            before = str(draft.get("what") or "")
+            if before:
+                draft["what"] = (before + "\n" + text.strip())[:MAX_FIELD]
+            else:
+                self._answer_what(turn, text.strip())
+            replies.append(Reply(turn.t("tip.noted_urgent")))
+        flow.pop("editing", None)
+        return replies + self._summary(turn)
 
     def _new_draft(self, turn: Turn, arg: str) -> list[Reply]:
         flow = turn.flow_state(NAME)

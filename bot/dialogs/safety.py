@@ -1,0 +1,153 @@
+"""The safety net: every typed message passes here before any other answer.
+
+```
+text ──> nlu.crisis.detect (+ the NLU's need_rescue outside forms)
+   │ no crisis ──> the usual routing (active dialog, intent, FAQ, ...)
+   │ crisis
+   ├─ no form open ──> numbers for where the person is ──> what to do now for this kind
+   │                   [📝 urgent tip with these words] [📖 what to do] [menu]
+   ├─ a form open (tip, offer check, quiz, subscription, follow-up code)
+   │      ──> the same answer; the text is NOT stored as the step's answer; the form waits
+   │          [📝 send what I wrote as an urgent tip] safety:tip ──> tip draft + summary
+   │          [↩️ back to where I was]             safety:resume ──> the form's question again
+   └─ a dialog that takes free text for the hotline (follow-up reply) ──> it keeps the text,
+          then the crisis answer
+```
+The crisis words wait in the encrypted conversation state for one turn only ("safety"), so the
+button can turn them into a tip; any other message drops them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from bot.dialogs.types import Button, Reply, Turn
+from hotline.content.contacts import directory_at, format_contacts
+from nlu.crisis import Crisis, CrisisKind, Where, detect
+
+if TYPE_CHECKING:
+    from bot.dialogs.types import Dialog
+
+#: Outside a form, the NLU's need_rescue at this confidence is a crisis even when no rule fired.
+RESCUE_THRESHOLD = 0.45
+#: What a person typed in a crisis, kept (encrypted) for one turn so it can become a tip.
+PENDING = "safety"
+MAX_KEPT = 4000
+
+# The piece that says what to do next, per kind (content/<lang>/<id>.md).
+PIECES: dict[CrisisKind, str] = {
+    CrisisKind.ABROAD: "if-you-are-trapped",
+    CrisisKind.DANGER_NOW: "if-you-are-trapped",
+    CrisisKind.MISSING_CHILD: "relative-stopped-answering",
+    CrisisKind.MISSING_PERSON: "relative-stopped-answering",
+    CrisisKind.FORCED_SEX: "victims-rights",
+    CrisisKind.CHILD_RECRUITED: "talking-with-teens",
+    CrisisKind.ORGAN_SALE: "organ-trafficking",
+    CrisisKind.FOREIGN_WORKER: "who-gets-which-support",
+}
+# Kinds whose writer is usually the family at home even when the person is abroad.
+_FAMILY_KINDS = (CrisisKind.MISSING_CHILD, CrisisKind.MISSING_PERSON)
+
+
+def _entities(turn: Turn) -> list[dict[str, Any]] | None:
+    ents = (turn.nlu or {}).get("entities")
+    return ents if isinstance(ents, list) else None
+
+
+class SafetyNet:
+    """Finds a crisis in a message and gives its first answer; pauses and resumes forms."""
+
+    def check(self, turn: Turn, text: str, *, in_form: bool) -> Crisis | None:
+        """The crisis in `text`; inside a form only the rules count (short answers mislead NLU)."""
+        crisis = detect(text, _entities(turn))
+        if crisis is not None or in_form or turn.nlu is None:
+            return crisis
+        intent = turn.nlu.get("intent") or {}
+        if intent.get("name") == "need_rescue" and intent.get("confidence", 0) >= RESCUE_THRESHOLD:
+            # Nothing the rules know, but the classifier reads danger: answer as for danger now.
+            return _generic(turn)
+        return None
+
+    def answer(
+        self,
+        turn: Turn,
+        crisis: Crisis,
+        text: str,
+        *,
+        paused: Dialog | None = None,
+        kept: bool = False,
+    ) -> list[Reply]:
+        """Numbers first, then what to do now; a paused form offers to send or go back."""
+        turn.state[PENDING] = {"text": text[:MAX_KEPT], "kind": str(crisis.kind)}
+        numbers = self.numbers(turn, crisis)
+        advice = turn.t(f"safety.advice.{crisis.kind}")
+        buttons: list[Button] = []
+        if kept:
+            advice = turn.t("safety.kept") + "\n\n" + advice
+        if paused is not None:
+            form = self._form_name(turn, paused.name)
+            advice = advice + "\n\n" + turn.t("safety.paused", form=form)
+            buttons += [
+                Button(turn.t("safety.buttons.send_typed"), "safety:tip"),
+                Button(turn.t("safety.buttons.resume"), "safety:resume"),
+            ]
+        else:
+            buttons.append(Button(turn.t("safety.buttons.urgent_tip"), "safety:tip"))
+        piece = PIECES.get(crisis.kind)
+        if piece is not None:
+            buttons.append(Button(turn.t("safety.buttons.learn"), f"/hoc {piece}"))
+        if crisis.where != Where.VIETNAM:
+            buttons.append(Button(turn.t("safety.buttons.numbers"), "/hoc hotlines"))
+        buttons.append(Button(turn.t("menu.buttons.menu"), "/menu"))
+        return [Reply(numbers), Reply(advice, buttons)]
+
+    def numbers(self, turn: Turn, crisis: Crisis) -> str:
+        """The first message: the kind's first line and the numbers that work where they are."""
+        lines = [turn.t(f"safety.first.{crisis.kind}")]
+        abroad = crisis.where == Where.ABROAD
+        if abroad and crisis.kind in _FAMILY_KINDS:
+            # The family writes from home about someone abroad: both sets of numbers work.
+            lines.append(turn.t("safety.numbers.unknown"))
+            lines += self._missions(turn, crisis)
+        elif abroad:
+            lines.append(turn.t("safety.numbers.abroad"))
+            lines += self._missions(turn, crisis)
+            lines.append(turn.t("safety.numbers.abroad_home"))
+        elif crisis.kind == CrisisKind.SUICIDE:
+            lines.append(turn.t("safety.suicide_numbers.vn"))
+            if crisis.where == Where.UNKNOWN:
+                lines.append(turn.t("safety.numbers.abroad"))
+        else:
+            lines.append(turn.t(f"safety.numbers.{crisis.where}"))
+        return "\n\n".join(line for line in lines if line)
+
+    def _missions(self, turn: Turn, crisis: Crisis) -> list[str]:
+        """Viet Nam's embassy and consulates in the country named, from the contacts directory."""
+        if crisis.country is None:
+            return []
+        directory = directory_at(turn.rt.settings.content_dir)
+        missions = [c for c in directory.missions(crisis.country) if c.reachable]
+        if not missions:
+            return []
+        return [turn.t("safety.numbers.missions") + "\n" + format_contacts(missions, turn.lang)]
+
+    def _form_name(self, turn: Turn, name: str) -> str:
+        key = f"safety.forms.{name}"
+        return turn.t(key) if turn.rt.catalog.has(key) else name
+
+    def pending_text(self, turn: Turn) -> str:
+        """What the person typed in the crisis just answered ('' when nothing waits)."""
+        pending = turn.state.get(PENDING)
+        return str(pending.get("text") or "") if isinstance(pending, dict) else ""
+
+
+def _generic(turn: Turn) -> Crisis:
+    """Danger now, placed by the entities the NLU found (a country other than Viet Nam: abroad)."""
+    countries = [
+        str(e.get("value"))
+        for e in _entities(turn) or []
+        if e.get("entity") == "country" and e.get("value") != "Việt Nam"
+    ]
+    if countries:
+        return Crisis(CrisisKind.ABROAD, Where.ABROAD, countries[0])
+    return Crisis(CrisisKind.DANGER_NOW, Where.UNKNOWN)

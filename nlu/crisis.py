@@ -1,0 +1,382 @@
+"""Crisis detection: does a message need a crisis answer first, which kind, and where is the person.
+
+Every message passes here before any other answer (bot/dialogs/safety.py). The rules are
+written the way a hotline operator reads a first sentence, not tuned to a test set:
+
+- signals are regexes on the folded text after teencode expansion ("mk bi nhot" ->
+  "minh bi nhot"), so marks, no marks and chat spellings meet the same rule; English has its
+  own patterns on the lower-cased text;
+- a rule whose bare form is ambiguous once marks are dropped ("tu tu": tự tử / từ từ,
+  "ban than": bán thận / bạn thân) carries the marked form it stands for: where the person
+  typed marks, they must be a subset of that form's (`accents_subset`), so "từ từ" and
+  "bạn thân" never fire while "tu tu" and "bán than" do;
+- where: a country entity other than Viet Nam, or words such as "nước ngoài" / "abroad",
+  mean abroad (113 does not work there); a province or "Việt Nam" means at home.
+
+A false alarm costs a few lines of numbers; a miss can cost a life, so the patterns lean wide
+and the look-alikes the brief names ("mất điện thoại", "mệt muốn chết", "bạn thân") are
+excluded explicitly.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from nlu.entities import accents_subset, extract
+from nlu.normalize import fold, normalize
+
+VIETNAM = "Việt Nam"
+
+
+class CrisisKind(StrEnum):
+    """What kind of first answer a message needs (most urgent first)."""
+
+    SUICIDE = "suicide"
+    ABROAD = "abroad"
+    DANGER_NOW = "danger_now"
+    MISSING_CHILD = "missing_child"
+    FORCED_SEX = "forced_sex"
+    CHILD_RECRUITED = "child_recruited"
+    ORGAN_SALE = "organ_sale"
+    FOREIGN_WORKER = "foreign_worker"
+    MISSING_PERSON = "missing_person"
+
+
+class Where(StrEnum):
+    """Where the person in danger is, as far as the message tells."""
+
+    VIETNAM = "vn"
+    ABROAD = "abroad"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Crisis:
+    """A crisis found in a message."""
+
+    kind: CrisisKind
+    where: Where
+    #: Canonical country name when abroad and named ("Campuchia"), else None.
+    country: str | None = None
+    #: Other kinds the message also shows (e.g. a missing child who is held abroad).
+    also: tuple[CrisisKind, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """A folded-text regex; `marked` words must agree with any marks the person typed."""
+
+    pattern: re.Pattern[str]
+    marked: tuple[str, ...] = ()
+
+
+def _rule(pattern: str, *marked: str) -> _Rule:
+    return _Rule(re.compile(pattern), marked)
+
+
+def _any(*alternatives: str) -> str:
+    return r"\b(?:" + "|".join(alternatives) + r")\b"
+
+
+# People a message can be about (folded, teencode already expanded).
+_ME = r"(?:em|toi|minh|tui|tao|to|chung toi|chung em|bon em|bon toi|tui em)"
+_KIN = (
+    r"(?:con|con gai|con trai|chau|be|em gai|em trai|chi|chi gai|anh|anh trai|vo|chong|bo|me"
+    r"|ba|ban|ban gai|ban trai|nguoi yeu|nguoi nha|nguoi than|co|di|cau|chu|bac|ong|ba noi)"
+)
+_PERSON = rf"(?:{_ME}|{_KIN}|no|nguoi ta|ho|co ay|anh ay|chi ay|ban ay)"
+
+# --- signals ------------------------------------------------------------------------------
+
+_SUICIDE = [
+    _rule(_any("tu tu", "tu sat", "quyen sinh"), "tự tử"),
+    _rule(_any(r"(?:khong|chang|het|chan|khong con) (?:muon|thiet|buon) song"), "sống"),
+    _rule(_any(r"khong (?:the|muon) song (?:tiep|them|nua)", r"song (?:khong|chang) noi nua")),
+    _rule(
+        r"(?<!met )(?<!doi )(?<!nong )(?<!lanh )(?<!cuoi )(?<!buon cuoi )(?<!so )(?<!chan )"
+        r"(?<!dau )(?<!ngu )(?<!buon ngu )(?<!hoi )(?<!ghen )(?<!dep )(?<!ngon )"
+        r"\b(?:muon|dinh|tinh|se|tha|chi muon|muon di) chet\b(?! (?:cuoi|di duoc|me|ha))",
+        "chết",
+    ),
+    _rule(_any(r"chet (?:quach|di) cho (?:xong|roi|nhe)", r"chet cho xong", r"ket lieu (?:doi|cuoc doi|ban than|minh)")),
+    _rule(_any(r"nhay (?:cau|lau|song|tu tang)", r"uong (?:thuoc|het thuoc) (?:ngu|chuot|sau|tru sau)", r"(?:cat|rach|rach) (?:tay|co tay)"), "nhảy"),
+    _rule(_any(r"tu (?:lam )?hai (?:ban than|minh)", r"lam hai (?:ban than|chinh minh)")),
+    _rule(_any(r"khong con (?:ly do|gi|y nghia) (?:de )?song", r"song (?:lam gi|de lam gi) nua", r"muon bien mat (?:khoi|mai)", r"ra di mai mai")),
+]
+_SUICIDE_EN = [
+    re.compile(
+        r"\b(?:kill (?:my ?self|me)|suicid\w*|end (?:my life|it all|my own life)|want(?:s|ed)? to die"
+        r"|wanna die|don'?t want to (?:live|be alive|wake up)|self[- ]?harm|hurt(?:ing)? my ?self"
+        r"|cut(?:ting)? my ?self|no reason to live|better off dead|take my (?:own )?life"
+        r"|(?:jump|jumping) (?:off|from) (?:a |the )?(?:bridge|building|roof))\b"
+    )
+]
+
+_HELD = [
+    _rule(
+        r"\bbi (?:nhot|giam|giam long|giu lai|giu|khoa trai|khoa|xich|troi|cong|bat coc|bat giu"
+        r"|bat di|bat nhot|danh dap|danh dam|danh(?! gia| thue| roi| cap| bai| thuc)|hanh hung"
+        r"|hanh ha|de doa|doa|ep|cuong hiep|hiep dam|dua di|dua sang|dua qua|dua len xe"
+        r"|cho di|chuyen di|chuyen sang|ban sang|ban qua|ban cho|ban vao|ban lai|lua ban"
+        r"|tich thu|thu (?:ho chieu|dien thoai|giay to)|canh giu|canh gac|theo doi|giat)\b",
+        "bị",
+    ),
+    _rule(rf"\bnhot (?:{_PERSON}|vao|trong|lai|o)\b", "nhốt"),
+    _rule(
+        rf"(?<!nghien )\bcuu (?:{_PERSON}|voi|giup|mang|minh voi|em voi|toi voi|chung toi|nguoi)\b",
+        "cứu",
+    ),
+    _rule(rf"^(?:cuu|cuu voi|cuu em|sos|help)\b", "cứu"),
+    _rule(
+        r"\bkhong (?:cho|duoc phep|duoc) (?:em |toi |minh |chung toi |bon em |no |con )?"
+        r"(?:ve|ra ngoai|ra khoi|ra|di dau|lien lac|goi dien|nghi viec|nghi|roi khoi|bo ve)\b"
+    ),
+    _rule(
+        r"(?<!tu )(?<!khong )(?<!tu minh )\b(?:giu|thu|tich thu|lay mat|cam|giu mat|lay)"
+        r" (?:luon |mat |het )?(?:ho chieu|passport|giay to|can cuoc|cccd|cmnd)\b"
+    ),
+    _rule(r"\b(?:dang|vua|muon|tim cach|phai) (?:tron|bo tron|chay tron|thoat ra)\b"),
+    _rule(r"\btron (?:ra|thoat|khoi|duoc|ve)\b"),
+    _rule(
+        r"\b(?:doi|doi nop|bat nop|nop|chuyen) (?:tien )?chuoc\b|\btien chuoc\b"
+        r"|\bdoi (?:tien|\d+\w*)(?: \w+){0,3} (?:moi|de|thi) (?:tha|cho ve|duoc ve)\b"
+        r"|\bnop (?:tien|\d+\w*)(?: \w+){0,3} (?:moi|de|thi) (?:tha|cho ve|duoc ve)\b"
+    ),
+    _rule(r"\b(?:doa|de doa|doa se) (?:giet|danh|ban|chat|bat)\b|\bgiet (?:em|toi|minh|con|chau)\b"),
+    _rule(
+        r"\b(?:tren xe|len xe|dang bi dua|dang di) (?:ve|di|sang|qua|ra|toi) (?:bien gioi|cua khau)\b"
+    ),
+    _rule(rf"\b(?:dua|cho|cho ca) {_PERSON} (?:qua|sang|ve|ra|toi) (?:bien gioi|cua khau)\b"),
+    _rule(r"\b(?:dang gap nguy hiem|dang nguy hiem|nguy hiem lam|rat nguy hiem|gap nguy)\b"),
+    _rule(
+        rf"\bep (?:{_PERSON} )?(?:lam viec|lam|ban|tiep|lay chong|di|lua dao|ky|vay|uong|quan he)\b",
+        "ép",
+    ),
+    _rule(r"\bbat (?:em|toi|minh|chung toi|bon em|con|chau) (?:lam|ban|tiep|lay|di|lua)\b", "bắt"),
+    _rule(
+        r"\b(?:khong tra luong|khong duoc tra luong|khong co luong|khong nhan duoc luong"
+        r"|khong cho nghi|lam (?:1[4-9]|2\d) (?:tieng|gio|h)|bi no|no nan khong tra het)\b"
+    ),
+    _rule(r"\b(?:danh dap|hanh ha|bi thuong|chay mau|bi chich dien|dien giat|bo doi|bo an)\b"),
+]
+_HELD_EN = [
+    re.compile(
+        r"\b(?:help (?:me|us) (?:please|pls|plz|now|quick|get out|escape)|save (?:me|us)|rescue (?:me|us)"
+        r"|locked (?:in|up|me|us)|lock(?:s|ed)? (?:me|us) (?:in|up)|trapped|held (?:captive|against|hostage)"
+        r"|kidnap\w*|abduct\w*|can'?t (?:leave|escape|get out|go home|go out|run)"
+        r"|cannot (?:leave|escape|get out|go home)|not allowed to (?:leave|go|go out|go home|call)"
+        r"|won'?t let (?:me|us|her|him) (?:leave|go|out|call)|escape|escaped|run away from"
+        r"|being (?:moved|taken|trafficked|sold|beaten|held|forced)|sold (?:me|us|her|him)"
+        r"|threaten\w*|in danger|beat(?:s|en|ing)? (?:me|us|her|him)|hit (?:me|us)"
+        r"|forced (?:me|us|her|him|to)|force (?:me|us) to|ransom|debt bondage"
+        r"|(?:took|taken|take|takes|kept|keep|keeps|keeping|confiscated|holding|holds|hold|has|have)"
+        r" (?:away )?(?:my|our|his|her|their) (?:passports?|documents|papers|id|id cards?|phones?)"
+        r"|(?:no|not|never|without) (?:been )?(?:paid|salary|wages|pay)\b(?: for| since)?"
+        r"|unpaid (?:for|since)|not paid (?:for|since))\b"
+    ),
+    re.compile(r"^\W*(?:help|sos|help me|help us|please help|pls help|plz help)\W*(?:me|us|pls|please|plz)?\W*$"),
+]
+
+_MISSING = [
+    _rule(
+        r"\b(?:mat lien lac|mat tich|bien mat|bat tin|biet vo am tin|khong (?:the |con )?lien (?:lac|he) duoc"
+        r"|khong (?:ai )?(?:nghe|bat) may|tat may|khong (?:goi|nhan tin) (?:duoc|lai)"
+        r"|khong tra loi (?:tin nhan|dien thoai|may)|khong goi (?:dien )?ve"
+        r"|goi khong (?:duoc|ai nghe)|khong (?:lien lac|goi) (?:duoc )?(?:voi|cho) (?:ai|gia dinh|nha))\b"
+    ),
+    _rule(r"\b(?:bo nha(?: ra)? di|bo di khoi nha|tron khoi nha|bo nha theo|bo di theo)\b"),
+    _rule(
+        r"\b(?:chua|khong|van chua|chang) (?:ve|thay ve|ve nha|quay ve)(?: \w+){0,3} "
+        r"(?:may|\d+|hai|ba|bon|nam|1 vai) (?:ngay|hom|dem|tuan|thang)\b"
+        r"|\b(?:may|\d+|hai|ba|bon|nam) (?:ngay|hom|dem|tuan|thang)(?: nay| roi| nay roi)?"
+        r" (?:chua|khong|van chua) (?:ve|thay ve|lien lac|goi|nghe may|tra loi)\b"
+        r"|\b(?:tu|sau) (?:hom qua|toi qua|sang qua|dem qua|hom kia|tuan truoc) (?:den gio |toi gio )?"
+        r"(?:chua|khong|van chua) (?:ve|thay|lien lac|goi)\b"
+    ),
+    _rule(r"\bkhong biet (?:no |con |chau |em |chong |vo |nguoi do )?(?:o dau|dang o dau|di dau)\b"),
+    _rule(
+        r"\b(?:di theo|bo theo|theo) (?:nguoi la|trai|ban trai|nguoi yeu|nguoi quen|1 nguoi"
+        r"|mot nguoi|thang|thang nao|ai do|nguoi quen (?:tren|qua) mang|ban quen (?:tren|qua) mang)\b"
+    ),
+    _rule(r"\b(?:bat coc|bi bat coc|bi bat di|bi dua di dau)\b"),
+]
+_MISSING_EN = [
+    re.compile(
+        r"\b(?:missing|disappeared|vanished|ran away|run away|runaway|can'?t (?:reach|contact|find)"
+        r"|cannot (?:reach|contact|find)|lost contact|no (?:news|contact|word) from"
+        r"|(?:not|stopped|isn'?t|hasn'?t been|has not been) (?:answering|replying|picking up|responding|calling)"
+        r"|haven'?t heard from|(?:hasn'?t|didn'?t|did not|has not|never) (?:come|came|returned|got) (?:home|back)"
+        r"|went (?:off |away )?with (?:a stranger|someone|a man|a guy))\b"
+    )
+]
+
+# Explicitly a child: an age under 18, "bé", a school class... ("con gái tôi" alone may be 30).
+_CHILD = re.compile(
+    r"\b(?:(?:1[0-7]|[2-9]) ?(?:tuoi|t)|be|be gai|be trai|chau be|dua be|con nho|tre em|tre con"
+    r"|dua tre|thieu nien|vi thanh nien|hoc sinh|hs|lop (?:[1-9]|1[0-2])|dang di hoc|tron hoc"
+    r"|(?:1[0-7]|[4-9]) ?(?:years?[- ]?old|yo|y/o|yr)|child|children|kid|kids|boy|girl|teen"
+    r"|teenager|minor|underage|schoolgirl|schoolboy)\b"
+)
+# "My daughter / son" is a child when the message is about leaving home, school or play.
+_OWN_CHILD = re.compile(
+    r"\b(?:con (?:gai|trai)?(?: toi| em| minh| nha| tui)?|chau (?:gai|trai)|daughter|son)\b"
+    r"(?:\W+\w+){0,8}?\W+(?:bo nha|bo di|di hoc|tron|di choi|di theo|ran away|left home"
+    r"|school|with a stranger)\b"
+)
+_ADULT = re.compile(r"\b(?:(?:1[89]|[2-9]\d) ?(?:tuoi|t|years?[- ]?old|yo))\b")
+
+_ORGAN = [
+    _rule(
+        r"\b(?:ban|mua|hien|lay|ghep|cat|thu mua|can mua|tuyen|hoi mua|ban di|ban bot)"
+        r" (?:1 |mot |qua |cai |bot )?(?:than|gan|noi tang|giac mac|tuy)\b",
+        "bán thận",
+    ),
+    _rule(r"\b(?:noi tang|bo phan co the|giac mac)\b"),
+    _rule(r"\bthan (?:gia|voi gia|duoc|khoang|tam) (?:\d|may|bao)", "thận"),
+]
+_ORGAN_EN = [
+    re.compile(
+        r"\b(?:kidneys?|livers?|organs?(?! music)|corneas?|sell (?:my|a|your|his|her) (?:body|blood))\b"
+    )
+]
+_SEX = [
+    _rule(
+        r"\b(?:ep|bat|bi ep|bi bat|bi lua|bi dua|bi ban|dua|ban) (?:\w+ ){0,4}"
+        r"(?:ban dam|tiep khach|lam gai|di khach|mai dam|lam nghe|quan he voi khach|ngu voi khach"
+        r"|di tiep|lam nhan vien massage kich duc)\b"
+    ),
+    _rule(r"\b(?:ep|bat|bi ep|bi bat) (?:\w+ ){0,3}(?:quan he|ngu voi|lam chuyen do)\b"),
+    _rule(r"\bchua (?:mai dam|ban dam)\b|\bnha chua\b"),
+]
+_SEX_EN = [
+    re.compile(
+        r"\b(?:forced (?:\w+ ){0,3}(?:sex|prostitution|to sleep with)|prostitut\w*|sex work"
+        r"|sold (?:\w+ ){0,2}for sex|sleep with (?:customers|clients|men)|brothel)\b"
+    )
+]
+_RECRUIT = re.compile(
+    r"\b(?:ru|moi|dua di|tuyen|nhan nuoi|lam mau|lam nguoi mau|idol|streamer|lam viec|di lam"
+    r"|lay chong|ket hon|lay vo|xuat khau|hen gap|hen ra|dan di|don di|xin viec|viec nhe"
+    r"|recruit\w*|offer\w*|job|work abroad|modell?ing|marry|meet (?:up|in person)|invite\w*|lure\w*)\b"
+)
+_FOREIGNER = re.compile(
+    r"\b(?:nguoi nuoc ngoai|lao dong nuoc ngoai|foreigner|foreign worker|migrant worker|expat"
+    r"|i am from|i'm from|im from|from (?:the )?(?:philippines|indonesia|myanmar|cambodia|laos"
+    r"|china|nepal|india|bangladesh|korea|thailand|africa|nigeria|uganda|kenya|pakistan|sri lanka))\b"
+)
+# Someone the message reports as lured or taken abroad: "mình bị lừa qua Cam".
+_LURED = re.compile(
+    rf"\b(?:{_PERSON})(?: \w+){{0,2}} (?:bi lua|bi dua|bi ban|bi dan|bi du) (?:qua|sang|ra|di|vao)\b"
+    r"|\b(?:lured|tricked|deceived|trafficked|sold|taken|brought) (?:\w+ ){0,2}(?:to|into|here)\b"
+)
+_WANT_HOME = re.compile(
+    r"\b(?:muon ve|lam sao (?:de |de duoc )?ve|cho ve|duoc ve|ve nuoc|ve viet nam|ve vn|tro ve)\b"
+    r"|\b(?:go home|get home|come home|come back|get out|go back to vietnam)\b"
+)
+_ABROAD_WORDS = re.compile(
+    r"\b(?:nuoc ngoai|xu nguoi|dac khu|song bac|casino|khu (?:lua dao|cong ty|kin)|abroad"
+    r"|overseas|compound|scam (?:company|center|centre))\b"
+)
+_HOME_WORDS = re.compile(r"\b(?:viet nam|vietnam|vn|trong nuoc|o nha)\b")
+_QUESTION_ONLY = re.compile(
+    r"\b(?:la gi|nghia la gi|the nao la|bi phat|phat bao nhieu|bao nhieu nam|dieu (?:luat )?\d+"
+    r"|what is|what are|how do|how does|penalty|law says)\b"
+)
+
+
+def _hits(rules: list[_Rule], folded: str, marked: str) -> bool:
+    """Whether a rule matches where the typed marks agree with its marked words."""
+    for rule in rules:
+        for m in rule.pattern.finditer(folded):
+            if _marks_agree(rule.marked, folded, marked, m.start(), m.end()):
+                return True
+    return False
+
+
+def _marks_agree(words: tuple[str, ...], folded: str, marked: str, start: int, end: int) -> bool:
+    """Each marked word found in the span must be typed with a subset of its marks."""
+    for word in words:
+        bare = fold(word)
+        at = folded.find(bare, start, end)
+        if at >= 0 and not accents_subset(marked[at : at + len(bare)], word):
+            return False
+    return True
+
+
+def _search(patterns: list[re.Pattern[str]], text: str) -> bool:
+    return any(p.search(text) for p in patterns)
+
+
+def _where(entities: list[dict[str, Any]], folded: str) -> tuple[Where, str | None]:
+    countries = [
+        str(e.get("value"))
+        for e in entities
+        if e.get("entity") == "country" and e.get("value") != VIETNAM
+    ]
+    if countries:
+        return Where.ABROAD, countries[0]
+    if _ABROAD_WORDS.search(folded):
+        return Where.ABROAD, None
+    if any(e.get("entity") == "province" for e in entities) or _HOME_WORDS.search(folded):
+        return Where.VIETNAM, None
+    return Where.UNKNOWN, None
+
+
+def detect(text: str, entities: list[dict[str, Any]] | None = None) -> Crisis | None:
+    """The crisis a message shows, or None. `entities` are the NLU's (extracted if not given)."""
+    norm = normalize(text).text
+    marked = norm
+    folded = fold(norm)
+    lowered = text.lower()
+    if entities is None:
+        entities = extract(text)
+    found: list[CrisisKind] = []
+    held = _hits(_HELD, folded, marked) or _search(_HELD_EN, lowered)
+    where, country = _where(entities, folded)
+    child = bool(_CHILD.search(folded) or _OWN_CHILD.search(folded)) and not _ADULT.search(folded)
+    if _hits(_SUICIDE, folded, marked) or _search(_SUICIDE_EN, lowered):
+        found.append(CrisisKind.SUICIDE)
+    lured_abroad = where == Where.ABROAD and (
+        bool(_LURED.search(folded) or _LURED.search(lowered)) or bool(_WANT_HOME.search(folded))
+    )
+    if where == Where.ABROAD and (held or lured_abroad):
+        found.append(CrisisKind.ABROAD)
+    organ = _hits(_ORGAN, folded, marked) or _search(_ORGAN_EN, lowered)
+    sex = _hits(_SEX, folded, marked) or _search(_SEX_EN, lowered)
+    missing = _hits(_MISSING, folded, marked) or _search(_MISSING_EN, lowered)
+    foreigner = bool(_FOREIGNER.search(folded) or _FOREIGNER.search(lowered))
+    if held and foreigner and where != Where.ABROAD:
+        found.append(CrisisKind.FOREIGN_WORKER)
+    if held:
+        found.append(CrisisKind.DANGER_NOW)
+    if missing and child:
+        found.append(CrisisKind.MISSING_CHILD)
+    if sex:
+        found.append(CrisisKind.FORCED_SEX)
+    if child and _RECRUIT.search(folded) and not missing and _recruited_by_someone(folded):
+        found.append(CrisisKind.CHILD_RECRUITED)
+    if organ and not _QUESTION_ONLY.search(folded):
+        found.append(CrisisKind.ORGAN_SALE)
+    if missing and not child:
+        found.append(CrisisKind.MISSING_PERSON)
+    if not found:
+        return None
+    order = list(CrisisKind)
+    found.sort(key=order.index)
+    primary = found[0]
+    return Crisis(primary, where, country, tuple(k for k in found[1:] if k != primary))
+
+
+_SOMEONE = re.compile(
+    r"\b(?:co (?:nguoi|ng|1 nguoi|mot nguoi|ai|thang|con|ba|ong|chi|anh|co)|nguoi la|ai do|ho|no"
+    r"|ban (?:tren|qua) mang|nguoi quen|ke|bon|tuyen|moi|ru|someone|a man|a woman|a stranger"
+    r"|an agent|a broker|they|he|she|recruiter|company)\b"
+)
+
+
+def _recruited_by_someone(folded: str) -> bool:
+    """A child being recruited names who does it (not a parent asking about a school trip)."""
+    return bool(_SOMEONE.search(folded))
