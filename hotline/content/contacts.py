@@ -120,6 +120,14 @@ class Directory:
                 return country
         return None
 
+    def due_for_review(self, today: date, max_age_days: int = 365) -> list[Contact]:
+        """Entries to re-check: verified longer ago than `max_age_days`, or with no way to reach."""
+        return [
+            c
+            for c in self.contacts
+            if not c.reachable or c.verified is None or (today - c.verified).days > max_age_days
+        ]
+
     def allowed_numbers(self) -> set[str]:
         """Every listed number, normalised (what the number lint accepts)."""
         return {normalise_number(p) for c in self.contacts for p in c.phones}

@@ -126,6 +126,12 @@ def test_format_contacts(directory: Directory) -> None:
     assert format_contacts([], "vi") == ""
 
 
+def test_due_for_review(directory: Directory) -> None:
+    due = {c.contact_id for c in directory.due_for_review(date(2026, 12, 7), max_age_days=3 * 365)}
+    assert {"th-bangkok", "kh-battambang", "la-vientiane", "kh-phnom-penh"} <= due
+    assert "vn-citizen-protection" not in due and "jp-tokyo" not in due
+
+
 def test_allowed_numbers_are_normalised(directory: Directory) -> None:
     allowed = directory.allowed_numbers()
     assert {"111", "113", "+84981848484", "+84965411118", "+85523726274"} <= allowed
