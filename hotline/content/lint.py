@@ -15,6 +15,8 @@ from hotline.kit.i18n import Catalog
 
 MAX_PART = 700
 MIN_QUIZ_QUESTIONS = 25
+# A FAQ answer is one chat bubble: the fact and at most a few sentences.
+MAX_FAQ_ANSWER = 500
 # Digit groups joined by one space, dot or hyphen (a sentence's ". " ends the number).
 _INTERNATIONAL = re.compile(r"\+\d+\)?(?:[ .-]?\(?\d+\)?)*")
 _NATIONAL = re.compile(r"(?<![\d/.,])(?:0|1800|1900)\d(?:[ .-]?\d){6,9}(?![\d/])")
@@ -100,6 +102,35 @@ def lint_pieces(files: LibraryFiles) -> list[str]:
     return problems
 
 
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
+
+
+def lint_red_flag(flag_id: str, d: dict[str, Any], where: str, flag_ids: set[str]) -> list[str]:
+    """The offer-check fields of one red flag: critical, min_level, keywords, all_of."""
+    problems: list[str] = []
+    if "critical" in d and not isinstance(d["critical"], bool):
+        problems.append(f"{where}: critical phải là true/false / must be true or false")
+    if d.get("min_level") is not None and d["min_level"] not in ("low", "medium", "high"):
+        problems.append(f"{where}: min_level phải là low/medium/high / must be low, medium or high")
+    for key in ("keywords", "not_part_of"):
+        if key in d and not _strings(d[key]):
+            problems.append(f"{where}: {key} phải là danh sách cụm từ / must be a list of phrases")
+    all_of = d.get("all_of")
+    if all_of is not None:
+        groups = all_of if isinstance(all_of, list) else None
+        if not groups:
+            problems.append(f"{where}: all_of phải là danh sách nhóm / must be a list of groups")
+        for group in groups or []:
+            ids = group if isinstance(group, list) else [group]
+            for f in ids:
+                if f == flag_id or f not in flag_ids:
+                    problems.append(f"{where}: all_of {f!r} không hợp lệ / unknown flag")
+    if d.get("critical") is True and not (d.get("keywords") or all_of):
+        problems.append(f"{where}: critical cần keywords hoặc all_of / needs keywords or all_of")
+    return problems
+
+
 def lint_items(files: LibraryFiles, piece_ids: set[str]) -> list[str]:
     """Quiz banks and red flags: languages, answers, references."""
     problems: list[str] = []
@@ -140,6 +171,7 @@ def lint_items(files: LibraryFiles, piece_ids: set[str]) -> list[str]:
             for q in d.get("asked_in") or []:
                 if q not in question_ids:
                     problems.append(f"{where}: asked_in {q!r} không tồn tại / unknown question")
+            problems += lint_red_flag(item.item_id, d, where, flag_ids)
         elif item.kind == ItemKind.OFFER_CONFIG:
             for country, f in (d.get("destinations") or {}).items():
                 if f not in flag_ids:
@@ -175,6 +207,46 @@ def lint_numbers(
     return problems
 
 
+def piece_parts(files: LibraryFiles) -> dict[str, int]:
+    """Number of parts of each piece, the fewest across its languages."""
+    parts: dict[str, int] = {}
+    for p in files.pieces:
+        parts[p.piece_id] = min(parts.get(p.piece_id, len(p.parts)), len(p.parts))
+    return parts
+
+
+def lint_faq(files: LibraryFiles, parts: dict[str, int]) -> list[str]:
+    """FAQ entries: both languages, phrasings in each, a short answer, read_more into a part.
+
+    `parts` is the number of parts of each piece (the fewest across languages); phone numbers
+    in answers are checked by `lint_numbers` like every other item.
+    """
+    problems: list[str] = []
+    for item in files.items:
+        if item.kind != ItemKind.FAQ:
+            continue
+        d, where = item.data, f"{item.path} {item.item_id}"
+        if not str(d.get("topic") or "").strip():
+            problems.append(f"{where}: thiếu topic / missing topic")
+        _languages(d.get("answer"), where + " answer", problems)
+        for lang, text in (d.get("answer") or {}).items():
+            if len(str(text)) > MAX_FAQ_ANSWER:
+                problems.append(f"{where}: answer {lang} dài hơn {MAX_FAQ_ANSWER} ký tự / too long")
+        questions = d.get("questions")
+        for lang in PIECE_LANGS:
+            qs = questions.get(lang) if isinstance(questions, dict) else None
+            if not isinstance(qs, list) or not qs or not all(isinstance(q, str) for q in qs):
+                problems.append(f"{where}: questions {lang} cần danh sách câu hỏi / needs phrasings")
+        more = d.get("read_more")
+        piece = more.get("piece") if isinstance(more, dict) else None
+        part = more.get("part", 0) if isinstance(more, dict) else None
+        if piece not in parts:
+            problems.append(f"{where}: read_more piece {piece!r} không tồn tại / unknown piece")
+        elif not isinstance(part, int) or not 0 <= part < parts[piece]:
+            problems.append(f"{where}: read_more part {part!r} ngoài phạm vi / out of range")
+    return problems
+
+
 def lint_content(root: Path) -> list[str]:
     """Every content problem under `root` (content/), strings catalogue parity excluded."""
     files = load_files(root)
@@ -185,6 +257,7 @@ def lint_content(root: Path) -> list[str]:
         *files.problems,
         *lint_pieces(files),
         *lint_items(files, piece_ids),
+        *lint_faq(files, piece_parts(files)),
         *contacts.problems,
         *lint_numbers(files, catalog, contacts.allowed_numbers()),
     ]
