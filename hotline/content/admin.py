@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from hotline.audit import service as audit
 from hotline.content import repository as repo
-from hotline.content.lint import MAX_PART, lint_items, lint_numbers, unknown_numbers
+from hotline.content.lint import MAX_PART, lint_faq, lint_items, lint_numbers, unknown_numbers
 from hotline.content.loader import PIECE_LANGS, ItemRecord, LibraryFiles
 from hotline.content.models import (
     ContentItem,
@@ -48,7 +48,9 @@ from hotline.db.base import utcnow
 from hotline.users.models import Role, StaffUser
 
 CONTENT_ROLES = (Role.communicator, Role.supervisor)
-ITEM_KINDS = (ItemKind.QUIZ_QUESTION.value, ItemKind.RED_FLAG.value)
+ITEM_KINDS = (ItemKind.QUIZ_QUESTION.value, ItemKind.RED_FLAG.value, ItemKind.FAQ.value)
+# Kinds grouped by a topic kept outside the edited data (the editor hides `topic`).
+GROUPED_KINDS = (ItemKind.QUIZ_QUESTION.value, ItemKind.FAQ.value)
 PIECE_FIELDS = (
     "title",
     "topic",
@@ -176,6 +178,11 @@ def _summary(ref: Ref, row: ContentPiece | ContentItem, title: str, group: str |
 def item_title(kind: str, data: dict[str, Any], lang: str = "vi") -> str:
     """A readable one-line title of an item in a language."""
     node = data.get("question") if kind == ItemKind.QUIZ_QUESTION else data.get("title")
+    if kind == ItemKind.FAQ:
+        # A FAQ entry is listed by its first phrasing in the language.
+        questions = data.get("questions")
+        if isinstance(questions, dict):
+            node = {k: (v or [""])[0] for k, v in questions.items() if isinstance(v, list)}
     if isinstance(node, dict):
         return str(node.get(lang) or node.get("vi") or "")
     return str(node or data.get("id") or "")
@@ -227,12 +234,12 @@ def topics(session: Session) -> list[str]:
     return sorted(found)
 
 
-def quiz_groups(session: Session) -> list[str]:
-    """Quiz topics in use."""
+def quiz_groups(session: Session, kind: str = ItemKind.QUIZ_QUESTION) -> list[str]:
+    """Topics in use by quiz questions (or by the items of another grouped kind)."""
     return sorted(
         g
         for g in session.scalars(
-            select(ContentItem.group).where(ContentItem.kind == ItemKind.QUIZ_QUESTION).distinct()
+            select(ContentItem.group).where(ContentItem.kind == kind).distinct()
         )
         if g
     )
@@ -417,7 +424,17 @@ def validate_item(session: Session, kind: str, item_id: str, data: dict[str, Any
     pieces = set(session.scalars(select(ContentPiece.piece_id).distinct()))
     mine = f"console {item_id}"
     found = [p for p in lint_items(files, pieces) + lint_numbers(files, None) if p.startswith(mine)]
+    if kind == ItemKind.FAQ:
+        found += [p for p in lint_faq(files, _piece_parts(session)) if p.startswith(mine)]
     return [Problem("lint", {"message": p.removeprefix(mine).lstrip(": ")}) for p in found]
+
+
+def _piece_parts(session: Session) -> dict[str, int]:
+    """Number of parts of each piece, the fewest across its languages (FAQ read_more)."""
+    parts: dict[str, int] = {}
+    for piece_id, body in session.execute(select(ContentPiece.piece_id, ContentPiece.parts)):
+        parts[piece_id] = min(parts.get(piece_id, len(body or [])), len(body or []))
+    return parts
 
 
 # --- changes ------------------------------------------------------------------------------
@@ -508,7 +525,7 @@ def save_item(
     create: bool = False,
     group: str | None = None,
 ) -> ContentVersion:
-    """Create a quiz question / red flag or record an edit, as a new draft version."""
+    """Create a quiz question / red flag / FAQ entry or record an edit, as a new draft version."""
     if kind not in ITEM_KINDS:
         raise NotFound("not_found")
     row = repo.get_item(session, kind, item_id)
@@ -518,7 +535,7 @@ def save_item(
         raise NotFound("not_found")
     data = dict(data)
     data["id"] = item_id
-    if kind == ItemKind.QUIZ_QUESTION:
+    if kind in GROUPED_KINDS:
         data["topic"] = (row.group if row is not None else group) or data.get("topic") or ""
         if not data["topic"]:
             raise Invalid("invalid", [Problem("topic_required")])
@@ -533,7 +550,7 @@ def save_item(
         row = ContentItem(
             kind=kind,
             item_id=item_id,
-            group=data.get("topic") if kind == ItemKind.QUIZ_QUESTION else None,
+            group=data.get("topic") if kind in GROUPED_KINDS else None,
             position=int(position or 0) + 1,
             data=data,
             status=ContentStatus.DRAFT,
@@ -603,7 +620,7 @@ def _go_live(session: Session, ref: Ref, v: ContentVersion, actor: str) -> None:
         _apply_piece(row, dict(v.snapshot))
     else:
         row.data = dict(v.snapshot)
-        if row.kind == ItemKind.QUIZ_QUESTION:
+        if row.kind in GROUPED_KINDS:
             row.group = str(v.snapshot.get("topic") or row.group)
     row.status = ContentStatus.PUBLISHED
     row.origin = v.origin

@@ -15,6 +15,8 @@ from hotline.kit.i18n import Catalog
 
 MAX_PART = 700
 MIN_QUIZ_QUESTIONS = 25
+# A FAQ answer is one chat bubble: the fact and at most a few sentences.
+MAX_FAQ_ANSWER = 500
 # Digit groups joined by one space, dot or hyphen (a sentence's ". " ends the number).
 _INTERNATIONAL = re.compile(r"\+\d+\)?(?:[ .-]?\(?\d+\)?)*")
 _NATIONAL = re.compile(r"(?<![\d/.,])(?:0|1800|1900)\d(?:[ .-]?\d){6,9}(?![\d/])")
@@ -205,6 +207,48 @@ def lint_numbers(
     return problems
 
 
+def piece_parts(files: LibraryFiles) -> dict[str, int]:
+    """Number of parts of each piece, the fewest across its languages."""
+    parts: dict[str, int] = {}
+    for p in files.pieces:
+        parts[p.piece_id] = min(parts.get(p.piece_id, len(p.parts)), len(p.parts))
+    return parts
+
+
+def lint_faq(files: LibraryFiles, parts: dict[str, int]) -> list[str]:
+    """FAQ entries: both languages, phrasings in each, a short answer, read_more into a part.
+
+    `parts` is the number of parts of each piece (the fewest across languages); phone numbers
+    in answers are checked by `lint_numbers` like every other item.
+    """
+    problems: list[str] = []
+    for item in files.items:
+        if item.kind != ItemKind.FAQ:
+            continue
+        d, where = item.data, f"{item.path} {item.item_id}"
+        if not str(d.get("topic") or "").strip():
+            problems.append(f"{where}: thiếu topic / missing topic")
+        _languages(d.get("answer"), where + " answer", problems)
+        for lang, text in (d.get("answer") or {}).items():
+            if len(str(text)) > MAX_FAQ_ANSWER:
+                problems.append(f"{where}: answer {lang} dài hơn {MAX_FAQ_ANSWER} ký tự / too long")
+        questions = d.get("questions")
+        for lang in PIECE_LANGS:
+            qs = questions.get(lang) if isinstance(questions, dict) else None
+            if not isinstance(qs, list) or not qs or not all(isinstance(q, str) for q in qs):
+                problems.append(
+                    f"{where}: questions {lang} cần danh sách câu hỏi / needs phrasings"
+                )
+        more = d.get("read_more")
+        piece = more.get("piece") if isinstance(more, dict) else None
+        part = more.get("part", 0) if isinstance(more, dict) else None
+        if piece not in parts:
+            problems.append(f"{where}: read_more piece {piece!r} không tồn tại / unknown piece")
+        elif not isinstance(part, int) or not 0 <= part < parts[piece]:
+            problems.append(f"{where}: read_more part {part!r} ngoài phạm vi / out of range")
+    return problems
+
+
 def lint_content(root: Path) -> list[str]:
     """Every content problem under `root` (content/), strings catalogue parity excluded."""
     files = load_files(root)
@@ -215,6 +259,7 @@ def lint_content(root: Path) -> list[str]:
         *files.problems,
         *lint_pieces(files),
         *lint_items(files, piece_ids),
+        *lint_faq(files, piece_parts(files)),
         *contacts.problems,
         *lint_numbers(files, catalog, contacts.allowed_numbers()),
     ]

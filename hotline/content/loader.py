@@ -1,4 +1,4 @@
-"""Parse the content/ files: awareness pieces (front matter + parts), quiz banks, red flags."""
+"""Parse the content/ files: awareness pieces (front matter + parts), quiz banks, red flags, FAQ."""
 
 from __future__ import annotations
 
@@ -193,8 +193,23 @@ def parse_red_flags(path: Path) -> list[ItemRecord]:
     return items
 
 
+def parse_faq_file(path: Path) -> list[ItemRecord]:
+    """A FAQ file: one item per entry; the file's topic is the group unless the entry has one."""
+    data = _load_yaml(path) or {}
+    topic = str(data.get("topic") or path.stem)
+    rel = f"faq/{path.name}"
+    items = []
+    for pos, entry in enumerate(data.get("entries") or []):
+        entry = dict(entry)
+        entry["topic"] = str(entry.get("topic") or topic)
+        items.append(
+            ItemRecord(ItemKind.FAQ, str(entry.get("id")), entry["topic"], pos, entry, rel)
+        )
+    return items
+
+
 def load_files(root: Path) -> LibraryFiles:
-    """Read every piece, quiz bank and the red flags under `root` (content/)."""
+    """Read every piece, quiz bank, FAQ file and the red flags under `root` (content/)."""
     lib = LibraryFiles()
     for lang in PIECE_LANGS:
         for path in sorted((root / lang).glob("*.md")):
@@ -214,4 +229,9 @@ def load_files(root: Path) -> LibraryFiles:
             lib.items += parse_red_flags(flags)
         except (yaml.YAMLError, AttributeError, TypeError) as exc:
             lib.problems.append(f"offers/red_flags.yml: {exc}")
+    for path in sorted((root / "faq").glob("*.yml")):
+        try:
+            lib.items += parse_faq_file(path)
+        except (yaml.YAMLError, AttributeError, TypeError, ValueError) as exc:
+            lib.problems.append(f"faq/{path.name}: {exc}")
     return lib

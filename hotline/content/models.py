@@ -44,6 +44,8 @@ class ItemKind(StrEnum):
     OFFER_CONFIG = "offer_config"
     OFFER_QUESTION = "offer_question"
     RED_FLAG = "red_flag"
+    # A curated question with its short answer (content/faq/*.yml).
+    FAQ = "faq"
 
 
 class ContentPiece(Base):
@@ -75,7 +77,7 @@ class ContentPiece(Base):
 
 
 class ContentItem(Base):
-    """A quiz question/topic, an offer-check question, a red flag or the offer-check config."""
+    """A quiz question/topic, an offer-check question, a red flag, a FAQ or the offer config."""
 
     __tablename__ = "content_items"
     __table_args__ = (UniqueConstraint("kind", "item_id"),)

@@ -27,6 +27,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from hotline.content import repository as repo
+from hotline.content.faq import FaqEntry, FaqIndex
 from hotline.content.loader import ItemRecord, LibraryFiles, PieceRecord, load_files
 from hotline.content.models import (
     ContentItem,
@@ -83,6 +84,19 @@ class Library:
     quiz_topics: dict[str, dict[str, str]] = field(default_factory=dict)
     quiz_questions: list[dict[str, Any]] = field(default_factory=list)
     offer_rules: OfferRules | None = None
+    faq: list[FaqEntry] = field(default_factory=list)
+    _faq_index: FaqIndex | None = field(default=None, repr=False)
+
+    @property
+    def faq_index(self) -> FaqIndex:
+        """The FAQ retrieval index, built on first use (once per library snapshot)."""
+        if self._faq_index is None:
+            self._faq_index = FaqIndex.build(self.faq)
+        return self._faq_index
+
+    def faq_entry(self, faq_id: str) -> FaqEntry | None:
+        """One FAQ entry by id."""
+        return next((e for e in self.faq if e.faq_id == faq_id), None)
 
     def piece(self, piece_id: str, lang: str) -> PieceView | None:
         """A piece in the language, falling back to Vietnamese."""
@@ -186,6 +200,8 @@ def build_library(pieces: list[dict[str, Any]], items: list[tuple[str, dict[str,
             questions.append(data)
         elif kind == ItemKind.RED_FLAG:
             flags.append(data)
+        elif kind == ItemKind.FAQ:
+            lib.faq.append(FaqEntry.from_data(data))
     if config or flags:
         lib.offer_rules = build_rules(config, questions, flags)
     return lib
