@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nlu.dataset import INTENTS, load_examples
+from nlu.dataset import DATA_DIR, INTENTS, load_examples
 from nlu.embedded import MODEL_FILE, EmbeddedEngine, features_text, load_or_train
 from nlu.evaluate import evaluate
 
@@ -43,7 +43,7 @@ def test_held_out_entities(metrics: dict[str, object]) -> None:
 
 
 def test_test_set_is_not_training_data() -> None:
-    train = {ex.text.lower() for ex in load_examples(Path("nlu/data/nlu.yml").resolve())}
+    train = {ex.text.lower() for ex in load_examples(DATA_DIR)}
     overlap = [ex.text for ex in load_examples(TEST_FILE) if ex.text.lower() in train]
     assert overlap == []
 

@@ -298,7 +298,7 @@ def test_offsets_refer_to_the_original_text() -> None:
         assert surface.replace("\u200b", "") in ("Hà Giang", "TQ")
 
 
-@pytest.mark.parametrize("path", [DATA_DIR / "nlu.yml", TEST_FILE], ids=["train", "test"])
+@pytest.mark.parametrize("path", [DATA_DIR, TEST_FILE], ids=["train", "test"])
 def test_annotations_use_canonical_values(path: Path) -> None:
     allowed = {
         "province": set(PROVINCES),
@@ -317,7 +317,7 @@ def test_annotations_use_canonical_values(path: Path) -> None:
 def test_training_annotations_agree_with_the_extractor() -> None:
     # Rasa learns from these annotations and the embedded engine uses the extractor:
     # they must say the same thing.
-    for ex in load_examples(DATA_DIR / "nlu.yml"):
+    for ex in load_examples(DATA_DIR):
         gold = [(e.entity, e.value, e.start, e.end) for e in ex.entities]
         got = [(e["entity"], e["value"], e["start"], e["end"]) for e in extract(ex.text)]
         assert got == gold, ex.text
