@@ -21,13 +21,18 @@ def create_web_app(rt: BotRuntime) -> FastAPI:
     """Everything `canhgiac serve` exposes on one port."""
     app = create_app(rt.hotline, rt.catalog)
     app.state.bot = rt
-    chat_limiter = make_limiter(rt.settings.redis_url, 40, 60, "webchat:")
+    per_session = make_limiter(
+        rt.settings.redis_url, rt.settings.webchat_session_per_minute, 60, "webchat:"
+    )
+    per_ip = make_limiter(
+        rt.settings.redis_url, rt.settings.webchat_ip_per_minute, 60, "webchat-ip:"
+    )
 
     @app.post("/webchat/messages", tags=["webchat"])
     def webchat_messages(body: webchat.WebchatRequest, request: Request) -> webchat.WebchatResponse:
         """Send a message or button payload to the bot; get its replies."""
         client = request.client.host if request.client else "?"
-        if not chat_limiter.allow(f"s:{body.session_id}") or not chat_limiter.allow(f"ip:{client}"):
+        if not per_session.allow(f"s:{body.session_id}") or not per_ip.allow(f"ip:{client}"):
             raise HTTPException(429, detail="Bạn gửi quá nhanh, vui lòng chờ một chút / slow down")
         return webchat.respond(rt, body)
 

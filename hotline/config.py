@@ -60,6 +60,14 @@ class Settings(BaseSettings):
     turn_threads: int = Field(
         threads.DEFAULT_THREADS, ge=1, le=64, validation_alias=_env("CANHGIAC_TURN_THREADS")
     )
+    # Web chat messages per minute: per conversation, and per client address (one address can
+    # be a whole campus, or every user behind a proxy that is not trusted for X-Forwarded-For).
+    webchat_session_per_minute: int = Field(
+        40, ge=1, validation_alias=_env("CANHGIAC_WEBCHAT_SESSION_PER_MINUTE")
+    )
+    webchat_ip_per_minute: int = Field(
+        600, ge=1, validation_alias=_env("CANHGIAC_WEBCHAT_IP_PER_MINUTE")
+    )
     # Cookies get the Secure flag unless explicitly served over plain HTTP (demo, tests).
     cookie_secure: bool = Field(True, validation_alias=_env("CANHGIAC_COOKIE_SECURE"))
     session_max_age_seconds: int = Field(

@@ -26,22 +26,22 @@ from enum import StrEnum
 from typing import Any
 
 from nlu.entities import accents_subset, extract
-from nlu.normalize import fold, normalize
+from nlu.normalize import fold, for_matching, normalize
 
 VIETNAM = "Việt Nam"
 
 
 class CrisisKind(StrEnum):
-    """What kind of first answer a message needs (most urgent first)."""
+    """What kind of first answer a message needs (most urgent and most specific first)."""
 
     SUICIDE = "suicide"
     ABROAD = "abroad"
-    DANGER_NOW = "danger_now"
-    MISSING_CHILD = "missing_child"
+    FOREIGN_WORKER = "foreign_worker"
     FORCED_SEX = "forced_sex"
+    MISSING_CHILD = "missing_child"
+    DANGER_NOW = "danger_now"
     CHILD_RECRUITED = "child_recruited"
     ORGAN_SALE = "organ_sale"
-    FOREIGN_WORKER = "foreign_worker"
     MISSING_PERSON = "missing_person"
 
 
@@ -101,23 +101,81 @@ _SUICIDE = [
         r"\b(?:muon|dinh|tinh|se|tha|chi muon|muon di) chet\b(?! (?:cuoi|di duoc|me|ha))",
         "chết",
     ),
-    _rule(_any(r"chet (?:quach|di) cho (?:xong|roi|nhe)", r"chet cho xong", r"ket lieu (?:doi|cuoc doi|ban than|minh)")),
-    _rule(_any(r"nhay (?:cau|lau|song|tu tang)", r"uong (?:thuoc|het thuoc) (?:ngu|chuot|sau|tru sau)", r"(?:cat|rach|rach) (?:tay|co tay)"), "nhảy"),
-    _rule(_any(r"tu (?:lam )?hai (?:ban than|minh)", r"lam hai (?:ban than|chinh minh)")),
-    _rule(_any(r"khong con (?:ly do|gi|y nghia) (?:de )?song", r"song (?:lam gi|de lam gi) nua", r"muon bien mat (?:khoi|mai)", r"ra di mai mai")),
+    _rule(
+        _any(
+            r"chet (?:quach|di) cho (?:xong|roi|nhe)",
+            r"chet cho xong",
+            r"ket lieu (?:doi|cuoc doi|ban than|minh)",
+        )
+    ),
+    _rule(
+        _any(
+            r"nhay (?:cau|lau|song|tu tang)",
+            r"uong (?:thuoc|het thuoc) (?:ngu|chuot|sau|tru sau)",
+            r"(?:cat|rach|rach) (?:tay|co tay)",
+        ),
+        "nhảy",
+    ),
+    _rule(
+        _any(
+            r"tu (?:lam )?(?:hai|dau) (?:ban than|minh)", r"lam (?:hai|dau) (?:ban than|chinh minh)"
+        )
+    ),
+    _rule(
+        _any(
+            r"khong con (?:ly do|li do|gi|y nghia|dong luc|motivation) (?:\w+ )?(?:de )?song",
+            r"song (?:lam gi|de lam gi) nua",
+            r"muon bien mat (?:khoi|mai)",
+            r"ra di mai mai",
+        )
+    ),
+    _rule(
+        _any(
+            r"(?:ket thuc|cham dut) (?:cuoc doi|cuoc song|tat ca|moi thu|doi)",
+            r"(?:nghi|nghi den|nghi toi|tinh den) (?:cai chet|chuyen chet|den chet|viec chet"
+            r"|chuyen tu)",
+            r"song khong bang chet",
+            r"chet cho (?:xong|roi|nhe)",
+            r"di theo (?:bo|me|ong|ba|cha) cho xong",
+        )
+    ),
+    _rule(
+        _any(
+            r"(?:tich|gom|mua) (?:\w+ )?thuoc (?:ngu|chuot|tru sau)",
+            r"uong thuoc (?:ngu|chuot|tru sau)",
+            r"viet (?:xong )?thu (?:de )?lai cho",
+            r"(?:dung|ngoi|treo) (?:\w+ )?(?:tren|o|ben) (?:san thuong|lan can|mep cau"
+            r"|thanh cau|noc nha)",
+            r"cach (?:chet|die|tu tu|ket lieu)",
+        )
+    ),
+    _rule(
+        _any(
+            r"ngu (?:1|mot) giac (?:\w+ ){0,3}(?:khong|chang) (?:bao gio |bao h )?(?:day|tinh)",
+            r"neu (?:em|toi|minh|con|chau) chet",
+            r"khong muon (?:thuc day|tinh day|ton tai)",
+        )
+    ),
 ]
 _SUICIDE_EN = [
     re.compile(
-        r"\b(?:kill (?:my ?self|me)|suicid\w*|end (?:my life|it all|my own life)|want(?:s|ed)? to die"
+        r"\b(?:kill (?:my ?self|me)|suicid\w*|end (?:my life|it all|my own life)|want(?:s"
+        r"|ed)? to die"
         r"|wanna die|don'?t want to (?:live|be alive|wake up)|self[- ]?harm|hurt(?:ing)? my ?self"
         r"|cut(?:ting)? my ?self|no reason to live|better off dead|take my (?:own )?life"
-        r"|(?:jump|jumping) (?:off|from) (?:a |the )?(?:bridge|building|roof))\b"
+        r"|(?:jump|jumping) (?:off|from) (?:a |the )?(?:bridge|building|roof)|ending my life"
+        r"|want (?:it all|everything|this) to (?:end|stop)|end it(?: all)? tonight"
+        r"|sleep and never wake"
+        r"|(?:saving|saved|collecting) (?:up )?(?:pills|sleeping pills)|goodbye letter"
+        r"|suicide note)\b"
     )
 ]
 
 _HELD = [
     _rule(
-        r"\bbi (?:nhot|giam|giam long|giu lai|giu|khoa trai|khoa|xich|troi|cong|bat coc|bat giu"
+        r"\bbi (?:nhot(?! ngoai)|giam(?! chan| xe| bang| tien)|giam long|giu lai|giu(?! xe"
+        r"| bang| tien| cho| cua)|khoa trai|khoa (?:cua|trong|lai trong)|xich|troi|cong(?! ty"
+        r"| an| viec| nhan| tac| dong)|bat coc|bat giu"
         r"|bat di|bat nhot|danh dap|danh dam|danh(?! gia| thue| roi| cap| bai| thuc)|hanh hung"
         r"|hanh ha|de doa|doa|ep|cuong hiep|hiep dam|dua di|dua sang|dua qua|dua len xe"
         r"|cho di|chuyen di|chuyen sang|ban sang|ban qua|ban cho|ban vao|ban lai|lua ban"
@@ -129,7 +187,35 @@ _HELD = [
         rf"(?<!nghien )\bcuu (?:{_PERSON}|voi|giup|mang|minh voi|em voi|toi voi|chung toi|nguoi)\b",
         "cứu",
     ),
-    _rule(rf"^(?:cuu|cuu voi|cuu em|sos|help)\b", "cứu"),
+    _rule(r"^(?:cuu|cuu voi|cuu em|sos)\b", "cứu"),
+    _rule(
+        rf"\b(?:giu|nhot|bat giu|canh) (?:{_PERSON}|chi con|em con|chi ay"
+        rf"|co ay)(?: \w+){{0,3}} (?:trong|o|tai|tu)\b",
+        "giữ",
+    ),
+    _rule(
+        r"\b(?:bit mat|bam theo|duoi theo|chay thoat|thoat khoi|nhay khoi xe|nhay xuong xe"
+        r"|dap cua|dang nup|dang tron)\b"
+    ),
+    _rule(r"\b(?:thu het|tich thu|thu mat|giu het|lay het) (?:\w+ )?(?:dien thoai|dt|sim)\b"),
+    _rule(r"\b(?:thu|tich thu|lay) (?:dien thoai|dt|sim|giay to|ho chieu) (?:het|luon|roi)\b"),
+    _rule(
+        r"\bkhoa (?:cua )?(?:phong|nha|cua)(?: \w+){0,2} (?:tu|o) ngoai\b|\bkhong ra (?:duoc"
+        r"|ngoai duoc)\b"
+    ),
+    _rule(
+        rf"\b(?:dua|ban|ban {_PERSON}) (?:sang|qua) (?:ben kia|ben do|ben tau"
+        rf"|\w+) (?:de )?ban\b|\bnoi (?:se )?(?:dua|ban) (?:\w+ ){{0,3}}(?:ban|di xa)\b"
+        rf"|\b(?:mai|ngay mai|toi nay) (?:dua|ban|chuyen) (?:\w+ )?(?:di|sang|qua)\b"
+    ),
+    _rule(
+        rf"\b(?:ban|chuyen) (?:{_ME}) (?:sang|qua|cho) (?:cong ty|khu|nguoi|ong chu|boss)\b"
+        rf"|\bbat (?:\w+ ){{0,2}}(?:scam|lua dao|lam lua)\b|\bbi lock\b"
+    ),
+    _rule(
+        r"\b(?:loi|keo) (?:\w+ ){0,3}len xe\b|\bcho (?:\w+ ){0,2}di tren xe\b|\bbat (?:tra no"
+        r"|nop tien)\b|\bmoi (?:cho|duoc) (?:ve|di|tha)\b"
+    ),
     _rule(
         r"\bkhong (?:cho|duoc phep|duoc) (?:em |toi |minh |chung toi |bon em |no |con )?"
         r"(?:ve|ra ngoai|ra khoi|ra|di dau|lien lac|goi dien|nghi viec|nghi|roi khoi|bo ve)\b"
@@ -142,17 +228,22 @@ _HELD = [
     _rule(r"\btron (?:ra|thoat|khoi|duoc|ve)\b"),
     _rule(
         r"\b(?:doi|doi nop|bat nop|nop|chuyen) (?:tien )?chuoc\b|\btien chuoc\b"
-        r"|\bdoi (?:tien|\d+\w*)(?: \w+){0,3} (?:moi|de|thi) (?:tha|cho ve|duoc ve)\b"
-        r"|\bnop (?:tien|\d+\w*)(?: \w+){0,3} (?:moi|de|thi) (?:tha|cho ve|duoc ve)\b"
+        r"|\b(?:doi|nop|tra|chuyen|gui) (?:tien|[\d.,]+\S*)(?: \S+){0,3} (?:moi|de|thi) (?:tha"
+        r"|cho ve|duoc ve|duoc di|cho di)\b"
     ),
-    _rule(r"\b(?:doa|de doa|doa se) (?:giet|danh|ban|chat|bat)\b|\bgiet (?:em|toi|minh|con|chau)\b"),
     _rule(
-        r"\b(?:tren xe|len xe|dang bi dua|dang di) (?:ve|di|sang|qua|ra|toi) (?:bien gioi|cua khau)\b"
+        r"\b(?:doa|de doa|doa se) (?:giet|danh|ban|chat|bat)\b|\bgiet (?:em|toi|minh|con|chau)\b"
+    ),
+    _rule(
+        r"\b(?:tren xe|len xe|dang bi dua|dang di) (?:ve|di|sang|qua|ra|toi) (?:bien gioi"
+        r"|cua khau)\b"
     ),
     _rule(rf"\b(?:dua|cho|cho ca) {_PERSON} (?:qua|sang|ve|ra|toi) (?:bien gioi|cua khau)\b"),
     _rule(r"\b(?:dang gap nguy hiem|dang nguy hiem|nguy hiem lam|rat nguy hiem|gap nguy)\b"),
+    _rule(rf"\b(?:dang|vua) (?:danh|dap|hanh ha|nhot|giu|keo|loi|bat) {_PERSON}\b"),
     _rule(
-        rf"\bep (?:{_PERSON} )?(?:lam viec|lam|ban|tiep|lay chong|di|lua dao|ky|vay|uong|quan he)\b",
+        rf"\bep (?:{_PERSON} )?(?:lam viec|lam|ban|tiep|lay chong|di|lua dao|ky|vay|uong"
+        rf"|quan he)\b",
         "ép",
     ),
     _rule(r"\bbat (?:em|toi|minh|chung toi|bon em|con|chau) (?:lam|ban|tiep|lay|di|lua)\b", "bắt"),
@@ -164,52 +255,83 @@ _HELD = [
 ]
 _HELD_EN = [
     re.compile(
-        r"\b(?:help (?:me|us) (?:please|pls|plz|now|quick|get out|escape)|save (?:me|us)|rescue (?:me|us)"
-        r"|locked (?:in|up|me|us)|lock(?:s|ed)? (?:me|us) (?:in|up)|trapped|held (?:captive|against|hostage)"
+        r"\b(?:help (?:me|us) (?:please|pls|plz|now|quick|get out|escape)|save (?:me|us)"
+        r"|rescue (?:me|us)"
+        r"|locked (?:in|up|me|us)|lock(?:s|ed)? (?:me|us) (?:in|up)|trapped|held (?:captive"
+        r"|against|hostage)"
         r"|kidnap\w*|abduct\w*|can'?t (?:leave|escape|get out|go home|go out|run)"
         r"|cannot (?:leave|escape|get out|go home)|not allowed to (?:leave|go|go out|go home|call)"
         r"|won'?t let (?:me|us|her|him) (?:leave|go|out|call)|escape|escaped|run away from"
         r"|being (?:moved|taken|trafficked|sold|beaten|held|forced)|sold (?:me|us|her|him)"
-        r"|threaten\w*|in danger|beat(?:s|en|ing)? (?:me|us|her|him)|hit (?:me|us)"
+        r"|threaten\w*|in danger|beat(?:s|en|ing)? (?:me|us|her|him|them)|hits? (?:me|us|him"
+        r"|her|them)"
+        r"|lock(?:s|ed)? (?:me|us|him|her|them|all|everyone|the \w+)|(?:don'?t|do not|doesn'?t"
+        r"|won'?t) let (?:me|us|her|him|them) (?:out|go|leave)"
+        r"|(?:will|going to|gonna) sell (?:me|us|her|him|them)|chasing (?:me|us)|jumped (?:out"
+        r"|off) (?:of )?(?:the |a )?(?:car|van|truck)"
         r"|forced (?:me|us|her|him|to)|force (?:me|us) to|ransom|debt bondage"
-        r"|(?:took|taken|take|takes|kept|keep|keeps|keeping|confiscated|holding|holds|hold|has|have)"
-        r" (?:away )?(?:my|our|his|her|their) (?:passports?|documents|papers|id|id cards?|phones?)"
+        r"|(?:took|taken|take|takes|kept|keep|keeps|keeping|confiscated|holding|holds|hold|has"
+        r"|have)"
+        r" (?:away )?(?:my |our |his |her |their |the |all )?(?:passports?|documents|papers"
+        r"|id cards?|phones?)"
         r"|(?:no|not|never|without) (?:been )?(?:paid|salary|wages|pay)\b(?: for| since)?"
         r"|unpaid (?:for|since)|not paid (?:for|since))\b"
     ),
-    re.compile(r"^\W*(?:help|sos|help me|help us|please help|pls help|plz help)\W*(?:me|us|pls|please|plz)?\W*$"),
+    re.compile(
+        r"^\W*(?:help|sos|help me|help us|please help|pls help|plz help)\W*(?:me|us|pls|please"
+        r"|plz)?\W*$"
+    ),
 ]
 
 _MISSING = [
     _rule(
-        r"\b(?:mat lien lac|mat tich|bien mat|bat tin|biet vo am tin|khong (?:the |con )?lien (?:lac|he) duoc"
+        r"\b(?:mat lien lac|mat tich|bien mat|bat tin|biet vo am tin|khong (?:the "
+        r"|con )?lien (?:lac|he) duoc"
         r"|khong (?:ai )?(?:nghe|bat) may|tat may|khong (?:goi|nhan tin) (?:duoc|lai)"
         r"|khong tra loi (?:tin nhan|dien thoai|may)|khong goi (?:dien )?ve"
-        r"|goi khong (?:duoc|ai nghe)|khong (?:lien lac|goi) (?:duoc )?(?:voi|cho) (?:ai|gia dinh|nha))\b"
+        r"|goi khong (?:duoc|ai nghe)|khong (?:lien lac|goi) (?:duoc )?(?:voi|cho) (?:ai"
+        r"|gia dinh|nha))\b"
     ),
-    _rule(r"\b(?:bo nha(?: ra)? di|bo di khoi nha|tron khoi nha|bo nha theo|bo di theo)\b"),
+    _rule(r"\b(?:bo nha|bo di khoi nha|tron khoi nha|bo di theo)\b"),
     _rule(
         r"\b(?:chua|khong|van chua|chang) (?:ve|thay ve|ve nha|quay ve)(?: \w+){0,3} "
         r"(?:may|\d+|hai|ba|bon|nam|1 vai) (?:ngay|hom|dem|tuan|thang)\b"
         r"|\b(?:may|\d+|hai|ba|bon|nam) (?:ngay|hom|dem|tuan|thang)(?: nay| roi| nay roi)?"
         r" (?:chua|khong|van chua) (?:ve|thay ve|lien lac|goi|nghe may|tra loi)\b"
-        r"|\b(?:tu|sau) (?:hom qua|toi qua|sang qua|dem qua|hom kia|tuan truoc) (?:den gio |toi gio )?"
+        r"|\b(?:tu|sau) (?:hom qua|toi qua|sang qua|dem qua|hom kia|tuan truoc) (?:den gio "
+        r"|toi gio )?"
         r"(?:chua|khong|van chua) (?:ve|thay|lien lac|goi)\b"
     ),
-    _rule(r"\bkhong biet (?:no |con |chau |em |chong |vo |nguoi do )?(?:o dau|dang o dau|di dau)\b"),
+    _rule(
+        r"\bkhong biet (?:no |con |chau |em |chong |vo |nguoi do )?(?:o dau|dang o dau|di dau)\b"
+    ),
     _rule(
         r"\b(?:di theo|bo theo|theo) (?:nguoi la|trai|ban trai|nguoi yeu|nguoi quen|1 nguoi"
-        r"|mot nguoi|thang|thang nao|ai do|nguoi quen (?:tren|qua) mang|ban quen (?:tren|qua) mang)\b"
+        r"|mot nguoi|thang|thang nao|ai do|nguoi quen (?:tren|qua) mang|ban quen (?:tren"
+        r"|qua) mang)\b"
     ),
-    _rule(r"\b(?:bat coc|bi bat coc|bi bat di|bi dua di dau)\b"),
+    _rule(
+        r"\b(?:bat coc|bi bat coc|bi bat di|bi dua di dau|bi (?:ai |nguoi la )?(?:be|bong"
+        r"|dat) di|di lac|lac mat|bi lac)\b"
+    ),
+    _rule(r"\b(?:khong|chua|van chua) (?:ve|ve nha|thay ve|den noi)\b(?! muon| tre)"),
+    _rule(
+        r"\b(?:khong ai|chang ai) (?:biet|bit) (?:\w+ )?(?:o dau|di dau)\b|\bkhong co tin tuc\b"
+        r"|\bof+line tu\b|\bkhong (?:thay|tim thay) (?:dau|dau ca)\b"
+    ),
+    _rule(r"\bbo di (?:cung|voi|theo)\b"),
 ]
 _MISSING_EN = [
     re.compile(
         r"\b(?:missing|disappeared|vanished|ran away|run away|runaway|can'?t (?:reach|contact|find)"
         r"|cannot (?:reach|contact|find)|lost contact|no (?:news|contact|word) from"
-        r"|(?:not|stopped|isn'?t|hasn'?t been|has not been) (?:answering|replying|picking up|responding|calling)"
-        r"|haven'?t heard from|(?:hasn'?t|didn'?t|did not|has not|never) (?:come|came|returned|got) (?:home|back)"
-        r"|went (?:off |away )?with (?:a stranger|someone|a man|a guy))\b"
+        r"|(?:not|stopped|isn'?t|hasn'?t been|has not been) (?:answering|replying|picking up"
+        r"|responding|calling)"
+        r"|haven'?t heard from|(?:hasn'?t|didn'?t|did not|has not|never) (?:come|came|returned"
+        r"|got) (?:home|back)"
+        r"|went (?:off |away )?with (?:a stranger|someone|a man|a guy)|left with (?:a|an|some) \w+"
+        r"|never arrived|(?:number|phone) (?:doesn'?t|does not|don'?t) work|last (?:message"
+        r"|call|seen) was|got lost|is lost)\b"
     )
 ]
 
@@ -217,7 +339,8 @@ _MISSING_EN = [
 _CHILD = re.compile(
     r"\b(?:(?:1[0-7]|[2-9]) ?(?:tuoi|t)|be|be gai|be trai|chau be|dua be|con nho|tre em|tre con"
     r"|dua tre|thieu nien|vi thanh nien|hoc sinh|hs|lop (?:[1-9]|1[0-2])|dang di hoc|tron hoc"
-    r"|(?:1[0-7]|[4-9]) ?(?:years?[- ]?old|yo|y/o|yr)|child|children|kid|kids|boy|girl|teen"
+    r"|(?:1[0-7]|[4-9]) ?(?:years?[- ]?old|yo|y/o|yr)|(?:is|aged|age|only) (?:1[0-7]|[4-9])"
+    r"|child|children|kid|kids|boy|girl|teen"
     r"|teenager|minor|underage|schoolgirl|schoolboy)\b"
 )
 # "My daughter / son" is a child when the message is about leaving home, school or play.
@@ -230,16 +353,19 @@ _ADULT = re.compile(r"\b(?:(?:1[89]|[2-9]\d) ?(?:tuoi|t|years?[- ]?old|yo))\b")
 
 _ORGAN = [
     _rule(
-        r"\b(?:ban|mua|hien|lay|ghep|cat|thu mua|can mua|tuyen|hoi mua|ban di|ban bot)"
-        r" (?:1 |mot |qua |cai |bot )?(?:than|gan|noi tang|giac mac|tuy)\b",
+        r"\b(?:ban|mua|hien|lay|ghep|cat|thu mua|can mua|tuyen|hoi mua|ban di|ban bot|cho|donate)"
+        r" (?:1 |mot )?(?:qua |cai |bot |ben |phan |mieng )?(?:than|gan|noi tang|giac mac|tuy)\b",
         "bán thận",
     ),
+    _rule(r"\b(?:1|mot) (?:qua|ben|trai) than\b", "quả thận"),
     _rule(r"\b(?:noi tang|bo phan co the|giac mac)\b"),
     _rule(r"\bthan (?:gia|voi gia|duoc|khoang|tam) (?:\d|may|bao)", "thận"),
 ]
 _ORGAN_EN = [
     re.compile(
-        r"\b(?:kidneys?|livers?|organs?(?! music)|corneas?|sell (?:my|a|your|his|her) (?:body|blood))\b"
+        r"\b(?:kidneys?(?! beans?| stones?| infection| disease)|organs? (?:trade|sale|buyer"
+        r"|broker|traffick\w*)|sell (?:my|a|your|his|her|one) (?:kidney|liver|organ|body|blood)"
+        r"|buy (?:a|my|your) (?:kidney|liver))\b"
     )
 ]
 _SEX = [
@@ -259,17 +385,25 @@ _SEX_EN = [
 ]
 _RECRUIT = re.compile(
     r"\b(?:ru|moi|dua di|tuyen|nhan nuoi|lam mau|lam nguoi mau|idol|streamer|lam viec|di lam"
-    r"|lay chong|ket hon|lay vo|xuat khau|hen gap|hen ra|dan di|don di|xin viec|viec nhe"
-    r"|recruit\w*|offer\w*|job|work abroad|modell?ing|marry|meet (?:up|in person)|invite\w*|lure\w*)\b"
+    r"|lam them|lay chong|ket hon|lay vo|xuat khau|hen (?:\w+ )?(?:gap|ra|di|den)|dan di|don di"
+    r"|xin viec|viec nhe|du lich|sang (?:\w+ )?(?:choi|lam|du lich)|cho tien|free|mien phi"
+    r"|recruit\w*|offer\w*|job|work abroad|modell?ing|marry|meet (?:up|in person)|invite\w*"
+    r"|lure\w*|take (?:her|him) to|talent agency)\b"
 )
 _FOREIGNER = re.compile(
-    r"\b(?:nguoi nuoc ngoai|lao dong nuoc ngoai|foreigner|foreign worker|migrant worker|expat"
-    r"|i am from|i'm from|im from|from (?:the )?(?:philippines|indonesia|myanmar|cambodia|laos"
-    r"|china|nepal|india|bangladesh|korea|thailand|africa|nigeria|uganda|kenya|pakistan|sri lanka))\b"
+    r"\b(?:nguoi nuoc ngoai|lao dong nuoc ngoai|foreigner|foreign (?:worker|staff|employee"
+    r"|labou?r)s?"
+    r"|migrant worker|expat|i am from|i'm from|im from|(?:chinese|filipino|filipina|indonesian"
+    r"|burmese|myanmar|cambodian|lao|laotian|nepali|nepalese|indian|bangladeshi|korean|thai"
+    r"|african|nigerian|ugandan|kenyan|pakistani|sri lankan) (?:worker|workers|national|staff|girl"
+    r"|woman|man|here|citizen)|from (?:the )?(?:philippines|indonesia|myanmar|cambodia|laos"
+    r"|china|nepal|india|bangladesh|korea|thailand|africa|nigeria|uganda|kenya|pakistan"
+    r"|sri lanka))\b"
 )
 # Someone the message reports as lured or taken abroad: "mình bị lừa qua Cam".
 _LURED = re.compile(
-    rf"\b(?:{_PERSON})(?: \w+){{0,2}} (?:bi lua|bi dua|bi ban|bi dan|bi du) (?:qua|sang|ra|di|vao)\b"
+    rf"\b(?:{_PERSON})(?: \w+){{0,2}} (?:bi lua|bi dua|bi ban|bi dan|bi du) (?:qua|sang|ra|di"
+    rf"|vao)\b"
     r"|\b(?:lured|tricked|deceived|trafficked|sold|taken|brought) (?:\w+ ){0,2}(?:to|into|here)\b"
 )
 _WANT_HOME = re.compile(
@@ -283,17 +417,50 @@ _ABROAD_WORDS = re.compile(
 _HOME_WORDS = re.compile(r"\b(?:viet nam|vietnam|vn|trong nuoc|o nha)\b")
 _QUESTION_ONLY = re.compile(
     r"\b(?:la gi|nghia la gi|the nao la|bi phat|phat bao nhieu|bao nhieu nam|dieu (?:luat )?\d+"
-    r"|what is|what are|how do|how does|penalty|law says)\b"
+    r"|xu (?:the nao|ra sao)|toi danh|doc (?:bao|news|tin)|what is|what are|how do|how does"
+    r"|penalty|law says)\b"
 )
+# The writer means to do it themselves ("e tính bán để trả nợ"): not a question about the law.
+_INTENT = re.compile(
+    r"\b(?:em|toi|minh|tui|chi|anh|co|ban) (?:\w+ )?(?:tinh|dinh|muon|can|phai|nen|co nen)\b"
+    r"|\b(?:should i|i want to|i need to|going to)\b"
+)
+# A story, a game, a joke or a pet: crisis words that are not a crisis now.
+_NOT_REAL = re.compile(
+    r"\b(?:phim|movie|film|truyen|tieu thuyet|nhan vat|man choi|clip|haha|hihi|hehe|lol|lmao"
+    r"|kkk|bai hat|beatles|thriller|netflix)\b|😂|🤣|=\)\)|:\)\)"
+)
+_PET = re.compile(
+    r"\b(?:con meo|con cho|meo|cun|thu cung|pet|(?:my|our|the) (?:cat|dog)|kitten|puppy|vet"
+    r"|xe may)\b"
+)
+# Back home already (a returnee asking about support): the past is not a crisis now.
+_BACK_HOME = re.compile(
+    r"\b(?:gio (?:da )?ve (?:roi|nuoc|nha)|da ve (?:nuoc|nha|roi)|ve nuoc (?:roi|duoc)|(?:tung"
+    r"|da tung)"
+    r" bi|truoc day|nam truoc|duoc giai cuu|vua duoc cuu|now back|back (?:home|in vietnam)"
+    r"|years ago"
+    r"|came back|returned home|was rescued|used to be)\b"
+)
+_NOW = re.compile(r"\b(?:dang|bay gio dang|van dang|ngay bay gio|right now|now they|still)\b")
+# Asking what to do if it ever happens: "nếu con mình bị lừa bán thì...".
+_HYPOTHETICAL = re.compile(r"\b(?:neu|gia su|lo (?:la|rang)|phong khi|if|what if|in case)\b")
 
 
 def _hits(rules: list[_Rule], folded: str, marked: str) -> bool:
     """Whether a rule matches where the typed marks agree with its marked words."""
+    return _first(rules, folded, marked) >= 0
+
+
+def _first(rules: list[_Rule], folded: str, marked: str) -> int:
+    """Where the earliest agreeing match starts (-1: none)."""
+    best = -1
     for rule in rules:
         for m in rule.pattern.finditer(folded):
             if _marks_agree(rule.marked, folded, marked, m.start(), m.end()):
-                return True
-    return False
+                best = m.start() if best < 0 else min(best, m.start())
+                break
+    return best
 
 
 def _marks_agree(words: tuple[str, ...], folded: str, marked: str, start: int, end: int) -> bool:
@@ -318,47 +485,63 @@ def _where(entities: list[dict[str, Any]], folded: str) -> tuple[Where, str | No
     ]
     if countries:
         return Where.ABROAD, countries[0]
-    if _ABROAD_WORDS.search(folded):
-        return Where.ABROAD, None
+    # A province named beats "casino" or "compound": there are casinos in Quảng Ninh too.
     if any(e.get("entity") == "province" for e in entities) or _HOME_WORDS.search(folded):
         return Where.VIETNAM, None
+    if _ABROAD_WORDS.search(folded):
+        return Where.ABROAD, None
     return Where.UNKNOWN, None
 
 
 def detect(text: str, entities: list[dict[str, Any]] | None = None) -> Crisis | None:
     """The crisis a message shows, or None. `entities` are the NLU's (extracted if not given)."""
-    norm = normalize(text).text
-    marked = norm
-    folded = fold(norm)
-    lowered = text.lower()
+    marked = normalize(text).text
+    folded = fold(marked)
+    # The same text without teencode expansion: English "a man" must not become "anh man".
+    plain = fold(for_matching(text).text)
+    lowered = plain
+
+    def seen(pattern: re.Pattern[str]) -> bool:
+        return bool(pattern.search(folded) or pattern.search(plain))
+
     if entities is None:
         entities = extract(text)
-    found: list[CrisisKind] = []
-    held = _hits(_HELD, folded, marked) or _search(_HELD_EN, lowered)
     where, country = _where(entities, folded)
-    child = bool(_CHILD.search(folded) or _OWN_CHILD.search(folded)) and not _ADULT.search(folded)
+    not_real = seen(_NOT_REAL)
+    past = seen(_BACK_HOME) and not seen(_NOW)
+    if past and where == Where.ABROAD:
+        where, country = Where.VIETNAM, None
+    at = _first(_HELD, folded, marked)
+    held = (at >= 0 or _search(_HELD_EN, lowered)) and not not_real
+    # "nếu con mình bị lừa bán thì..." asks what to do if it happens; "dọa giết nếu em báo" is now.
+    maybe = _HYPOTHETICAL.search(folded)
+    if held and (past or (maybe is not None and maybe.start() < max(at, 0) + 1 and not seen(_NOW))):
+        held = False
+    child = (seen(_CHILD) or seen(_OWN_CHILD)) and not seen(_ADULT)
+    found: list[CrisisKind] = []
     if _hits(_SUICIDE, folded, marked) or _search(_SUICIDE_EN, lowered):
         found.append(CrisisKind.SUICIDE)
-    lured_abroad = where == Where.ABROAD and (
-        bool(_LURED.search(folded) or _LURED.search(lowered)) or bool(_WANT_HOME.search(folded))
-    )
-    if where == Where.ABROAD and (held or lured_abroad):
+    lured = not past and (seen(_LURED) or seen(_WANT_HOME))
+    if where == Where.ABROAD and (held or lured):
         found.append(CrisisKind.ABROAD)
     organ = _hits(_ORGAN, folded, marked) or _search(_ORGAN_EN, lowered)
-    sex = _hits(_SEX, folded, marked) or _search(_SEX_EN, lowered)
-    missing = _hits(_MISSING, folded, marked) or _search(_MISSING_EN, lowered)
-    foreigner = bool(_FOREIGNER.search(folded) or _FOREIGNER.search(lowered))
-    if held and foreigner and where != Where.ABROAD:
+    sex = (_hits(_SEX, folded, marked) or _search(_SEX_EN, lowered)) and not past
+    missing = (
+        (_hits(_MISSING, folded, marked) or _search(_MISSING_EN, lowered))
+        and not not_real
+        and not seen(_PET)
+    )
+    if held and seen(_FOREIGNER) and where != Where.ABROAD:
         found.append(CrisisKind.FOREIGN_WORKER)
-    if held:
-        found.append(CrisisKind.DANGER_NOW)
-    if missing and child:
-        found.append(CrisisKind.MISSING_CHILD)
     if sex:
         found.append(CrisisKind.FORCED_SEX)
-    if child and _RECRUIT.search(folded) and not missing and _recruited_by_someone(folded):
+    if missing and child:
+        found.append(CrisisKind.MISSING_CHILD)
+    if held:
+        found.append(CrisisKind.DANGER_NOW)
+    if child and not missing and seen(_RECRUIT) and seen(_SOMEONE):
         found.append(CrisisKind.CHILD_RECRUITED)
-    if organ and not _QUESTION_ONLY.search(folded):
+    if organ and (seen(_INTENT) or not seen(_QUESTION_ONLY)):
         found.append(CrisisKind.ORGAN_SALE)
     if missing and not child:
         found.append(CrisisKind.MISSING_PERSON)
@@ -372,11 +555,7 @@ def detect(text: str, entities: list[dict[str, Any]] | None = None) -> Crisis | 
 
 _SOMEONE = re.compile(
     r"\b(?:co (?:nguoi|ng|1 nguoi|mot nguoi|ai|thang|con|ba|ong|chi|anh|co)|nguoi la|ai do|ho|no"
+    r"|(?:1|mot) (?:nguoi|ng|chi|anh|ong|ba|co|thang|acc|tai khoan)|nguoi ta|agency"
     r"|ban (?:tren|qua) mang|nguoi quen|ke|bon|tuyen|moi|ru|someone|a man|a woman|a stranger"
     r"|an agent|a broker|they|he|she|recruiter|company)\b"
 )
-
-
-def _recruited_by_someone(folded: str) -> bool:
-    """A child being recruited names who does it (not a parent asking about a school trip)."""
-    return bool(_SOMEONE.search(folded))

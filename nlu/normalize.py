@@ -30,6 +30,7 @@ TEENCODE: dict[str, str] = {
     "hông": "không",
     "khum": "không",
     "hem": "không",
+    "bj": "bị",
     "dc": "được",
     "đc": "được",
     "đx": "được",

@@ -73,6 +73,7 @@ class DialogEngine:
             turn.nlu = turn.rt.parse(text)
             crisis = self.safety.check(turn, text, in_form=_is_form(active))
             if crisis is not None:
+                turn.crisis = crisis
                 return replies + self._crisis(turn, crisis, text, active, incoming)
         if active is not None:
             result = active.handle(turn, incoming)
@@ -91,12 +92,14 @@ class DialogEngine:
     ) -> list[Reply]:
         """The crisis answer first; a form waits, a dialog that sends free text keeps it."""
         keeps = active is not None and _call(active, "keeps_crisis_text", turn) is True
-        kept = active.handle(turn, incoming) if keeps and active is not None else None
+        kept = (active.handle(turn, incoming) or []) if keeps and active is not None else []
         paused = active if _is_form(active) and not keeps else None
-        return self.safety.answer(turn, crisis, text, paused=paused, kept=bool(kept))
+        # Numbers first; then, if the dialog took the words (a tip's story, a reply to the
+        # hotline), what it says next.
+        return self.safety.answer(turn, crisis, text, paused=paused) + kept
 
     def _safety_button(self, turn: Turn, payload: str) -> list[Reply]:
-        """"Send what I wrote as an urgent tip" or "back to where I was" after a crisis answer."""
+        """ "Send what I wrote as an urgent tip" or "back to where I was" after a crisis answer."""
         typed = self.safety.pending_text(turn)
         turn.state.pop(PENDING, None)
         if payload == "safety:tip":

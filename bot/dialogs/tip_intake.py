@@ -156,6 +156,15 @@ class TipIntakeDialog:
             return self._summary(turn)
         return self._ask(turn, str(flow.get("step", "what")))
 
+    def keeps_crisis_text(self, turn: Turn) -> bool:
+        """The story of what happened is the tip itself: crisis words there are kept."""
+        flow = turn.flow_state(NAME)
+        if not isinstance(flow.get("draft"), dict):
+            return False
+        return flow.get("phase") == "summary" or (
+            flow.get("phase") == "step" and flow.get("step") == "what"
+        )
+
     def take_urgent(self, turn: Turn, text: str) -> list[Reply]:
         """Crisis words become the urgent tip's description; the summary sends it in one tap.
 
@@ -169,7 +178,7 @@ class TipIntakeDialog:
         draft = flow["draft"]
         draft["urgent"] = True
         flow["started"] = True
-        if text.strip():
+        if text.strip() and text.strip()[:MAX_FIELD] not in str(draft.get("what") or ""):
             before = str(draft.get("what") or "")
             if before:
                 draft["what"] = (before + "\n" + text.strip())[:MAX_FIELD]
@@ -262,7 +271,9 @@ class TipIntakeDialog:
         draft = flow.get("draft")
         if not isinstance(draft, dict):
             return None
-        if turn.nlu is not None and turn.nlu["intent"]["name"] == "need_rescue":
+        if turn.crisis is not None or (
+            turn.nlu is not None and turn.nlu["intent"]["name"] == "need_rescue"
+        ):
             draft["urgent"] = True  # someone described danger now: triage must see it
         replies: list[Reply] = []
         if incoming.photos:

@@ -54,6 +54,8 @@ class Turn:
     channel: str
     state: dict[str, Any]
     nlu: dict[str, Any] | None = None
+    # The crisis the safety net found in this message (nlu.crisis.Crisis), if any.
+    crisis: Any = None
     # Set by a dialog to forget the whole conversation once the turn is done (/xoa, submit).
     forget: bool = False
     # Set by /xoa so a channel can also delete the bot's earlier messages where it can.

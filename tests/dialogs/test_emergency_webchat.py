@@ -51,7 +51,7 @@ def test_a_mother_whose_daughter_stopped_answering(client, bot_rt) -> None:  # t
     assert "Điều 22" in text  # the legal statement cites its article
     assert "tiền chuộc" in text  # and says what not to do
     assert f"/hoc {LOST_CONTACT_PIECE}" in chat.payloads()
-    assert "/baotin urgent" in chat.payloads()
+    assert "safety:tip" in chat.payloads()
     chat.press(f"/hoc {LOST_CONTACT_PIECE}")
     assert "không nghe máy" in chat.text() and "(1/" in chat.text()
 
@@ -62,7 +62,7 @@ def test_someone_held_still_gets_the_advice_for_the_held(client, bot_rt) -> None
     chat.send(text="cuu em voi, ho tich thu dien thoai, em khong lien lac duoc voi gia dinh")
     assert "113" in chat.messages[0]["text"]
     assert f"/hoc {LOST_CONTACT_PIECE}" not in chat.payloads()
-    assert "/baotin urgent" in chat.payloads() and "/hoc hotlines" in chat.payloads()
+    assert "safety:tip" in chat.payloads() and "/hoc hotlines" in chat.payloads()
 
 
 def test_english_family_text(client, bot_rt) -> None:  # type: ignore[no-untyped-def]

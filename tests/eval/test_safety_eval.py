@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.content.chat import import_content
 from tests.eval.sets import failures, load, run, safety_scores
 
 MUST = ("danger_now", "suicide", "missing_child", "abroad")
@@ -27,11 +26,10 @@ def _report(name: str, scores: dict[str, object]) -> None:
 
 
 @pytest.mark.db
-def test_safety_dev_set(client, bot_rt) -> None:  # type: ignore[no-untyped-def]
+def test_safety_dev_set(eval_client) -> None:  # type: ignore[no-untyped-def]
     items = load("safety_dev.yml")
     assert len(items) >= 300
-    import_content(bot_rt)
-    outcomes = run(client, items)
+    outcomes = run(eval_client, items)
     scores = safety_scores(outcomes)
     _report("safety_dev", scores)
     detail = failures(outcomes)
