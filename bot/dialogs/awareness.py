@@ -4,14 +4,21 @@
 /hoc ──> topics ──hoc:topic:T──> pieces of T ──hoc:piece:ID:0──> part 1 ──More──> part 2 ...
   │                                                                   last part: related pieces,
   │                                                                   /baotin, /kiemtra, topics
-free text (ask_tactics | ask_victim_rights | ask_law | ask_hotline) ──> best piece, part 1
+free text (ask_tactics | ask_victim_rights | ask_law | ask_hotline)
+  ──> FAQ answer (the fact first) [📖 Read more ──hoc:piece:ID:PART] [next best ──hoc:faq:ID]
+  ──> two answers really close: "which one?" [hoc:faq:A] [hoc:faq:B]
+  ──> no FAQ answers well enough: best piece, part 1
 /hoc hotlines | /hoc <piece id> | /hoc <topic> ──> that piece / topic
 ```
+
+`answer_question` is also what the engine calls for free text no dialog took (strict=True for
+out-of-scope or unsure intents, so small talk is not answered with a random FAQ).
 """
 
 from __future__ import annotations
 
 from bot.dialogs.types import Button, Incoming, Reply, Turn
+from hotline.content.faq import FaqEntry, Hit, decide, reply_lang
 from hotline.content.service import Library, PieceView, cache_for
 
 INTENTS = ("ask_tactics", "ask_victim_rights", "ask_law", "ask_hotline")
@@ -29,6 +36,53 @@ def library(turn: Turn) -> Library:
 def short(title: str, limit: int = MAX_BUTTON) -> str:
     """A title that fits on a button."""
     return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
+
+
+def answer_question(turn: Turn, text: str, *, strict: bool) -> list[Reply] | None:
+    """The FAQ answer to a question (fact first, then buttons), or None if none fits well.
+
+    strict=True answers only a confident match. The reply is in the question's language when
+    that is clear (an English question gets the English answer even if the user chose vi).
+    """
+    lib = library(turn)
+    decision = decide(lib.faq_index.search(text), strict=strict)
+    if decision.best is None:
+        return None
+    # The buttons below are this dialog's: the engine hands them back here.
+    turn.state["flow"] = AwarenessDialog.name
+    lang = reply_lang(text, decision.best, turn.lang)
+    if decision.action == "clarify" and decision.other is not None:
+        return [_clarify(turn, lang, decision.best, decision.other)]
+    other = decision.other.entry if decision.other is not None else None
+    return [faq_reply(turn, lib, decision.best.entry, lang, other)]
+
+
+def _t(turn: Turn, lang: str, key: str) -> str:
+    return turn.rt.catalog.t(lang, key)
+
+
+def _faq_button(entry: FaqEntry, lang: str) -> Button:
+    return Button(short("❓ " + entry.title_in(lang)), f"hoc:faq:{entry.faq_id}:{lang}")
+
+
+def _clarify(turn: Turn, lang: str, best: Hit, other: Hit) -> Reply:
+    buttons = [_faq_button(best.entry, lang), _faq_button(other.entry, lang)]
+    buttons.append(Button(_t(turn, lang, "menu.buttons.menu"), "/menu"))
+    return Reply(_t(turn, lang, "awareness.faq_clarify"), buttons)
+
+
+def faq_reply(
+    turn: Turn, lib: Library, entry: FaqEntry, lang: str, other: FaqEntry | None = None
+) -> Reply:
+    """One FAQ answer: the short answer, then Read more, the next best question, the menu."""
+    buttons: list[Button] = []
+    if entry.piece and lib.piece(entry.piece, lang) is not None:
+        more = f"hoc:piece:{entry.piece}:{entry.part}"
+        buttons.append(Button(_t(turn, lang, "awareness.faq_more"), more))
+    if other is not None:
+        buttons.append(_faq_button(other, lang))
+    buttons.append(Button(_t(turn, lang, "menu.buttons.menu"), "/menu"))
+    return Reply(entry.answer_in(lang), buttons)
 
 
 class AwarenessDialog:
@@ -66,6 +120,8 @@ class AwarenessDialog:
                 return self._topic(turn, lib, parts[2])
             if parts[1] == "piece" and len(parts) == 4 and parts[3].isdigit():
                 return self._part(turn, lib, parts[2], int(parts[3]))
+            if parts[1] == "faq" and len(parts) in (3, 4):
+                return self._faq(turn, lib, parts[2], parts[3] if len(parts) == 4 else turn.lang)
             return None
         nlu = turn.nlu or {}
         intent = nlu.get("intent") or {}
@@ -98,7 +154,17 @@ class AwarenessDialog:
             Reply(turn.t("awareness.topic_pieces", topic=self._topic_name(turn, topic)), buttons)
         ]
 
+    def _faq(self, turn: Turn, lib: Library, faq_id: str, lang: str) -> list[Reply]:
+        entry = lib.faq_entry(faq_id)
+        if entry is None:
+            return self._topics(turn, lib)
+        lang = lang if lang in turn.rt.catalog.languages else turn.lang
+        return [faq_reply(turn, lib, entry, lang)]
+
     def _answer(self, turn: Turn, lib: Library, nlu: dict[str, object]) -> list[Reply]:
+        answer = answer_question(turn, str(nlu.get("text") or ""), strict=False)
+        if answer is not None:
+            return answer
         intent = nlu.get("intent") or {}
         entities = nlu.get("entities") or []
         piece = lib.best_piece(

@@ -29,6 +29,7 @@ LANGS = ("vi", "en")
 # How much the entry-level document (all phrasings + answers) adds to the best phrasing.
 ENTRY_WEIGHT = 0.5
 _WORD = re.compile(r"[a-z0-9+]+")
+_VI_WORD = re.compile(r"[^\W_]+")
 # Words that carry no topic in a question, folded (vi) and English. Folding merges words, so
 # "ban" (bạn / bán), "ho" (họ / hộ chiếu), "chi" (chị / chi phí), "anh" (anh / ảnh), "lam"
 # (làm / lắm), "cam" (cảm / cấm), "co" (có / cơ quan), "an" (an toàn), "to" (tố giác) stay.
@@ -124,19 +125,30 @@ def _stem(word: str) -> str:
     return word
 
 
-def _words(text: str) -> list[str]:
+def _words(text: str) -> tuple[list[str], list[str]]:
+    """Folded words (stopwords out, synonyms in) and the marked words that differ from them."""
     out: list[str] = []
-    for w in _WORD.findall(fold(normalize(text).text)):
-        for part in SYNONYMS.get(w, w).split():
+    marked: list[str] = []
+    norm = normalize(text).text
+    for w in _VI_WORD.findall(norm):
+        plain = fold(w)
+        for part in SYNONYMS.get(plain, plain).split():
             if part not in STOPWORDS:
                 out.append(_stem(part))
-    return out
+                if plain != w and part == plain:
+                    marked.append("~" + w)
+    return out, marked
 
 
 def terms(text: str) -> list[str]:
-    """Index terms of a text: folded syllables without stopwords, and adjacent pairs."""
-    words = _words(text)
-    return words + [f"{a}_{b}" for a, b in itertools.pairwise(words)]
+    """Index terms: folded syllables, adjacent pairs, and the syllables as marked.
+
+    Folding lets "bao tin" match "báo tin"; the marked syllables then tell "báo" (report)
+    from "bảo" (protect) when the question has its marks (a question without marks has none,
+    so it is ranked on the folded terms alone).
+    """
+    words, marked = _words(text)
+    return words + [f"{a}_{b}" for a, b in itertools.pairwise(words)] + marked
 
 
 def looks_english(text: str) -> bool:
@@ -241,7 +253,7 @@ class FaqIndex:
                 best[e] = per_doc[d]
                 lang_of[e] = self._doc_lang[int(d)]
         total = best + ENTRY_WEIGHT * per_entry
-        words = [t for t in query if "_" not in t]
+        words = [t for t in query if "_" not in t and not t.startswith("~")]
         hits: list[Hit] = []
         for e in np.argsort(-total)[:k]:
             i = int(e)
@@ -255,13 +267,14 @@ class FaqIndex:
 # --- deciding what to say -----------------------------------------------------------------
 
 #: Below this BM25 score (or share of the question covered) nothing answers well enough.
-MIN_SCORE = 6.0
-MIN_COVERAGE = 0.45
+MIN_SCORE = 4.0
+MIN_COVERAGE = 0.2
 #: strict=True (out-of-scope or unsure intent): the match must be clearly about the question.
 STRICT_SCORE = 12.0
-STRICT_COVERAGE = 0.7
+STRICT_COVERAGE = 0.6
 #: Two answers this close (second / best) are a real tie: ask which one was meant.
-TIE = 0.9
+TIE = 0.95
+COVER_GAP = 0.1
 #: The next best is offered as a button when at least this close.
 NEXT_BEST = 0.45
 
@@ -286,7 +299,8 @@ def decide(hits: Sequence[Hit], *, strict: bool) -> Decision:
     other = next((h for h in hits[1:] if h.entry.faq_id != best.entry.faq_id), None)
     if other is None or other.score < NEXT_BEST * best.score or other.coverage < min_cov:
         return Decision("answer", best)
-    if other.score >= TIE * best.score:
+    # A real tie: as strong, and covering the question about as well (else the better cover wins).
+    if other.score >= TIE * best.score and other.coverage >= best.coverage - COVER_GAP:
         return Decision("clarify", best, other)
     return Decision("answer", best, other)
 
