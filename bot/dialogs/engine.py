@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from bot.dialogs.awareness import answer_question
 from bot.dialogs.safety import PENDING, SafetyNet
 from bot.dialogs.text import clean_text, parse_command
 from bot.dialogs.types import Button, Dialog, Incoming, Reply, Turn
@@ -151,6 +152,11 @@ class DialogEngine:
             return self._fallback(turn)
         intent = turn.nlu["intent"]
         name, conf = intent["name"], float(intent["confidence"])
+        if name == "out_of_scope" or conf < CONFIDENCE_THRESHOLD:
+            # Before "not my topic" or "did you mean": a question the FAQ answers with confidence.
+            answer = answer_question(turn, str(turn.nlu.get("text") or ""), strict=True)
+            if answer is not None:
+                return answer
         if name == "out_of_scope" and conf >= CONFIDENCE_THRESHOLD:
             return [Reply(turn.t("core.out_of_scope"), self.menu_buttons(turn))]
         if conf < CONFIDENCE_THRESHOLD:

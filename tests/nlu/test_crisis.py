@@ -1,0 +1,87 @@
+"""Crisis detection (nlu.crisis): kinds, where the person is, and the look-alikes it must skip."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlu.crisis import CrisisKind, Where, detect
+
+K = CrisisKind
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        # The sentences the safety issue found failing, and variants in other typing styles.
+        ("tôi muốn tự tử", K.SUICIDE),
+        ("em không muốn sống nữa", K.SUICIDE),
+        ("e ko muon song nua", K.SUICIDE),
+        ("i want to kill myself", K.SUICIDE),
+        ("con tôi 14 tuổi bỏ nhà đi theo người lạ quen qua TikTok", K.MISSING_CHILD),
+        ("my daughter is 13 and ran away with a man from facebook", K.MISSING_CHILD),
+        ("có người hỏi mua thận giá 500 triệu", K.ORGAN_SALE),
+        ("co nguoi hoi mua than gia 500tr", K.ORGAN_SALE),
+        ("someone offered to buy my kidney for 20000 usd", K.ORGAN_SALE),
+        ("mk bi lua qua cam r, h lm sao de ve dc", K.ABROAD),
+        ("tôi ở Đài Loan bị chủ giữ hộ chiếu thì gọi ai", K.ABROAD),
+        ("họ đòi 10 nghìn đô tiền chuộc mới thả con tôi ở Myanmar", K.ABROAD),
+        (
+            "I'm a foreigner working in a factory in Binh Duong and my boss took my passport,"
+            " what can I do?",
+            K.FOREIGN_WORKER,
+        ),
+        ("cuu voi ho dang danh em, em dang tren xe ve bien gioi", K.DANGER_NOW),
+        ("they locked me in the room and took my phone", K.DANGER_NOW),
+        ("em bi ep tiep khach o quan karaoke", K.FORCED_SEX),
+        ("con gai toi 16 tuoi co nguoi ru len thanh pho lam nguoi mau", K.CHILD_RECRUITED),
+        ("vợ tôi đi chợ từ sáng qua đến giờ không về, gọi không ai nghe máy", K.MISSING_PERSON),
+    ],
+)
+def test_crisis_kinds(text: str, kind: CrisisKind) -> None:
+    found = detect(text)
+    assert found is not None and found.kind == kind, found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mất điện thoại",
+        "mất điện rồi",
+        "hòa bình cho thế giới",
+        "mệt muốn chết",
+        "chán muốn chết, mai lại đi làm",
+        "tôi muốn từ từ tìm hiểu luật",
+        "bạn thân tôi đi Hàn",
+        "Người Việt bị lừa sang Campuchia làm gì?",
+        "co nguoi ru em sang cam lam viec luong cao",
+        "so dien thoai bao tin buon nguoi la bao nhieu",
+        "khoang 3 em",
+        "con mèo nhà tôi mất tích hai hôm rồi",
+        "xem phim bắt cóc tối qua hay quá",
+        "kidney bean soup recipe",
+        "Tôi từng bị bán sang Trung Quốc, giờ về rồi, tôi có được học nghề không?",
+        "nếu con mình bị lừa bán thì nên báo ai?",
+        "tội mua bán thận bị xử thế nào?",
+        "I'm trapped in traffic lol",
+    ],
+)
+def test_look_alikes_are_not_crises(text: str) -> None:
+    assert detect(text) is None
+
+
+def test_where_the_person_is() -> None:
+    abroad = detect("em bị nhốt ở Sihanoukville, cứu em")
+    assert abroad is not None and abroad.where == Where.ABROAD and abroad.country == "Campuchia"
+    home = detect("em bị nhốt ở một nhà trọ ở Bắc Ninh, cứu em")
+    assert home is not None and home.where == Where.VIETNAM
+    unsure = detect("cứu em, em bị nhốt")
+    assert unsure is not None and unsure.where == Where.UNKNOWN
+
+
+def test_marks_typed_must_agree_with_the_crisis_word() -> None:
+    # Bare "tu tu" may be tự tử; "từ từ" typed with its marks is "slowly".
+    assert detect("minh muon tu tu") is not None
+    assert detect("mình muốn từ từ") is None
+    # "bán thận" typed bare is selling a kidney; "bạn thân" with marks is a best friend.
+    assert detect("ban than 1 qua duoc bao nhieu tien") is not None
+    assert detect("bạn thân 1 người được bao nhiêu tiền") is None
