@@ -2,12 +2,15 @@
 
 ```
 /kiemtra [text] | intent check_offer ──> (no text yet) "paste or describe the offer"
-   text ──> scan keywords + NLU entities ──> offer type known? ──no──> kt:type:<id>
-   ──> questions of that type (buttons kt:a:<q>:<option>, skip kt:a:<q>:-, kt:done)
-   ──> risk level + flags explained ──> medium/high: "/baotin offer:<tactic>", "/hoc <piece>"
+   text ──> scan keywords + NLU entities ──> critical flag? ──yes──> HIGH at once ─┐
+   ──> offer type known? ──no──> kt:type:<id>                                      │
+   ──> questions of that type (buttons kt:a:<q>:<option>, skip kt:a:<q>:-, kt:done) │
+   ──> verdict + flags explained <─────────────────────────────────────────────────┘
+       unknown (< 3 real answers): what to ask the recruiter; medium/high: "/baotin
+       offer:<tactic>"; "/hoc <piece>"; questions left: kt:more answers them
 ```
-Only flag ids are kept in the conversation state, never the pasted text. Scoring is the
-pure function `hotline.content.redflags.assess`.
+Only flag ids and option ids are kept in the conversation state, never the pasted text.
+Scoring is the pure function `hotline.content.redflags.assess`.
 """
 
 from __future__ import annotations
@@ -17,9 +20,12 @@ from typing import Any
 from bot.dialogs.awareness import library
 from bot.dialogs.types import Button, Incoming, Reply, Turn
 from hotline.content.redflags import (
+    NOT_SURE,
     Assessment,
     OfferRules,
+    Question,
     assess,
+    critical_flags,
     guess_offer_type,
     normalise,
     scan_text,
@@ -27,6 +33,8 @@ from hotline.content.redflags import (
 
 CONFIDENCE = 0.55
 FLAGS_PER_MESSAGE = 4
+# Questions listed under "not enough information" (the most useful come first in the file).
+ASK_LINES = 6
 TYPE_TACTIC = {
     "job": "job_offer",
     "marriage": "marriage",
@@ -82,6 +90,19 @@ class OfferCheckDialog:
             return self._typed_answer(turn, rules, state, incoming.text)
         return None
 
+    def resume(self, turn: Turn) -> list[Reply]:
+        """Ask the current step again (after a crisis answer paused the check)."""
+        state = turn.flow_state(self.name)
+        rules = self._rules(turn)
+        step = state.get("step")
+        if step == "type":
+            return [self._type_question(turn, rules)]
+        if step == "question":
+            return self._next(turn, rules, state)
+        if step == "verdict":
+            return self._result(turn, rules, state)
+        return self.start(turn, "")
+
     # --- steps ------------------------------------------------------------------------------
 
     def _rules(self, turn: Turn) -> OfferRules:
@@ -94,6 +115,11 @@ class OfferCheckDialog:
         rules = self._rules(turn)
         state = turn.flow_state(self.name)
         found = scan_text(rules, text)
+        if not entities:
+            # `/kiemtra <text>` is a command: the NLU did not run on the text.
+            from nlu.entities import extract
+
+            entities = extract(text)
         tactic = next((str(e["value"]) for e in entities if e.get("entity") == "tactic"), None)
         countries = [str(e["value"]) for e in entities if e.get("entity") == "country"]
         extra = sorted({rules.destinations[c] for c in countries if c in rules.destinations})
@@ -111,6 +137,14 @@ class OfferCheckDialog:
             else turn.t("offer_check.nothing_in_text")
         )
         offer_type = guess_offer_type(rules, text, tactic)
+        if critical_flags(rules, found | set(extra)):
+            # Organ sale, a passport held, a child...: the verdict first, questions on request.
+            if offer_type is not None:
+                state["type"] = offer_type
+            return [
+                Reply(turn.t("offer_check.critical_in_text")),
+                *self._result(turn, rules, state),
+            ]
         if offer_type is None:
             state["step"] = "type"
             return [Reply(intro), self._type_question(turn, rules)]
@@ -167,6 +201,8 @@ class OfferCheckDialog:
             if parts[2] not in {str(t.get("id")) for t in rules.offer_types}:
                 return [self._type_question(turn, rules)]
             return self._begin(turn, rules, state, parts[2])
+        if parts[1] == "more" and state.get("step") == "verdict":
+            return self._more(turn, rules, state)
         if state.get("step") != "question":
             return None
         if parts[1] == "done":
@@ -205,24 +241,66 @@ class OfferCheckDialog:
         }:
             return None
         # Typed details: keep any new red flag, then ask the same question again.
-        found = set(state.get("text_flags", [])) | scan_text(rules, text)
+        before = set(state.get("text_flags", []))
+        found = before | scan_text(rules, text)
         state["text_flags"] = sorted(found)
+        extra = set(state.get("extra", []))
+        if set(critical_flags(rules, found | extra)) - set(critical_flags(rules, before | extra)):
+            return [
+                Reply(turn.t("offer_check.critical_in_text")),
+                *self._result(turn, rules, state),
+            ]
         return [Reply(turn.t("offer_check.pick_button")), *self._next(turn, rules, state)]
+
+    def _open_questions(self, rules: OfferRules, state: dict[str, Any]) -> list[Question]:
+        """Questions of this offer type still without a real answer (skipped or "not sure")."""
+        offer_type = state.get("type")
+        if offer_type is None:
+            return []
+        answers: dict[str, str | None] = state.get("answers", {})
+        return [
+            q
+            for q in rules.questions_for(offer_type)
+            if answers.get(q.id) in (None, NOT_SURE)
+            and not (q.id == "destination" and state.get("country_known"))
+        ]
+
+    def _more(self, turn: Turn, rules: OfferRules, state: dict[str, Any]) -> list[Reply]:
+        """After a verdict: ask the questions still open (the offer type first if unknown)."""
+        if state.get("type") is None:
+            state["step"] = "type"
+            return [self._type_question(turn, rules)]
+        queue = [q.id for q in self._open_questions(rules, state)]
+        if not queue:
+            return self._result(turn, rules, state)
+        state.update({"queue": queue, "index": 0, "step": "question"})
+        return self._next(turn, rules, state)
 
     def _result(self, turn: Turn, rules: OfferRules, state: dict[str, Any]) -> list[Reply]:
         result: Assessment = assess(
             rules, state.get("text_flags", []), state.get("answers", {}), state.get("extra", [])
         )
         offer_type = state.get("type")
-        turn.clear_flow(self.name)
+        open_questions = self._open_questions(rules, state)
+        more: list[Button] = []
+        if open_questions or offer_type is None:
+            # Keep the answers so the check can go on; typed text goes back to global routing.
+            state["step"] = "verdict"
+            more = [Button(turn.t("offer_check.buttons.continue"), "kt:more")]
+        else:
+            turn.clear_flow(self.name)
         lang = turn.lang
-        replies = [
-            Reply(
-                turn.t(f"offer_check.level.{result.level}")
-                + "\n\n"
-                + turn.t(f"offer_check.level_explain.{result.level}")
+        head = (
+            turn.t(f"offer_check.level.{result.level}")
+            + "\n\n"
+            + turn.t(f"offer_check.level_explain.{result.level}", answered=result.answered)
+        )
+        if result.level == "unknown":
+            head += "\n" + "\n".join(
+                turn.t("offer_check.ask_line", ask=q.ask.get(lang) or q.ask.get("vi", ""))
+                for q in open_questions[:ASK_LINES]
             )
-        ]
+        replies = [Reply(head)]
         lines = [
             turn.t(
                 "offer_check.flag_line",
@@ -239,10 +317,11 @@ class OfferCheckDialog:
         learn = Button(turn.t("offer_check.buttons.learn_more"), f"/hoc {related}")
         again = Button(turn.t("offer_check.buttons.check_another"), "/kiemtra")
         menu = Button(turn.t("menu.buttons.menu"), "/menu")
-        if result.level == "low":
-            replies.append(Reply(turn.t("offer_check.next_low"), [learn, again, menu]))
+        if result.level in ("low", "unknown"):
+            nxt = turn.t(f"offer_check.next_{result.level}")
+            replies.append(Reply(nxt, [*more, learn, again, menu]))
             return replies
         tactic = tactic_for(offer_type, {f.id for f in result.flags})
         report = Button(turn.t("offer_check.buttons.report_recruiter"), f"/baotin offer:{tactic}")
-        replies.append(Reply(turn.t("offer_check.next_risky"), [report, learn, again, menu]))
+        replies.append(Reply(turn.t("offer_check.next_risky"), [report, *more, learn, again, menu]))
         return replies
