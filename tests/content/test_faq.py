@@ -280,3 +280,24 @@ def test_save_item_creates_a_faq_entry_with_its_topic(bot_rt) -> None:  # type: 
         bad = data | {"id": "broken", "read_more": {"piece": "nope", "part": 0}}
         with pytest.raises(admin.Invalid):
             admin.save_item(s, "com1", "faq", "broken", bad, create=True)
+
+
+SHARED_DEV = ROOT / "tests" / "evalsets" / "questions_dev.yml"
+
+
+@pytest.mark.skipif(not SHARED_DEV.exists(), reason="shared dev set not present")
+def test_shared_dev_set_answered_with_few_clarifications(index: FaqIndex) -> None:
+    # The numbers in docs/benchmarks.md ("FAQ") come from bench/qa_bench.py on this set.
+    data = yaml.safe_load(SHARED_DEV.read_text(encoding="utf-8"))
+    questions = data.get("items") if isinstance(data, dict) else data
+    answered = clarify = 0
+    for q in questions:
+        d = decide(index.search(q["text"]), strict=False)
+        clarify += d.action == "clarify"
+        if d.action == "answer" and d.best is not None:
+            answer = d.best.entry.answer_in(reply_lang(q["text"], d.best, "vi")).casefold()
+            answered += all(
+                any(str(a).casefold() in answer for a in g) for g in q["must_contain_any"]
+            )
+    assert answered / len(questions) >= 0.93, answered
+    assert clarify / len(questions) < 0.05, clarify
