@@ -7,7 +7,7 @@
    ──> questions of that type (buttons kt:a:<q>:<option>, skip kt:a:<q>:-, kt:done) │
    ──> verdict + flags explained <─────────────────────────────────────────────────┘
        unknown (< 3 real answers): what to ask the recruiter; medium/high: "/baotin
-       offer:<tactic>"; "/hoc <piece>"; questions left: kt:more answers them
+       offer:<tactic>"; "/hoc <piece>"; questions left: "/kiemtra kt:more" answers them
 ```
 Only flag ids and option ids are kept in the conversation state, never the pasted text.
 Scoring is the pure function `hotline.content.redflags.assess`.
@@ -43,6 +43,8 @@ TYPE_TACTIC = {
     "study": "travel_study",
 }
 SCAM_FLAGS = {"online_scam_work", "dest_cambodia", "dest_myanmar", "dest_laos"}
+# "Answer more" after a verdict: a command, because the check has left the conversation flow.
+MORE = "kt:more"
 
 
 def tactic_for(offer_type: str | None, flags: set[str]) -> str:
@@ -64,6 +66,10 @@ class OfferCheckDialog:
     def start(self, turn: Turn, arg: str) -> list[Reply]:
         """Start over; use the text given with the command or the message that triggered it."""
         state = turn.flow_state(self.name)
+        if arg.strip() == MORE:
+            if state.get("step") == "verdict":
+                return self._more(turn, self._rules(turn), state)
+            arg = ""
         state.clear()
         nlu = turn.nlu or {}
         text = arg.strip()
@@ -201,8 +207,6 @@ class OfferCheckDialog:
             if parts[2] not in {str(t.get("id")) for t in rules.offer_types}:
                 return [self._type_question(turn, rules)]
             return self._begin(turn, rules, state, parts[2])
-        if parts[1] == "more" and state.get("step") == "verdict":
-            return self._more(turn, rules, state)
         if state.get("step") != "question":
             return None
         if parts[1] == "done":
@@ -284,9 +288,12 @@ class OfferCheckDialog:
         open_questions = self._open_questions(rules, state)
         more: list[Button] = []
         if open_questions or offer_type is None:
-            # Keep the answers so the check can go on; typed text goes back to global routing.
+            # Keep the answers so "Answer more" can go on, but leave the flow: what is typed
+            # next is a new message for the whole bot (safety net, intents), not an answer.
             state["step"] = "verdict"
-            more = [Button(turn.t("offer_check.buttons.continue"), "kt:more")]
+            if turn.state.get("flow") == self.name:
+                turn.state.pop("flow")
+            more = [Button(turn.t("offer_check.buttons.continue"), f"{self.commands[0]} {MORE}")]
         else:
             turn.clear_flow(self.name)
         lang = turn.lang

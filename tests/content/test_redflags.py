@@ -2,6 +2,7 @@
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -282,7 +283,7 @@ def test_lint_accepts_the_file_and_refuses_bad_new_fields() -> None:
     assert lint_red_flag("c", {"min_level": "very"}, "w", ids)
 
 
-def test_console_saves_a_critical_combination_flag(hotline_rt) -> None:  # type: ignore[no-untyped-def]
+def test_console_saves_a_critical_combination_flag(hotline_rt: Any) -> None:
     with unit_of_work(hotline_rt.sessions) as s:
         import_library(s, load_files(ROOT / "content"))
     flag = {

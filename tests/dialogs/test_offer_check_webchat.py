@@ -1,5 +1,7 @@
 """/kiemtra through the web chat engine: scan, questions, risk, next steps, interruption."""
 
+from typing import Any
+
 import pytest
 
 from bot.channels import webchat
@@ -34,6 +36,7 @@ CRITICAL_VARIANTS = [
 ]
 THIN_VARIANTS = ["co viec lam", "có việc", "tuyển người", "job offer", "ko bt nua", "?"]
 LOW_WORDS = ("THẤP", "LOW", "🟢")
+MORE = "/kiemtra kt:more"
 
 SAFE_ANSWERS = {
     "who_pays_fees": "company_invoice",
@@ -78,7 +81,7 @@ def _skip_to_the_end(chat: Chat, finish_after: int | None) -> str:
     raise AssertionError("the check never ended")
 
 
-def test_high_risk_offer_is_high_at_once_and_can_go_on(client, bot_rt) -> None:
+def test_high_risk_offer_is_high_at_once_and_can_go_on(client: Any, bot_rt: Any) -> None:
     import_content(bot_rt)
     chat = Chat(client)
     chat.send(text="/kiemtra")
@@ -91,7 +94,7 @@ def test_high_risk_offer_is_high_at_once_and_can_go_on(client, bot_rt) -> None:
     assert "113" in text and "111" in text
     assert "/baotin offer:scam_compound" in chat.payloads()
     # The person may still answer the questions; the destination came from the text.
-    chat.press("kt:more")
+    chat.press(MORE)
     assert "Câu 1/" in chat.text() and "Bạn sẽ đến đâu" not in chat.text()
     _answer_all(chat, {"who_keeps_passport": "employer_keeps", "how_recruited": "online_stranger"})
     text = chat.text()
@@ -102,7 +105,7 @@ def test_high_risk_offer_is_high_at_once_and_can_go_on(client, bot_rt) -> None:
     assert any(p.startswith("/hoc ") for p in payloads)
 
 
-def test_low_risk_offer(client, bot_rt) -> None:
+def test_low_risk_offer(client: Any, bot_rt: Any) -> None:
     import_content(bot_rt)
     chat = Chat(client)
     chat.send(text="/kiemtra")
@@ -111,10 +114,10 @@ def test_low_risk_offer(client, bot_rt) -> None:
     # A full, honest check of a safe offer can still be low.
     assert "THẤP" in chat.text()
     assert not any(p.startswith("/baotin") for p in chat.payloads())
-    assert "kt:more" not in chat.payloads()
+    assert MORE not in chat.payloads()
 
 
-def test_offer_type_question_and_finish_early(client, bot_rt) -> None:
+def test_offer_type_question_and_finish_early(client: Any, bot_rt: Any) -> None:
     import_content(bot_rt)
     chat = Chat(client)
     chat.send(text="/kiemtra")
@@ -127,7 +130,7 @@ def test_offer_type_question_and_finish_early(client, bot_rt) -> None:
     assert "/baotin offer:marriage" in chat.payloads()
 
 
-def test_emergency_interrupts_and_the_check_resumes(client, bot_rt) -> None:
+def test_emergency_interrupts_and_the_check_resumes(client: Any, bot_rt: Any) -> None:
     import_content(bot_rt)
     chat = Chat(client)
     chat.send(text="/kiemtra")
@@ -140,7 +143,7 @@ def test_emergency_interrupts_and_the_check_resumes(client, bot_rt) -> None:
     assert "Câu 2/" in chat.text()
 
 
-def test_offers_typed_without_diacritics_start_the_check(client, bot_rt) -> None:
+def test_offers_typed_without_diacritics_start_the_check(client: Any, bot_rt: Any) -> None:
     # How the users in the brief write: no marks, teencode, the offer told in their own words.
     import_content(bot_rt)
     for text in (
@@ -154,21 +157,23 @@ def test_offers_typed_without_diacritics_start_the_check(client, bot_rt) -> None
 
 
 @pytest.mark.parametrize("text", CRITICAL_VARIANTS)
-def test_a_critical_sign_in_the_offer_is_high_at_once(client, bot_rt, text: str) -> None:
+def test_a_critical_sign_in_the_offer_is_high_at_once(client: Any, bot_rt: Any, text: str) -> None:
     import_content(bot_rt)
     chat = Chat(client)
     chat.send(text=f"/kiemtra {text}")
     assert "Mức rủi ro: CAO 🔴" in chat.text(), (text, chat.text())
     assert any(p.startswith("/baotin offer:") for p in chat.payloads())
     # Answering on, every answer pointing the other way, it stays high.
-    chat.press("kt:more")
+    chat.press(MORE)
     _answer_all(chat, SAFE_ANSWERS)
     assert "Mức rủi ro: CAO" in chat.text(), text
 
 
 @pytest.mark.parametrize("finish_after", [None, 0, 1, 2])
 @pytest.mark.parametrize("text", ISSUE_15)
-def test_issue_15_sentences_are_never_low(client, bot_rt, text: str, finish_after) -> None:
+def test_issue_15_sentences_are_never_low(
+    client: Any, bot_rt: Any, text: str, finish_after: int | None
+) -> None:
     import_content(bot_rt)
     for start in ([text], ["/kiemtra", text], [f"/kiemtra {text}"]):
         chat = Chat(client)
@@ -179,7 +184,9 @@ def test_issue_15_sentences_are_never_low(client, bot_rt, text: str, finish_afte
 
 
 @pytest.mark.parametrize("text", THIN_VARIANTS)
-def test_too_little_information_is_not_enough_never_low(client, bot_rt, text: str) -> None:
+def test_too_little_information_is_not_enough_never_low(
+    client: Any, bot_rt: Any, text: str
+) -> None:
     import_content(bot_rt)
     chat = Chat(client)
     chat.send(text="/kiemtra")
@@ -191,10 +198,10 @@ def test_too_little_information_is_not_enough_never_low(client, bot_rt, text: st
     assert "CHƯA ĐỦ THÔNG TIN" in said or "NOT ENOUGH INFORMATION" in said, said
     # What to ask the recruiter: the open questions, as a short list.
     assert "• Ai sẽ giữ hộ chiếu" in said or "• Who will keep your passport" in said
-    assert "kt:more" in chat.payloads()
+    assert MORE in chat.payloads()
 
 
-def test_not_enough_then_continue_to_a_real_answer(client, bot_rt) -> None:
+def test_not_enough_then_continue_to_a_real_answer(client: Any, bot_rt: Any) -> None:
     import_content(bot_rt)
     chat = Chat(client)
     chat.send(text="/kiemtra")
@@ -204,14 +211,16 @@ def test_not_enough_then_continue_to_a_real_answer(client, bot_rt) -> None:
     chat.send(payload="kt:done")
     assert "CHƯA ĐỦ THÔNG TIN" in chat.text() and "Bạn mới trả lời 2 câu" in chat.text()
     assert "Ai sẽ giữ hộ chiếu" not in chat.text()  # answered: not in the list to ask
-    # Typing something else now goes back to the menu routing, not into the check.
-    chat.send(payload="kt:more")
+    # What is typed next is a new message for the whole bot, not an answer; the check waits.
+    chat.send(text="cảm ơn")
+    assert "bấm một nút" not in chat.text() and "Câu" not in chat.text()
+    chat.send(payload=MORE)
     assert "Câu 1/" in chat.text() and "hộ chiếu" not in chat.text()
     _answer_all(chat, SAFE_ANSWERS)
     assert "THẤP" in chat.text()
 
 
-def test_a_critical_sign_typed_as_an_answer_ends_the_questions(client, bot_rt) -> None:
+def test_a_critical_sign_typed_as_an_answer_ends_the_questions(client: Any, bot_rt: Any) -> None:
     import_content(bot_rt)
     chat = Chat(client)
     chat.send(text="/kiemtra")
@@ -221,7 +230,7 @@ def test_a_critical_sign_typed_as_an_answer_ends_the_questions(client, bot_rt) -
     assert "Mức rủi ro: CAO" in chat.text() and "Đóng phí, đặt cọc" in chat.text()
 
 
-def test_a_crisis_inside_the_check_pauses_it_and_it_resumes(client, bot_rt) -> None:
+def test_a_crisis_inside_the_check_pauses_it_and_it_resumes(client: Any, bot_rt: Any) -> None:
     import_content(bot_rt)
     chat = Chat(client)
     chat.send(text="/kiemtra")
@@ -237,7 +246,7 @@ def test_a_crisis_inside_the_check_pauses_it_and_it_resumes(client, bot_rt) -> N
     assert "CHƯA ĐỦ THÔNG TIN" in chat.text() and "Bạn mới trả lời 1 câu" in chat.text()
 
 
-def test_english_check_is_never_low_on_too_little(client, bot_rt) -> None:
+def test_english_check_is_never_low_on_too_little(client: Any, bot_rt: Any) -> None:
     import_content(bot_rt)
     chat = Chat(client)
     chat.send(text="/ngonngu en")
@@ -250,7 +259,7 @@ def test_english_check_is_never_low_on_too_little(client, bot_rt) -> None:
     assert "Risk level: HIGH" in chat.text()
 
 
-def test_only_flag_ids_are_kept_in_the_state(client, bot_rt) -> None:
+def test_only_flag_ids_are_kept_in_the_state(client: Any, bot_rt: Any) -> None:
     import_content(bot_rt)
     chat = Chat(client)
     chat.send(text="/kiemtra có người hỏi mua thận giá 500 triệu, gọi 0912 345 678")
