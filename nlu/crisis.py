@@ -414,6 +414,9 @@ _ABROAD_WORDS = re.compile(
     r"\b(?:nuoc ngoai|xu nguoi|dac khu|song bac|casino|khu (?:lua dao|cong ty|kin)|abroad"
     r"|overseas|compound|scam (?:company|center|centre))\b"
 )
+_IN_VIETNAM = re.compile(
+    r"\b(?:(?:to|in|into) (?:viet ?nam|vn)|(?:o|tai|sang|den) (?:viet nam|vn)|here in vietnam)\b"
+)
 _HOME_WORDS = re.compile(r"\b(?:viet nam|vietnam|vn|trong nuoc|o nha)\b")
 _QUESTION_ONLY = re.compile(
     r"\b(?:la gi|nghia la gi|the nao la|bi phat|phat bao nhieu|bao nhieu nam|dieu (?:luat )?\d+"
@@ -436,11 +439,11 @@ _PET = re.compile(
 )
 # Back home already (a returnee asking about support): the past is not a crisis now.
 _BACK_HOME = re.compile(
-    r"\b(?:gio (?:da )?ve (?:roi|nuoc|nha)|da ve (?:nuoc|nha|roi)|ve nuoc (?:roi|duoc)|(?:tung"
-    r"|da tung)"
-    r" bi|truoc day|nam truoc|duoc giai cuu|vua duoc cuu|now back|back (?:home|in vietnam)"
-    r"|years ago"
-    r"|came back|returned home|was rescued|used to be)\b"
+    r"\b(?:gio (?:da )?ve (?:roi|nuoc|nha)|da ve (?:nuoc|nha|roi)|ve nuoc (?:roi|duoc)"
+    r"|(?:tung|da tung) bi|truoc day|nam truoc|duoc giai cuu|vua duoc cuu"
+    r"|(?:tro ve|moi ve|vua ve|ve duoc) (?:sau|tu|nha|nuoc|roi|thang|tuan|nam|hom)"
+    r"|now back|back (?:home|in vietnam)|years ago|came back|returned home|was rescued"
+    r"|used to be)\b"
 )
 _NOW = re.compile(r"\b(?:dang|bay gio dang|van dang|ngay bay gio|right now|now they|still)\b")
 # Asking what to do if it ever happens: "nếu con mình bị lừa bán thì...".
@@ -483,6 +486,9 @@ def _where(entities: list[dict[str, Any]], folded: str) -> tuple[Where, str | No
         for e in entities
         if e.get("entity") == "country" and e.get("value") != VIETNAM
     ]
+    if _IN_VIETNAM.search(folded):
+        # "brought to Vietnam from Laos": the person is here, whatever country is named.
+        return Where.VIETNAM, None
     if countries:
         return Where.ABROAD, countries[0]
     # A province named beats "casino" or "compound": there are casinos in Quảng Ninh too.

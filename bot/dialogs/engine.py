@@ -7,10 +7,11 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from bot.dialogs.awareness import answer_question
+from bot.dialogs.awareness import answer_question, library
 from bot.dialogs.safety import PENDING, SafetyNet
-from bot.dialogs.text import clean_text, parse_command
+from bot.dialogs.text import clean_text, is_question, parse_command
 from bot.dialogs.types import Button, Dialog, Incoming, Reply, Turn
+from hotline.content.redflags import critical_flags, scan_text
 from nlu.crisis import Crisis
 from nlu.language import guess_language
 
@@ -19,6 +20,8 @@ log = logging.getLogger(__name__)
 # Below this the bot asks which of the top intents was meant instead of guessing.
 CONFIDENCE_THRESHOLD = 0.55
 SMALL_TALK = {"greet", "goodbye", "thanks", "affirm", "deny"}
+# Intents whose dialog a plain question should not start before the FAQ has answered it.
+QUESTION_FIRST = {"report_tip", "menu", "subscribe", "take_quiz"}
 # Campaign buttons send e.g. "/hoc piece-id c:12" so clicks and quiz answers are attributed.
 CAMPAIGN_MARKER = re.compile(r"(?:^|\s)c:(\d{1,9})\s*$")
 
@@ -95,9 +98,19 @@ class DialogEngine:
         keeps = active is not None and _call(active, "keeps_crisis_text", turn) is True
         kept = (active.handle(turn, incoming) or []) if keeps and active is not None else []
         paused = active if _is_form(active) and not keeps else None
-        # Numbers first; then, if the dialog took the words (a tip's story, a reply to the
-        # hotline), what it says next.
-        return self.safety.answer(turn, crisis, text, paused=paused) + kept
+        replies = self.safety.answer(turn, crisis, text, paused=paused)
+        if kept:
+            # The dialog took the words (a tip's story, a reply to the hotline): its next step.
+            return replies + kept
+        if paused is None and is_question(text):
+            # "trả tiền chuộc rồi có chắc được thả không?": numbers first, then the answer.
+            flow = turn.state.get("flow")
+            answer = answer_question(turn, text, strict=True)
+            turn.state["flow"] = flow  # the answer's buttons still work; the flow is unchanged
+            if flow is None:
+                turn.state.pop("flow", None)
+            replies += answer or []
+        return replies
 
     def _safety_button(self, turn: Turn, payload: str) -> list[Reply]:
         """ "Send what I wrote as an urgent tip" or "back to where I was" after a crisis answer."""
@@ -152,10 +165,26 @@ class DialogEngine:
             return self._fallback(turn)
         intent = turn.nlu["intent"]
         name, conf = intent["name"], float(intent["confidence"])
+        text = str(turn.nlu.get("text") or "")
         if name == "out_of_scope" or conf < CONFIDENCE_THRESHOLD:
-            # Before "not my topic" or "did you mean": a question the FAQ answers with confidence.
-            answer = answer_question(turn, str(turn.nlu.get("text") or ""), strict=True)
+            # Before "not my topic" or "did you mean": a question the FAQ answers. Unsure of the
+            # intent, the FAQ's own best match is better than a menu of intents.
+            answer = answer_question(turn, text, strict=conf >= CONFIDENCE_THRESHOLD)
             if answer is not None:
+                return answer
+            if self._critical_offer(turn, text):
+                # "nhóm tuyển mẹ bầu đẻ thuê 400tr": never "not my topic"; the check says HIGH.
+                offer = self.by_intent["check_offer"]
+                turn.state["flow"] = offer.name
+                return offer.start(turn, text)
+        elif name in QUESTION_FIRST and is_question(text):
+            # "thấy nhóm môi giới thận thì báo ai?" asks who to tell: answer, then offer the form.
+            answer = answer_question(turn, text, strict=True)
+            if answer is not None:
+                dialog = self.by_intent[name]
+                answer[-1].buttons.insert(
+                    0, Button(turn.t(f"menu.buttons.{dialog.name}"), dialog.commands[0])
+                )
                 return answer
         if name == "out_of_scope" and conf >= CONFIDENCE_THRESHOLD:
             return [Reply(turn.t("core.out_of_scope"), self.menu_buttons(turn))]
@@ -169,6 +198,12 @@ class DialogEngine:
         if dialog is not self.emergency:
             turn.state["flow"] = dialog.name
         return dialog.start(turn, "")
+
+    @staticmethod
+    def _critical_offer(turn: Turn, text: str) -> bool:
+        """Whether the text shows a critical red flag of an offer (organ sale, paid surrogacy...)."""
+        rules = library(turn).offer_rules
+        return rules is not None and bool(critical_flags(rules, scan_text(rules, text)))
 
     def _clarify(self, turn: Turn) -> list[Reply]:
         """Offer the 2–3 likeliest meanings as buttons instead of a wrong confident answer."""

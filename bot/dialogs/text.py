@@ -28,3 +28,20 @@ def parse_command(text: str) -> tuple[str, str] | None:
     if m is None:
         return None
     return "/" + m.group(1).lower(), (m.group(2) or "").strip()
+
+
+# A question in every typing style: "?", or question words on the folded, teencode-expanded text.
+_QUESTION = re.compile(
+    r"\?|\b(?:ai|gi|nao|sao|dau|bao nhieu|bao gio|khi nao|the nao|nhu the nao|lam sao|la gi"
+    r"|co (?:\w+ ){0,6}(?:khong|chua)|co phai|duoc khong|phai khong|khong a|ko a|chua a"
+    r"|what|who|where|when|which|how|why|can i|can we|do i|do we|is it|is there|are there"
+    r"|should i|should we|does|am i|xin (?:so|sdt|so dien thoai|dia chi|thong tin)"
+    r"|cho (?:minh|em|toi|tui|chau|con) (?:xin|hoi))\b"
+)
+
+
+def is_question(text: str) -> bool:
+    """Whether a message asks something (so an answer, not only a form, is owed)."""
+    from nlu.normalize import fold, normalize
+
+    return bool(_QUESTION.search(fold(normalize(text).text)))
