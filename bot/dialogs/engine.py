@@ -181,9 +181,9 @@ class DialogEngine:
             # "thấy nhóm môi giới thận thì báo ai?" asks who to tell: answer, then offer the form.
             answer = answer_question(turn, text, strict=True)
             if answer is not None:
-                dialog = self.by_intent[name]
+                form = self.by_intent[name]
                 answer[-1].buttons.insert(
-                    0, Button(turn.t(f"menu.buttons.{dialog.name}"), dialog.commands[0])
+                    0, Button(turn.t(f"menu.buttons.{form.name}"), form.commands[0])
                 )
                 return answer
         if name == "out_of_scope" and conf >= CONFIDENCE_THRESHOLD:
@@ -201,7 +201,7 @@ class DialogEngine:
 
     @staticmethod
     def _critical_offer(turn: Turn, text: str) -> bool:
-        """Whether the text shows a critical red flag of an offer (organ sale, paid surrogacy...)."""
+        """Whether the text shows a critical red flag of an offer (organ sale, paid surrogacy)."""
         rules = library(turn).offer_rules
         return rules is not None and bool(critical_flags(rules, scan_text(rules, text)))
 
