@@ -51,6 +51,8 @@ def tactic_for(offer_type: str | None, flags: set[str]) -> str:
     """The tactic a tip about this offer is about (for the pre-filled tip)."""
     if "organ_sale" in flags:
         return "organ"
+    if flags & {"paid_surrogacy", "baby_payment"}:
+        return "adoption_surrogacy"
     if offer_type in (None, "job") and flags & SCAM_FLAGS:
         return "scam_compound"
     return TYPE_TACTIC.get(offer_type or "", "job_offer")
@@ -121,7 +123,7 @@ class OfferCheckDialog:
         rules = self._rules(turn)
         state = turn.flow_state(self.name)
         found = scan_text(rules, text)
-        if not entities:
+        if turn.nlu is None:
             # `/kiemtra <text>` is a command: the NLU did not run on the text.
             from nlu.entities import extract
 

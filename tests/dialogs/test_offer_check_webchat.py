@@ -163,6 +163,10 @@ def test_a_critical_sign_in_the_offer_is_high_at_once(client: Any, bot_rt: Any, 
     chat.send(text=f"/kiemtra {text}")
     assert "Mức rủi ro: CAO 🔴" in chat.text(), (text, chat.text())
     assert any(p.startswith("/baotin offer:") for p in chat.payloads())
+    if "than" in text or "kidney" in text:
+        assert "/baotin offer:organ" in chat.payloads()
+    if "thai ho" in text:
+        assert "/baotin offer:adoption_surrogacy" in chat.payloads()
     # Answering on, every answer pointing the other way, it stays high.
     chat.press(MORE)
     _answer_all(chat, SAFE_ANSWERS)
