@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from nlu.normalize import fold, for_matching, has_diacritics, normalize
+from nlu.normalize import fold, for_matching, has_diacritics, normalize, squash
 
 LEVELS = ("low", "medium", "high")
 #: The verdicts the dialog can show; "unknown" is never computed from the weights.
@@ -142,10 +142,15 @@ class OfferRules:
         index = _Index({}, {})
         for f in self.flags.values():
             for kw in f.keywords:
-                words = tuple(kw.split())
-                if words:
-                    table = index.marked if has_diacritics(kw) else index.folded
-                    table.setdefault(words[0], []).append((words, f.id))
+                marked = has_diacritics(kw)
+                table = index.marked if marked else index.folded
+                # Also as the expanded reading sees it: "passport" squashed to "pasport" (not
+                # teencode-expanded: "ck truoc" would become "chồng trước", an ex-husband).
+                squashed = " ".join(_WORD.findall(squash(for_matching(kw)).text))
+                for form in {kw, squashed if marked else fold(squashed)}:
+                    words = tuple(form.split())
+                    if words:
+                        table.setdefault(words[0], []).append((words, f.id))
         return index
 
 

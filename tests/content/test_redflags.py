@@ -31,6 +31,7 @@ CRITICAL = {
         "cần tiền gấp nên muốn bán thậnnn",
         "Someone offered to buy my kidney for 20000 USD",
         "they want me to sell a kidney, is it ok",
+        "có ng hỏi mua 1 quả thận của e, trả 400tr",
     ],
     "paid_surrogacy": [
         "Tuyển người mang thai hộ, trả 300 triệu",
@@ -60,6 +61,7 @@ CRITICAL = {
         "tuyển cả học sinh lớp 9 đi làm",
         "They recruit 16 year old girls for a restaurant",
         "underage workers welcome",
+        "I am 16 and someone offered me a job in Malaysia",
     ],
     "fee_to_individual": [
         "Phải đặt cọc 20 triệu mới được đi Nhật",
@@ -74,6 +76,7 @@ CRITICAL = {
         "k can hc, co ng dua qua",
         "vượt biênn sang Lào làm",
         "You can cross without a passport, we guide you",
+        "ko can passport, di xe qua bien gioi luon",  # "passport" squashed to "pasport"
     ],
     "scam_compound_lure": [
         "Việc nhẹ lương cao ở Campuchia, bao vé máy bay",
@@ -123,6 +126,9 @@ LOOK_ALIKES = [
     "việc nhẹ lương cao ở Hà Nội",
     "con tôi 20 tuổi muốn đi làm",
     "tôi đi lấy hộ chiếu ở phòng xuất nhập cảnh",
+    "tôi nộp hộ chiếu cho đại sứ quán xin visa",
+    "chồng trước của tôi rủ đi làm",  # "ck truoc" (transfer first) is teencode, not this
+    "chúng tôi quá thân nhau",
 ]
 
 SAFE_ANSWERS = {
