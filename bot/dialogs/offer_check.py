@@ -15,6 +15,7 @@ Scoring is the pure function `hotline.content.redflags.assess`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from bot.dialogs.awareness import library
@@ -56,6 +57,13 @@ def tactic_for(offer_type: str | None, flags: set[str]) -> str:
     if offer_type in (None, "job") and flags & SCAM_FLAGS:
         return "scam_compound"
     return TYPE_TACTIC.get(offer_type or "", "job_offer")
+
+
+def _first(lang: str, *texts: Mapping[str, str]) -> str:
+    """The first of these texts in the user's language, else in Vietnamese."""
+    return next((t[lang] for t in texts if t.get(lang)), None) or next(
+        (t["vi"] for t in texts if t.get("vi")), ""
+    )
 
 
 class OfferCheckDialog:
@@ -306,7 +314,7 @@ class OfferCheckDialog:
         )
         if result.level == "unknown":
             head += "\n" + "\n".join(
-                turn.t("offer_check.ask_line", ask=q.ask.get(lang) or q.ask.get("vi", ""))
+                turn.t("offer_check.ask_line", ask=_first(lang, q.check, q.ask))
                 for q in open_questions[:ASK_LINES]
             )
         replies = [Reply(head)]

@@ -158,6 +158,8 @@ def lint_items(files: LibraryFiles, piece_ids: set[str]) -> list[str]:
                 problems.append(f"{where}: answer ngoài phạm vi / out of range")
         elif item.kind == ItemKind.OFFER_QUESTION:
             _languages(d.get("ask"), where + " ask", problems)
+            if "check" in d:
+                _languages(d.get("check"), where + " check", problems)
             for o in d.get("options") or []:
                 _languages(o, f"{where} option {o.get('id')}", problems)
                 for f in o.get("flags") or []:

@@ -97,6 +97,8 @@ class Question:
     ask: Mapping[str, str]
     options: tuple[Option, ...]
     offer_types: tuple[str, ...] = ()
+    # The question put as what to ask the recruiter ("not enough information"); else `ask`.
+    check: Mapping[str, str] = field(default_factory=dict)
 
     def applies_to(self, offer_type: str | None) -> bool:
         """Whether to ask it for this offer type."""
@@ -191,6 +193,7 @@ def build_rules(
         Question(
             id=str(q["id"]),
             ask=_texts(q.get("ask")),
+            check=_texts(q.get("check")),
             offer_types=tuple(q.get("offer_types") or ()),
             options=tuple(
                 Option(
