@@ -214,14 +214,15 @@ _HELD = [
     ),
     _rule(
         r"\b(?:loi|keo) (?:\w+ ){0,3}len xe\b|\bcho (?:\w+ ){0,2}di tren xe\b|\bbat (?:tra no"
-        r"|nop tien)\b|\bmoi (?:cho|duoc) (?:ve|di|tha)\b"
+        r"|nop tien)\b|\bmoi (?:cho|duoc) (?:ve|tha)\b"
     ),
     _rule(
         r"\bkhong (?:cho|duoc phep|duoc) (?:em |toi |minh |chung toi |bon em |no |con )?"
         r"(?:ve|ra ngoai|ra khoi|ra|di dau|lien lac|goi dien|nghi viec|nghi|roi khoi|bo ve)\b"
     ),
     _rule(
-        r"(?<!tu )(?<!khong )(?<!tu minh )\b(?:giu|thu|tich thu|lay mat|cam|giu mat|lay)"
+        r"(?<!tu )(?<!khong )(?<!tu minh )(?<!se )(?<!ho se )\b(?:giu|thu|tich thu|lay mat|cam"
+        r"|giu mat|lay)"
         r" (?:luon |mat |het )?(?:ho chieu|passport|giay to|can cuoc|cccd|cmnd)\b"
     ),
     _rule(r"\b(?:dang|vua|muon|tim cach|phai) (?:tron|bo tron|chay tron|thoat ra)\b"),
@@ -448,6 +449,24 @@ _BACK_HOME = re.compile(
 _NOW = re.compile(r"\b(?:dang|bay gio dang|van dang|ngay bay gio|right now|now they|still)\b")
 # Asking what to do if it ever happens: "nếu con mình bị lừa bán thì...".
 _HYPOTHETICAL = re.compile(r"\b(?:neu|gia su|lo (?:la|rang)|phong khi|if|what if|in case)\b")
+
+
+# Someone in danger speaking of now: "em đang bị...", "cứu", "họ nhốt tôi", "help me".
+_PERSONAL_NOW = re.compile(
+    rf"\b(?:cuu|sos|{_ME}(?: \w+){{0,2}} (?:dang )?bi|dang bi|bi (?:nhot|giam|danh|giu) (?:o"
+    rf"|tai|trong)"
+    rf"|(?:nhot|giu|danh|canh) {_ME}|help (?:me|us)|right now|they (?:locked|took|keep|beat"
+    rf"|hit) (?:me|us|my))\b"
+)
+
+
+def speaks_of_now(text: str) -> bool:
+    """Whether a message tells of danger to the writer or someone now, not an offer's terms.
+
+    The offer check asks about an offer ("công ty sẽ giữ hộ chiếu"): there only this counts.
+    """
+    folded = fold(normalize(text).text)
+    return bool(_PERSONAL_NOW.search(folded) or _PERSONAL_NOW.search(fold(for_matching(text).text)))
 
 
 def _hits(rules: list[_Rule], folded: str, marked: str) -> bool:

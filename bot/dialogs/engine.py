@@ -75,7 +75,12 @@ class DialogEngine:
         if text:
             self._follow_language(turn, text)
             turn.nlu = turn.rt.parse(text)
-            crisis = self.safety.check(turn, text, in_form=_is_form(active))
+            crisis = self.safety.check(
+                turn,
+                text,
+                in_form=_is_form(active),
+                describing_offer=active is not None and active.name == "offer_check",
+            )
             if crisis is not None:
                 turn.crisis = crisis
                 return replies + self._crisis(turn, crisis, text, active, incoming)

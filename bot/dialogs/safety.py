@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.dialogs.types import Button, Reply, Turn
 from hotline.content.contacts import directory_at, format_contacts
-from nlu.crisis import Crisis, CrisisKind, Where, detect
+from nlu.crisis import Crisis, CrisisKind, Where, detect, speaks_of_now
 
 if TYPE_CHECKING:
     from bot.dialogs.types import Dialog
@@ -58,9 +58,22 @@ def _entities(turn: Turn) -> list[dict[str, Any]] | None:
 class SafetyNet:
     """Finds a crisis in a message and gives its first answer; pauses and resumes forms."""
 
-    def check(self, turn: Turn, text: str, *, in_form: bool) -> Crisis | None:
-        """The crisis in `text`; inside a form only the rules count (short answers mislead NLU)."""
+    def check(
+        self, turn: Turn, text: str, *, in_form: bool, describing_offer: bool = False
+    ) -> Crisis | None:
+        """The crisis in `text`; inside a form only the rules count (short answers mislead NLU).
+
+        While an offer is described, its terms ("công ty giữ hộ chiếu") are red flags for the
+        check, not danger now, unless the person speaks of themselves or someone now.
+        """
         crisis = detect(text, _entities(turn))
+        if (
+            crisis is not None
+            and describing_offer
+            and crisis.kind == CrisisKind.DANGER_NOW
+            and not speaks_of_now(text)
+        ):
+            return None
         if crisis is not None or in_form or turn.nlu is None:
             return crisis
         intent = turn.nlu.get("intent") or {}

@@ -43,6 +43,9 @@ def test_offer_check_in_browser(page, live_server, bot_rt) -> None:
     _click(page, "🔎 Kiểm tra lời mời")
     page.fill("#input", "Tuyển nhân viên chốt đơn online ở Campuchia, việc nhẹ lương cao, bao vé")
     page.click("#send")
+    # A critical sign (easy job + Cambodia) gives the verdict at once; the questions on request.
+    page.wait_for_selector("text=Mức rủi ro: CAO")
+    _click(page, "✍️ Trả lời tiếp")
     page.wait_for_selector("text=Câu 1/")
     _click(page, "Tôi phải đóng phí cho người môi giới")
     _click(page, 'Chủ hoặc công ty giữ "giúp"')
