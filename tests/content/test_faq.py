@@ -131,10 +131,13 @@ def test_small_talk_is_not_answered_in_strict_mode(index: FaqIndex) -> None:
 def test_search_cost_is_small(index: FaqIndex) -> None:
     import time
 
-    started = time.perf_counter()
-    for _ in range(50):
+    # Best of 20 runs: the other processes of a shared test machine do not count.
+    runs = []
+    for _ in range(20):
+        started = time.perf_counter()
         index.search("Tôi ở nước ngoài bị giữ hộ chiếu thì liên hệ ai?")
-    assert (time.perf_counter() - started) / 50 < 0.01
+        runs.append(time.perf_counter() - started)
+    assert min(runs) < 0.005
 
 
 # --- lint ---------------------------------------------------------------------------------
