@@ -241,10 +241,14 @@ _HELD = [
     ),
     _rule(rf"\b(?:dua|cho|cho ca) {_PERSON} (?:qua|sang|ve|ra|toi) (?:bien gioi|cua khau)\b"),
     _rule(r"\b(?:dang gap nguy hiem|dang nguy hiem|nguy hiem lam|rat nguy hiem|gap nguy)\b"),
+    _rule(
+        r"\bbi (?:nguoi la|ke la|ai do|bon|ho|nguoi ta|may thang|may nguoi|1 nguoi|mot nguoi)"
+        r" (?:\w+ )?(?:dua|dan|ban|bat|cho|cho|loi|keo) (?:\w+ )?(?:di|qua|sang|len|vao|ve)\b"
+    ),
     _rule(rf"\b(?:dang|vua) (?:danh|dap|hanh ha|nhot|giu|keo|loi|bat) {_PERSON}\b"),
     _rule(
         rf"\bep (?:{_PERSON} )?(?:lam viec|lam|ban|tiep|lay chong|di|lua dao|ky|vay|uong"
-        rf"|quan he)\b",
+        rf"|quan he|qua|sang|ve)\b",
         "ép",
     ),
     _rule(r"\bbat (?:em|toi|minh|chung toi|bon em|con|chau) (?:lam|ban|tiep|lay|di|lua)\b", "bắt"),
@@ -359,7 +363,7 @@ _ORGAN = [
         "bán thận",
     ),
     _rule(r"\b(?:1|mot) (?:qua|ben|trai) than\b", "quả thận"),
-    _rule(r"\b(?:noi tang|bo phan co the|giac mac)\b"),
+    _rule(r"\b(?:noi tang|bo phan co the|giac mac|hien tang|nguoi hien tang|hien noi tang)\b"),
     _rule(r"\bthan (?:gia|voi gia|duoc|khoang|tam) (?:\d|may|bao)", "thận"),
 ]
 _ORGAN_EN = [
@@ -392,7 +396,9 @@ _RECRUIT = re.compile(
     r"|lure\w*|take (?:her|him) to|talent agency)\b"
 )
 _FOREIGNER = re.compile(
-    r"\b(?:nguoi nuoc ngoai|lao dong nuoc ngoai|foreigner|foreign (?:worker|staff|employee"
+    r"\b(?:(?:la |toi la |em la )?nguoi (?:campuchia|lao|trung quoc|myanmar|thai lan|thai"
+    r"|philippines|indonesia|nepal|an do|bangladesh|chau phi)|lao dong (?:campuchia|lao|trung quoc"
+    r"|myanmar)|nguoi nuoc ngoai|lao dong nuoc ngoai|foreigner|foreign (?:worker|staff|employee"
     r"|labou?r)s?"
     r"|migrant worker|expat|i am from|i'm from|im from|(?:chinese|filipino|filipina|indonesian"
     r"|burmese|myanmar|cambodian|lao|laotian|nepali|nepalese|indian|bangladeshi|korean|thai"
@@ -434,9 +440,22 @@ _NOT_REAL = re.compile(
     r"\b(?:phim|movie|film|truyen|tieu thuyet|nhan vat|man choi|clip|haha|hihi|hehe|lol|lmao"
     r"|kkk|bai hat|beatles|thriller|netflix)\b|😂|🤣|=\)\)|:\)\)"
 )
-_PET = re.compile(
-    r"\b(?:con meo|con cho|meo|cun|thu cung|pet|(?:my|our|the) (?:cat|dog)|kitten|puppy|vet"
-    r"|xe may)\b"
+# Pets and things go missing too: "con chó đi lạc", "chìa khóa xe mất tích", "mất ví".
+_THING = re.compile(
+    r"\b(?:con meo|con cho|con ga|con vit|con bo|con heo|meo|cun|thu cung|pet|(?:my|our|the)"
+    r" (?:cat|dog)|kitten|puppy|vet|xe may|chia khoa|cai vi|vi tien|mat vi|tui xach"
+    r"|giay to xe|the atm|dong ho|kinh|hanh ly|do dac|bi trom)\b"
+)
+# A harmless reason for being shut in: "bị nhốt trong nhà cả tuần vì mưa".
+# Donation after death, registered lawfully, is not organ trade.
+_LAWFUL_DONATION = re.compile(
+    r"\b(?:sau khi (?:mat|chet|qua doi)|dang ky hien|chet nao|after (?:i die|death)"
+    r"|registered (?:organ )?donor|donor card)\b"
+)
+_BENIGN_CAUSE = re.compile(
+    r"\bvi (?:mua|troi mua|mua bao|bao|lu|ngap|dich|covid|benh|om|cach ly|quen chia khoa"
+    r"|mat chia khoa|bi phat|hoc|thi|ba me|bo me|me|bo|diem kem|lam bai)\b"
+    r"|\b(?:quarantine|because of the rain|snowed in|lockdown)\b"
 )
 # Back home already (a returnee asking about support): the past is not a crisis now.
 _BACK_HOME = re.compile(
@@ -499,19 +518,50 @@ def _search(patterns: list[re.Pattern[str]], text: str) -> bool:
     return any(p.search(text) for p in patterns)
 
 
-def _where(entities: list[dict[str, Any]], folded: str) -> tuple[Where, str | None]:
-    countries = [
-        str(e.get("value"))
-        for e in entities
-        if e.get("entity") == "country" and e.get("value") != VIETNAM
-    ]
+# What stands just before a country name says its role: where the person is now...
+_AT = re.compile(
+    r"(?:\b(?:o|tai|ben|trong|in|at|inside|stuck in|trapped in|held in|locked in|dang o|hien o"
+    r"|van o|dang ket o|bi giu o|bi nhot o|bi ban o|lam o|lam viec o|now in)\s*(?:\S+\s+){0,1})$"
+)
+# ... where they come from ("I'm from Myanmar", "tôi là người Campuchia") ...
+_FROM = re.compile(r"\b(?:from|nguoi|quoc tich|citizen of|national of)\s*$")
+# ... or where someone plans to take them: then they are still here, 113 still works.
+_FUTURE = re.compile(
+    r"\b(?:se|sap|chuan bi|dinh|mai|sang mai|toi nay|dem nay|ngay mai|tomorrow|tonight|going to"
+    r"|will|about to|plan to|gonna|want to take|muon dua|tuyen|ru|moi|hua|recruit\w*|offer\w*)\b"
+)
+_BORDER_HERE = re.compile(r"\b(?:cua khau|bien gioi|border gate|the border|dong|don bien phong)\b")
+
+
+def _where(text: str, entities: list[dict[str, Any]], folded: str) -> tuple[Where, str | None]:
+    """Where the person in danger is: a country is abroad only when they are there now."""
     if _IN_VIETNAM.search(folded):
         # "brought to Vietnam from Laos": the person is here, whatever country is named.
         return Where.VIETNAM, None
-    if countries:
-        return Where.ABROAD, countries[0]
+    plain = for_matching(text)
+    here = any(e.get("entity") == "province" for e in entities) or bool(_HOME_WORDS.search(folded))
+    at_abroad: list[str] = []
+    elsewhere: list[str] = []
+    for e in entities:
+        if e.get("entity") != "country" or e.get("value") == VIETNAM:
+            continue
+        start = int(e.get("start", 0))
+        # The folded text just before the name, from the cleaned text's offset map.
+        idx = next((i for i, s in enumerate(plain.starts) if s >= start), len(plain.text))
+        before = fold(plain.text[max(0, idx - 40) : idx])
+        if _FROM.search(before):
+            continue
+        (at_abroad if _AT.search(before) else elsewhere).append(str(e.get("value")))
+    if at_abroad:
+        return Where.ABROAD, at_abroad[0]
+    if elsewhere:
+        # Named only as a destination: still here if the message is about what will happen
+        # or places them in Viet Nam (a province, a border gate on this side).
+        if here or _FUTURE.search(folded) or _BORDER_HERE.search(folded):
+            return Where.VIETNAM, None
+        return Where.ABROAD, elsewhere[0]
     # A province named beats "casino" or "compound": there are casinos in Quảng Ninh too.
-    if any(e.get("entity") == "province" for e in entities) or _HOME_WORDS.search(folded):
+    if here:
         return Where.VIETNAM, None
     if _ABROAD_WORDS.search(folded):
         return Where.ABROAD, None
@@ -531,13 +581,13 @@ def detect(text: str, entities: list[dict[str, Any]] | None = None) -> Crisis | 
 
     if entities is None:
         entities = extract(text)
-    where, country = _where(entities, folded)
+    where, country = _where(text, entities, folded)
     not_real = seen(_NOT_REAL)
     past = seen(_BACK_HOME) and not seen(_NOW)
     if past and where == Where.ABROAD:
         where, country = Where.VIETNAM, None
     at = _first(_HELD, folded, marked)
-    held = (at >= 0 or _search(_HELD_EN, lowered)) and not not_real
+    held = (at >= 0 or _search(_HELD_EN, lowered)) and not not_real and not seen(_BENIGN_CAUSE)
     # "nếu con mình bị lừa bán thì..." asks what to do if it happens; "dọa giết nếu em báo" is now.
     maybe = _HYPOTHETICAL.search(folded)
     if held and (past or (maybe is not None and maybe.start() < max(at, 0) + 1 and not seen(_NOW))):
@@ -554,7 +604,7 @@ def detect(text: str, entities: list[dict[str, Any]] | None = None) -> Crisis | 
     missing = (
         (_hits(_MISSING, folded, marked) or _search(_MISSING_EN, lowered))
         and not not_real
-        and not seen(_PET)
+        and not seen(_THING)
     )
     if held and seen(_FOREIGNER) and where != Where.ABROAD:
         found.append(CrisisKind.FOREIGN_WORKER)
@@ -566,7 +616,7 @@ def detect(text: str, entities: list[dict[str, Any]] | None = None) -> Crisis | 
         found.append(CrisisKind.DANGER_NOW)
     if child and not missing and seen(_RECRUIT) and seen(_SOMEONE):
         found.append(CrisisKind.CHILD_RECRUITED)
-    if organ and (seen(_INTENT) or not seen(_QUESTION_ONLY)):
+    if organ and (seen(_INTENT) or not seen(_QUESTION_ONLY)) and not seen(_LAWFUL_DONATION):
         found.append(CrisisKind.ORGAN_SALE)
     if missing and not child:
         found.append(CrisisKind.MISSING_PERSON)
@@ -584,3 +634,12 @@ _SOMEONE = re.compile(
     r"|ban (?:tren|qua) mang|nguoi quen|ke|bon|tuyen|moi|ru|someone|a man|a woman|a stranger"
     r"|an agent|a broker|they|he|she|recruiter|company)\b"
 )
+
+
+def mentions_child(text: str) -> bool:
+    """Whether a message says someone is a child (an age under 18, "bé", a school class...)."""
+    folded = fold(normalize(text).text)
+    plain = fold(for_matching(text).text)
+    return any(p.search(t) for p in (_CHILD, _OWN_CHILD) for t in (folded, plain)) and not (
+        _ADULT.search(folded) or _ADULT.search(plain)
+    )

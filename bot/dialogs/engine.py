@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.dialogs.awareness import answer_question, library
-from bot.dialogs.safety import PENDING, SafetyNet
+from bot.dialogs.safety import PENDING, RESCUE_THRESHOLD, SafetyNet
 from bot.dialogs.text import clean_text, is_question, parse_command
 from bot.dialogs.types import Button, Dialog, Incoming, Reply, Turn
 from hotline.content.redflags import critical_flags, scan_text
@@ -171,10 +171,16 @@ class DialogEngine:
         intent = turn.nlu["intent"]
         name, conf = intent["name"], float(intent["confidence"])
         text = str(turn.nlu.get("text") or "")
+        if name == "need_rescue" and conf < RESCUE_THRESHOLD:
+            # The safety net's rules saw no danger; a lukewarm classifier ("bị nhốt trong nhà
+            # vì mưa") asks rather than sounding the alarm: Emergency is the first choice.
+            conf = min(conf, CONFIDENCE_THRESHOLD - 0.01)
         if name == "out_of_scope" or conf < CONFIDENCE_THRESHOLD:
             # Before "not my topic" or "did you mean": a question the FAQ answers. Unsure of the
-            # intent, the FAQ's own best match is better than a menu of intents.
-            answer = answer_question(turn, text, strict=conf >= CONFIDENCE_THRESHOLD)
+            # intent, a question gets the FAQ's own best match rather than a menu of intents;
+            # anything else only a confident one ("mất ví ở bến xe" is no FAQ question).
+            lenient = conf < CONFIDENCE_THRESHOLD and is_question(text)
+            answer = answer_question(turn, text, strict=not lenient)
             if answer is not None:
                 return answer
             if self._critical_offer(turn, text):

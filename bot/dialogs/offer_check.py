@@ -147,9 +147,12 @@ class OfferCheckDialog:
                 "answers": {},
             }
         )
+        seen = found | set(extra)
         intro = (
-            turn.t("offer_check.found_in_text", count=len(found | set(extra)))
-            if found or extra
+            turn.t("offer_check.found_in_text", count=len(seen))
+            + "\n"
+            + "\n".join(f"• {self._title(turn, rules, f)}" for f in sorted(seen))
+            if seen
             else turn.t("offer_check.nothing_in_text")
         )
         offer_type = guess_offer_type(rules, text, tactic)
@@ -165,6 +168,14 @@ class OfferCheckDialog:
             state["step"] = "type"
             return [Reply(intro), self._type_question(turn, rules)]
         return [Reply(intro), *self._begin(turn, rules, state, offer_type)]
+
+    @staticmethod
+    def _title(turn: Turn, rules: OfferRules, flag_id: str) -> str:
+        """A red flag's title in the user's language (the first reply names what was seen)."""
+        flag = rules.flags.get(flag_id)
+        if flag is None:
+            return flag_id
+        return flag.title.get(turn.lang) or flag.title.get("vi", flag_id)
 
     def _type_question(self, turn: Turn, rules: OfferRules) -> Reply:
         buttons = [

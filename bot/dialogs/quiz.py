@@ -26,6 +26,10 @@ GOOD_SCORE = 4
 PROFILE = "quiz_profile"
 
 
+# Answers typed instead of tapped: a letter or the choice's number.
+_TYPED_CHOICES = {k: i for i, keys in enumerate(("a1", "b2", "c3", "d4", "e5")) for k in keys}
+
+
 def _pick(texts: Any, lang: str) -> str:
     if isinstance(texts, dict):
         return str(texts.get(lang) or texts.get("vi") or "")
@@ -72,6 +76,15 @@ class QuizDialog:
         if state.get("step") == "province" and incoming.text:
             return self._typed_province(turn, state, incoming.text)
         if state.get("step") == "question" and incoming.text:
+            typed = incoming.text.strip().lower().rstrip(".)")
+            if typed in _TYPED_CHOICES:
+                # "b" or "2" typed instead of tapping: the choice, not "bye" or a number.
+                ids: list[str] = state["questions"]
+                qid = ids[int(state["index"])]
+                choices = (lib.question(qid) or {}).get("choices") or []
+                index = _TYPED_CHOICES[typed]
+                if index < len(choices):
+                    return self._answer(turn, lib, state, qid, str(index))
             intent = (turn.nlu or {}).get("intent") or {}
             if intent.get("confidence", 0) >= 0.55 and intent.get("name") not in {"take_quiz"}:
                 return None

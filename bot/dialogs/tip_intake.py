@@ -26,6 +26,7 @@ from hotline.tips.models import Tactic, Urgency
 from hotline.tips.photos import MAX_PHOTOS, PhotoError, sanitize
 from hotline.tips.schemas import MAX_FIELD, TipDraft
 from hotline.tips.triage import fold
+from nlu.crisis import mentions_child
 
 log = logging.getLogger(__name__)
 
@@ -182,6 +183,7 @@ class TipIntakeDialog:
             before = str(draft.get("what") or "")
             if before:
                 draft["what"] = (before + "\n" + text.strip())[:MAX_FIELD]
+                self._fill_from(turn, text)
             else:
                 self._answer_what(turn, text.strip())
             replies.append(Reply(turn.t("tip.noted_urgent")))
@@ -352,8 +354,14 @@ class TipIntakeDialog:
         return self._ask(turn, step)
 
     def _answer_what(self, turn: Turn, text: str) -> None:
+        turn.flow_state(NAME)["draft"]["what"] = text[:MAX_FIELD]
+        self._fill_from(turn, text)
+
+    def _fill_from(self, turn: Turn, text: str) -> None:
+        """Province, country, platform, tactic and a child's age read from the story, if unset."""
         draft = turn.flow_state(NAME)["draft"]
-        draft["what"] = text[:MAX_FIELD]
+        if draft.get("child") is None and mentions_child(text):
+            draft["child"] = "yes"
         ents = _entities(turn, text)
         if ents.get("province") and not draft.get("province"):
             draft["province"] = ents["province"][:64]

@@ -23,12 +23,12 @@ from typing import Any
 import bm25s
 import numpy as np
 
+from nlu.language import guess_language
 from nlu.normalize import fold, has_diacritics, normalize
 
 LANGS = ("vi", "en")
 # How much the entry-level document (all phrasings + answers) adds to the best phrasing.
 ENTRY_WEIGHT = 0.5
-_WORD = re.compile(r"[a-z0-9+]+")
 _VI_WORD = re.compile(r"[^\W_]+")
 # Words that carry no topic in a question, folded (vi) and English. Folding merges words, so
 # "ban" (bạn / bán), "ho" (họ / hộ chiếu), "chi" (chị / chi phí), "anh" (anh / ảnh), "lam"
@@ -152,23 +152,8 @@ def terms(text: str) -> list[str]:
 
 
 def looks_english(text: str) -> bool:
-    """Whether a question is clearly English: no Vietnamese marks and mostly English words."""
-    if has_diacritics(text):
-        return False
-    words = _WORD.findall(text.lower())
-    if not words:
-        return False
-    english = sum(1 for w in words if w in _ENGLISH)
-    return english >= 2 and english / len(words) >= 0.25
-
-
-_ENGLISH_TEXT = """
-the a an is are am was were be i my me we our you your it to of in on at for do does what how
-who which where when can could should will please and or if this that there with about from by
-have has get number call phone someone somebody abroad passport law trafficking help report
-people person job work support victim victims day
-"""
-_ENGLISH = frozenset(_ENGLISH_TEXT.split())
+    """Whether a question is clearly English (the NLU's language guess, one for the whole bot)."""
+    return guess_language(text) == "en"
 
 
 #: Terms of the indexed texts (phrasings, answers), kept across rebuilds: a publish changes a

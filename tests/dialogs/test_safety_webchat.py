@@ -138,3 +138,29 @@ def test_a_follow_up_reply_telling_of_danger_reaches_the_hotline(client, bot_rt)
         tip = s.scalars(select(Tip)).one()
         texts = [e.text for e in service.thread(s, bot_rt.hotline.cipher, tip)]
     assert texts == ["Họ đánh nó, nó bị nhốt ở tầng 5"]
+
+
+def test_a_quiz_answer_typed_as_a_letter(client, bot_rt) -> None:  # type: ignore[no-untyped-def]
+    import_content(bot_rt)
+    chat = Chat(client)
+    chat.send(text="/quiz")
+    chat.press("quiz:topic:")
+    chat.send(text="b")
+    assert "Tạm biệt" not in chat.text() and "Câu 2/" in chat.text()
+
+
+def test_urgent_tip_reads_the_province_and_the_child_from_the_words(client, bot_rt) -> None:  # type: ignore[no-untyped-def]
+    from hotline.conversations import service as conversations
+
+    import_content(bot_rt)
+    sid = "sess" + secrets.token_hex(10)
+    say(client, sid, "/baotin")
+    say(client, sid, "Có người lạ hay đến bản tuyển người đi làm xa")
+    say(client, sid, payload="tip:skip")
+    say(client, sid, "cuu voi, em gai toi 14 tuoi dang bi nhot o Ha Giang")
+    out = say(client, sid, payload="safety:tip")
+    assert "tip:send" in payloads(out)
+    key = bot_rt.hotline.pseudonyms.key("webchat", sid)
+    with unit_of_work(bot_rt.hotline.sessions) as s:
+        draft = conversations.load_state(s, bot_rt.hotline.cipher, key)["flows"]["tip"]["draft"]
+    assert draft["province"] == "Tuyên Quang" and draft["child"] == "yes"

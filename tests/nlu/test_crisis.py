@@ -63,6 +63,10 @@ def test_crisis_kinds(text: str, kind: CrisisKind) -> None:
         "nếu con mình bị lừa bán thì nên báo ai?",
         "tội mua bán thận bị xử thế nào?",
         "I'm trapped in traffic lol",
+        "bị nhốt trong nhà cả tuần vì mưa, chán ghê",
+        "con chó nhà tôi đi lạc từ sáng",
+        "cái chìa khóa xe mất tích rồi",
+        "Tôi muốn đăng ký hiến tạng sau khi mất thì làm ở đâu?",
     ],
 )
 def test_look_alikes_are_not_crises(text: str) -> None:
@@ -85,3 +89,29 @@ def test_marks_typed_must_agree_with_the_crisis_word() -> None:
     # "bán thận" typed bare is selling a kidney; "bạn thân" with marks is a best friend.
     assert detect("ban than 1 qua duoc bao nhieu tien") is not None
     assert detect("bạn thân 1 người được bao nhiêu tiền") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        # A country named as where someone comes from, or will be taken, is not where they are.
+        (
+            "I'm from Myanmar working in a factory in Binh Duong, boss keeps my passport",
+            Where.VIETNAM,
+        ),
+        ("toi dang bi nhot o nha kho o Long An, ho noi se dua sang cam", Where.VIETNAM),
+        ("em dang o cua khau moc bai, ho ep em qua cam toi nay", Where.VIETNAM),
+        ("em bị giữ ở Lạng Sơn, sáng mai họ đưa em qua Trung Quốc", Where.VIETNAM),
+        ("I was brought to Vietnam from Laos and they lock us in", Where.VIETNAM),
+        ("mk bi lua qua cam r, h lm sao de ve dc", Where.ABROAD),
+        ("chi oi e dang o Myanmar, ho doi 5000$ moi tha", Where.ABROAD),
+    ],
+)
+def test_where_is_where_the_person_is_now(text: str, where: Where) -> None:
+    found = detect(text)
+    assert found is not None and found.where == where, found
+
+
+def test_a_foreign_national_in_viet_nam_is_a_foreign_worker() -> None:
+    found = detect("Tôi là người Campuchia làm phụ hồ ở Tây Ninh, chủ giữ hộ chiếu")
+    assert found is not None and found.kind == K.FOREIGN_WORKER
