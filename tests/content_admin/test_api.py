@@ -22,7 +22,7 @@ PIECE = "/api/v1/content/pieces/hotline-numbers/vi"
 @pytest.fixture
 def api(client, hotline_rt, tmp_path: Path) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     root = tmp_path / "content"
-    for sub in ("vi", "en", "quizzes", "offers"):
+    for sub in ("vi", "en", "quizzes", "offers", "faq"):
         shutil.copytree(ROOT / "content" / sub, root / sub)
     with unit_of_work(hotline_rt.sessions) as s:
         import_library(s, load_files(root))
@@ -187,3 +187,34 @@ def test_quiz_and_red_flag_items(client, api) -> None:  # type: ignore[no-untype
     )
     flags = client.get("/api/v1/content/redflags?status=draft", headers=h["sup"]).json()
     assert [f["id"] for f in flags] == ["too-good"]
+
+
+def test_faq_entries_are_edited_and_published_over_the_api(client, api) -> None:  # type: ignore[no-untyped-def]
+    h = api["h"]
+    entries = client.get("/api/v1/content/faq", headers=h["com1"]).json()
+    assert "hotline-trafficking" in {e["id"] for e in entries}
+    assert client.get("/api/v1/content/faq", headers=h["op"]).status_code == 403
+    entry = {
+        "topic": "hotlines",
+        "answer": {"vi": "Gọi 111, miễn phí, 24/7.", "en": "Call 111, free, 24/7."},
+        "questions": {"vi": ["Số nào gọi miễn phí?"], "en": ["Which number is free?"]},
+        "read_more": {"piece": "hotline-numbers", "part": 0},
+    }
+    r = client.post(
+        "/api/v1/content/faq", json={"id": "free-number", "data": entry}, headers=h["com1"]
+    )
+    assert r.status_code == 201, r.text
+    v = r.json()["version"]
+    bad = dict(entry, answer={"vi": "Gọi 0987 654 321.", "en": "Call 0987 654 321."})
+    r = client.post(
+        "/api/v1/content/faq", json={"id": "bad-number", "data": bad}, headers=h["com1"]
+    )
+    assert r.status_code == 422  # a number that is not in the contacts directory
+    assert (
+        client.post(
+            f"/api/v1/content/faq/free-number/versions/{v}/submit", headers=h["com1"]
+        ).status_code
+        == 200
+    )
+    r = client.post(f"/api/v1/content/faq/free-number/versions/{v}/publish", headers=h["com2"])
+    assert r.status_code == 200, r.text

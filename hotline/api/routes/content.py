@@ -346,3 +346,4 @@ def _item_routes(prefix: str, kind: str, label: str) -> None:
 
 _item_routes("quiz", "quiz_question", "quiz question")
 _item_routes("redflags", "red_flag", "red flag")
+_item_routes("faq", "faq", "FAQ entry")
