@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
@@ -11,10 +13,13 @@ from fastapi.staticfiles import StaticFiles
 from bot.channels import webchat, webhooks
 from bot.runtime import BotRuntime
 from hotline.api.app import create_app
+from hotline.content.service import cache_for
+from hotline.db.session import unit_of_work
 from hotline.kit import threads
 from hotline.kit.ratelimit import make_limiter
 
 STATIC = Path(__file__).parent / "static"
+log = logging.getLogger(__name__)
 
 
 def create_web_app(rt: BotRuntime) -> FastAPI:
@@ -46,13 +51,28 @@ def create_web_app(rt: BotRuntime) -> FastAPI:
     async def _bound_threads() -> None:
         threads.bound_default_executor(rt.settings.turn_threads)
 
+    async def _warm_library() -> None:
+        # The first chat message would otherwise pay the library load and the FAQ index build
+        # (about half a second); a database not yet migrated just leaves it for later.
+        await asyncio.to_thread(_load_library, rt)
+
     app.router.on_startup.append(_bound_threads)
+    app.router.on_startup.append(_warm_library)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     # Routes are matched in order: the busiest paths (platform webhooks, web chat) first, so
     # a message does not scan the whole console first (a few % of CPU per message).
     hot = ("/webhooks/", "/webchat/")
     app.router.routes.sort(key=lambda r: not getattr(r, "path", "").startswith(hot))
     return app
+
+
+def _load_library(rt: BotRuntime) -> None:
+    """Load the published content library (and its FAQ index) into this process's cache."""
+    try:
+        with unit_of_work(rt.hotline.sessions) as session:
+            cache_for(rt.settings.database_url, rt.settings.content_dir).get(session)
+    except Exception:  # startup must not fail on an empty or unmigrated database
+        log.warning("content library not loaded at startup", exc_info=True)
 
 
 def app_from_env() -> FastAPI:
