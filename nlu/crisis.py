@@ -288,6 +288,15 @@ _HELD_EN = [
     ),
 ]
 
+# A bystander sees it happen: a child or a girl with a stranger, frightened, now.
+_SIGHTING = re.compile(
+    r"\b(?:di (?:voi|cung|theo)|voi|cung) (?:mot |1 )?(?:ong|nguoi|thang|ga|ba)? ?(?:la|la mat)\b"
+    r"(?:\W+\w+){0,10}?\W+(?:trong |co ve |nhin )?(?:so|hoang so|so hai|khoc|run)\b"
+    r"|\b(?:with|next to) (?:a |an |some )?(?:strange|older|unknown)? ?(?:man|men|stranger)\b"
+    r"(?:\W+\w+){0,10}?\W+(?:looked|looks|seemed|seems|was|is) (?:scared|frightened|afraid"
+    r"|crying)\b"
+)
+
 _MISSING = [
     _rule(
         r"\b(?:mat lien lac|mat tich|bien mat|bat tin|biet vo am tin|khong (?:the "
@@ -525,12 +534,16 @@ _AT = re.compile(
 )
 # ... where they come from ("I'm from Myanmar", "tôi là người Campuchia") ...
 _FROM = re.compile(r"\b(?:from|nguoi|quoc tich|citizen of|national of)\s*$")
-# ... or where someone plans to take them: then they are still here, 113 still works.
-_FUTURE = re.compile(
+# ... or where someone plans to take them (or recruits them): then they are still here.
+_WILL_TAKE = re.compile(
     r"\b(?:se|sap|chuan bi|dinh|mai|sang mai|toi nay|dem nay|ngay mai|tomorrow|tonight|going to"
-    r"|will|about to|plan to|gonna|want to take|muon dua|tuyen|ru|moi|hua|recruit\w*|offer\w*)\b"
+    r"|will|about to|plan to|gonna)(?: \S+){0,4} (?:dua|dan|ban|cho|chuyen|don|dem|qua|sang"
+    r"|take|send|sell|move|bring|ship)\b"
+    r"|\b(?:tuyen|ru|ru re|recruit\w*|offer\w*|muon dua|want to take)\b"
 )
-_BORDER_HERE = re.compile(r"\b(?:cua khau|bien gioi|border gate|the border|dong|don bien phong)\b")
+_AT_BORDER = re.compile(
+    r"\b(?:o|tai|dang o|gan|near|at) (?:cua khau|bien gioi|border gate|the border|don bien phong)\b"
+)
 
 
 def _where(text: str, entities: list[dict[str, Any]], folded: str) -> tuple[Where, str | None]:
@@ -557,7 +570,7 @@ def _where(text: str, entities: list[dict[str, Any]], folded: str) -> tuple[Wher
     if elsewhere:
         # Named only as a destination: still here if the message is about what will happen
         # or places them in Viet Nam (a province, a border gate on this side).
-        if here or _FUTURE.search(folded) or _BORDER_HERE.search(folded):
+        if here or _WILL_TAKE.search(folded) or _AT_BORDER.search(folded):
             return Where.VIETNAM, None
         return Where.ABROAD, elsewhere[0]
     # A province named beats "casino" or "compound": there are casinos in Quảng Ninh too.
@@ -593,6 +606,8 @@ def detect(text: str, entities: list[dict[str, Any]] | None = None) -> Crisis | 
     if held and (past or (maybe is not None and maybe.start() < max(at, 0) + 1 and not seen(_NOW))):
         held = False
     child = (seen(_CHILD) or seen(_OWN_CHILD)) and not seen(_ADULT)
+    if not held and seen(_SIGHTING) and not not_real:
+        held = True
     found: list[CrisisKind] = []
     if _hits(_SUICIDE, folded, marked) or _search(_SUICIDE_EN, lowered):
         found.append(CrisisKind.SUICIDE)
@@ -643,3 +658,10 @@ def mentions_child(text: str) -> bool:
     return any(p.search(t) for p in (_CHILD, _OWN_CHILD) for t in (folded, plain)) and not (
         _ADULT.search(folded) or _ADULT.search(plain)
     )
+
+
+def looks_harmless(text: str) -> bool:
+    """A joke, a story, a pet or a thing, or a harmless cause: the classifier's alarm is off."""
+    folded = fold(normalize(text).text)
+    plain = fold(for_matching(text).text)
+    return any(p.search(t) for p in (_NOT_REAL, _THING, _BENIGN_CAUSE) for t in (folded, plain))

@@ -110,7 +110,7 @@ class DialogEngine:
         if paused is None and is_question(text):
             # "trả tiền chuộc rồi có chắc được thả không?": numbers first, then the answer.
             flow = turn.state.get("flow")
-            answer = answer_question(turn, text, strict=True)
+            answer = answer_question(turn, text, strict=False)
             turn.state["flow"] = flow  # the answer's buttons still work; the flow is unchanged
             if flow is None:
                 turn.state.pop("flow", None)

@@ -43,6 +43,8 @@ TYPE_TACTIC = {
     "travel": "travel_study",
     "study": "travel_study",
 }
+# Offers that take a person abroad: the first reply also says how to go safely.
+SAFE_MIGRATION_TYPES = {"job", "study", "travel"}
 SCAM_FLAGS = {"online_scam_work", "dest_cambodia", "dest_myanmar", "dest_laos"}
 # "Answer more" after a verdict: a command, because the check has left the conversation flow.
 MORE = "kt:more"
@@ -156,6 +158,9 @@ class OfferCheckDialog:
             else turn.t("offer_check.nothing_in_text")
         )
         offer_type = guess_offer_type(rules, text, tactic)
+        if offer_type in SAFE_MIGRATION_TYPES and (countries or seen):
+            # Going abroad for work or study: the two checks that matter most, said at once.
+            intro += "\n\n" + turn.t("offer_check.safe_migration")
         if critical_flags(rules, found | set(extra)):
             # Organ sale, a passport held, a child...: the verdict first, questions on request.
             if offer_type is not None:

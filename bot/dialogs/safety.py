@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.dialogs.types import Button, Reply, Turn
 from hotline.content.contacts import directory_at, format_contacts
-from nlu.crisis import Crisis, CrisisKind, Where, detect, speaks_of_now
+from nlu.crisis import Crisis, CrisisKind, Where, detect, looks_harmless, speaks_of_now
 
 if TYPE_CHECKING:
     from bot.dialogs.types import Dialog
@@ -77,7 +77,11 @@ class SafetyNet:
         if crisis is not None or in_form or turn.nlu is None:
             return crisis
         intent = turn.nlu.get("intent") or {}
-        if intent.get("name") == "need_rescue" and intent.get("confidence", 0) >= RESCUE_THRESHOLD:
+        if (
+            intent.get("name") == "need_rescue"
+            and intent.get("confidence", 0) >= RESCUE_THRESHOLD
+            and not looks_harmless(text)
+        ):
             # Nothing the rules know, but the classifier reads danger: answer as for danger now.
             return _generic(turn)
         return None
