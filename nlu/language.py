@@ -21,8 +21,10 @@ from nlu.normalize import fold
 EN = "en"
 VI = "vi"
 
-# Letters only, with an English apostrophe inside ("i'm", "don't"); digits split words.
-_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
+# Words with an English apostrophe inside ("i'm", "don't"). Words with digits (tip codes,
+# "17t", "30tr") and chat commands ("/theodoi") are no language and are dropped.
+_WORD = re.compile(r"(?<![/\w])[^\W_]+(?:['’][^\W\d_]+)?", re.UNICODE)
+_DIGIT = re.compile(r"\d")
 
 # A Vietnamese syllable written without marks: onset, vowel group, final consonant.
 _VI_SYLLABLE = re.compile(
@@ -123,7 +125,7 @@ def _is_vi_syllable(word: str) -> bool:
 def _scores(text: str) -> tuple[float, float, int]:
     """English evidence, Vietnamese evidence and the number of words of a message."""
     en = vi = 0.0
-    words = _WORD.findall(text)
+    words = [w for w in _WORD.findall(text) if not _DIGIT.search(w)]
     for i, raw in enumerate(words):
         word = raw.lower().replace("’", "'")
         bare = fold(word)

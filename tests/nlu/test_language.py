@@ -96,7 +96,26 @@ EN_CHAT = [
     "got a job offer in thailand is it safe",
     "i dont speak vietnamese",
 ]
-UNSURE = ["ok", "hi", "alo", "2", "", "   ", "?!", "😂😂", "hello", "thanks", "help", "sos", "Zalo"]
+UNSURE = [
+    "ok",
+    "hi",
+    "alo",
+    "2",
+    "",
+    "   ",
+    "?!",
+    "😂😂",
+    "hello",
+    "thanks",
+    "help",
+    "sos",
+    "Zalo",
+    # Tip codes and commands are no language, however their letters look.
+    "9XKP-4MTR-2QZN-7VHB",
+    "q7hr-2mxk-9tpz-4bvn",
+    "/theodoi 6MZQ-3KTR-8PXV-2HNC",
+    "/start",
+]
 
 # Mixed: the side with more evidence wins; an even split is None (the caller keeps its language).
 MIXED = [
