@@ -92,7 +92,21 @@ _PERSON = rf"(?:{_ME}|{_KIN}|no|nguoi ta|ho|co ay|anh ay|chi ay|ban ay)"
 # --- signals ------------------------------------------------------------------------------
 
 _SUICIDE = [
-    _rule(_any("tu tu", "tu sat", "quyen sinh"), "tự tử"),
+    _rule(_any("tu tu", "tu sat", "quyen sinh", "tu van doi", "tu ket lieu"), "tự tử"),
+    _rule(
+        _any(
+            r"(?:nghi|lam|lam chuyen|lam dieu) dai(?: dot)?",
+            r"tim (?:den|toi) cai chet",
+            r"treo co",
+            r"(?:nhay|gieo minh) (?:xuong )?(?:song|lau|tu tang|cau)",
+            r"khong thiet (?:song|gi nua)",
+            r"muon buong xuoi",
+            r"(?:song|con song) cung (?:nhu|bang) chet",
+            r"met moi voi (?:cuoc song|cuoc doi)",
+            r"khong muon ton tai",
+        ),
+        "nghĩ",
+    ),
     _rule(_any(r"(?:khong|chang|het|chan|khong con) (?:muon|thiet|buon) song"), "sống"),
     _rule(_any(r"khong (?:the|muon) song (?:tiep|them|nua)", r"song (?:khong|chang) noi nua")),
     _rule(
@@ -159,7 +173,7 @@ _SUICIDE = [
 ]
 _SUICIDE_EN = [
     re.compile(
-        r"\b(?:kill (?:my ?self|me)|suicid\w*|end (?:my life|it all|my own life)|want(?:s"
+        r"\b(?:kill my ?self|suicid\w*|end (?:my life|it all|my own life)|want(?:s"
         r"|ed)? to die"
         r"|wanna die|don'?t want to (?:live|be alive|wake up)|self[- ]?harm|hurt(?:ing)? my ?self"
         r"|cut(?:ting)? my ?self|no reason to live|better off dead|take my (?:own )?life"
@@ -167,7 +181,11 @@ _SUICIDE_EN = [
         r"|want (?:it all|everything|this) to (?:end|stop)|end it(?: all)? tonight"
         r"|sleep and never wake"
         r"|(?:saving|saved|collecting) (?:up )?(?:pills|sleeping pills)|goodbye letter"
-        r"|suicide note)\b"
+        r"|suicide note|(?:don'?t|do not) want to be (?:here|alive) any ?more|can'?t go on"
+        r"|no point (?:in )?living|life (?:is not|isn'?t) worth|overdose|hang myself|slit my"
+        r"|give up on life|ending everything|end everything|(?:what'?s|no) (?:the )?point (?:of"
+        r"|in) living"
+        r"|reason to (?:live|keep living))\b"
     )
 ]
 
@@ -177,9 +195,10 @@ _HELD = [
         r"| bang| tien| cho| cua)|khoa trai|khoa (?:cua|trong|lai trong)|xich|troi|cong(?! ty"
         r"| an| viec| nhan| tac| dong)|bat coc|bat giu"
         r"|bat di|bat nhot|danh dap|danh dam|danh(?! gia| thue| roi| cap| bai| thuc)|hanh hung"
-        r"|hanh ha|de doa|doa|ep|cuong hiep|hiep dam|dua di|dua sang|dua qua|dua len xe"
+        r"|hanh ha|de doa|doa(?! duoi| cat| phat)|cuong hiep|hiep dam|xam hai|lam dung|khong che"
+        r"|chuoc thuoc|danh thuoc|bit mieng|bo doi|dua di|dua sang|dua qua|dua len xe"
         r"|cho di|chuyen di|chuyen sang|ban sang|ban qua|ban cho|ban vao|ban lai|lua ban"
-        r"|tich thu|thu (?:ho chieu|dien thoai|giay to)|canh giu|canh gac|theo doi|giat)\b",
+        r"|tich thu|thu (?:ho chieu|dien thoai|giay to)|canh giu|canh gac|bam theo)\b",
         "bị",
     ),
     _rule(rf"\bnhot (?:{_PERSON}|vao|trong|lai|o)\b", "nhốt"),
@@ -217,6 +236,8 @@ _HELD = [
         r"|nop tien)\b|\bmoi (?:cho|duoc) (?:ve|tha)\b"
     ),
     _rule(
+        r"(?<!bo )(?<!me )(?<!ba )(?<!bo me )(?<!gia dinh )(?<!nha )(?<!ong ba )(?<!thay )"
+        r"(?<!co giao )(?<!vo )(?<!chong )"
         r"\bkhong (?:cho|duoc phep|duoc) (?:em |toi |minh |chung toi |bon em |no |con )?"
         r"(?:ve|ra ngoai|ra khoi|ra|di dau|lien lac|goi dien|nghi viec|nghi|roi khoi|bo ve)\b"
     ),
@@ -240,7 +261,13 @@ _HELD = [
         r"|cua khau)\b"
     ),
     _rule(rf"\b(?:dua|cho|cho ca) {_PERSON} (?:qua|sang|ve|ra|toi) (?:bien gioi|cua khau)\b"),
-    _rule(r"\b(?:dang gap nguy hiem|dang nguy hiem|nguy hiem lam|rat nguy hiem|gap nguy)\b"),
+    _rule(r"\b(?:dang gap nguy hiem|em dang nguy hiem|toi dang nguy hiem|minh dang nguy hiem)\b"),
+    _rule(r"\b(?:danh thuoc|chuoc thuoc|cho uong thuoc) (?:me|ngu)\b"),
+    _rule(rf"\b(?:dang (?:bi )?)?(?:theo doi|bam theo|rinh) (?:{_ME})\b"),
+    _rule(
+        r"\b(?:khong biet (?:minh |em |toi )?(?:dang )?o dau|co (?:dao|sung|vu khi)"
+        r"|cam (?:dao|sung)|bi troi|troi (?:tay|chan))\b"
+    ),
     _rule(
         r"\bbi (?:nguoi la|ke la|ai do|bon|ho|nguoi ta|may thang|may nguoi|1 nguoi|mot nguoi)"
         r" (?:\w+ )?(?:dua|dan|ban|bat|cho|cho|loi|keo) (?:\w+ )?(?:di|qua|sang|len|vao|ve)\b"
@@ -266,7 +293,9 @@ _HELD_EN = [
         r"|against|hostage)"
         r"|kidnap\w*|abduct\w*|can'?t (?:leave|escape|get out|go home|go out|run)"
         r"|cannot (?:leave|escape|get out|go home)|not allowed to (?:leave|go|go out|go home|call)"
-        r"|won'?t let (?:me|us|her|him) (?:leave|go|out|call)|escape|escaped|run away from"
+        r"|won'?t let (?:me|us|her|him) (?:leave|go|out|call)|escaped from|trying to escape"
+        r"|run away from|drugged|tied (?:me |us )?up|they have (?:guns|knives|a gun|a knife)"
+        r"|(?:sexually )?(?:abused|assaulted|raped)|don'?t know where i am|being followed"
         r"|being (?:moved|taken|trafficked|sold|beaten|held|forced)|sold (?:me|us|her|him)"
         r"|threaten\w*|in danger|beat(?:s|en|ing)? (?:me|us|her|him|them)|hits? (?:me|us|him"
         r"|her|them)"
@@ -274,7 +303,18 @@ _HELD_EN = [
         r"|won'?t) let (?:me|us|her|him|them) (?:out|go|leave)"
         r"|(?:will|going to|gonna) sell (?:me|us|her|him|them)|chasing (?:me|us)|jumped (?:out"
         r"|off) (?:of )?(?:the |a )?(?:car|van|truck)"
-        r"|forced (?:me|us|her|him|to)|force (?:me|us) to|ransom|debt bondage"
+        r"|forced (?:me|us|her|him) to|forced to (?:work|sell|marry|stay|pay|scam|sleep)"
+        r"|force (?:me|us) to|ransom|debt bondage"
+        r"|beat(?:s|ing)? (?:people|workers|everyone|anyone)|stuck (?:in|at) (?:a "
+        r"|the )?(?:scam|compound"
+        r"|casino|factory|company|building)|(?:dollars|usd|\$|money) to (?:release|free"
+        r"|let (?:her|him"
+        r"|them|me|us) go)|pay (?:\S+ ){0,3}to (?:release|free|get (?:her|him|them|me) back)"
+        r"|(?:following|follows|followed|stalking) me|(?:will|going to|gonna|wants? to) (?:take"
+        r"|bring|sell)"
+        r" me to|(?:will|going to|gonna|threaten\w* to|say they will) kill (?:me|us|her|him)"
+        r"|(?:took|taken|grabbed|snatched|kidnapped) (?:my|our|a) (?:little )?(?:brother|sister|son"
+        r"|daughter|child|kid|baby|boy|girl)"
         r"|(?:took|taken|take|takes|kept|keep|keeps|keeping|confiscated|holding|holds|hold|has"
         r"|have)"
         r" (?:away )?(?:my |our |his |her |their |the |all )?(?:passports?|documents|papers"
@@ -324,11 +364,11 @@ _MISSING = [
         r"|mot nguoi|thang|thang nao|ai do|nguoi quen (?:tren|qua) mang|ban quen (?:tren"
         r"|qua) mang)\b"
     ),
+    _rule(r"\blen (?:\w+ ){0,2}(?:xe|o to|oto|xe hoi) (?:\w+ )?la\b"),
     _rule(
         r"\b(?:bat coc|bi bat coc|bi bat di|bi dua di dau|bi (?:ai |nguoi la )?(?:be|bong"
         r"|dat) di|di lac|lac mat|bi lac)\b"
     ),
-    _rule(r"\b(?:khong|chua|van chua) (?:ve|ve nha|thay ve|den noi)\b(?! muon| tre)"),
     _rule(
         r"\b(?:khong ai|chang ai) (?:biet|bit) (?:\w+ )?(?:o dau|di dau)\b|\bkhong co tin tuc\b"
         r"|\bof+line tu\b|\bkhong (?:thay|tim thay) (?:dau|dau ca)\b"
@@ -337,8 +377,13 @@ _MISSING = [
 ]
 _MISSING_EN = [
     re.compile(
-        r"\b(?:missing|disappeared|vanished|ran away|run away|runaway|can'?t (?:reach|contact|find)"
-        r"|cannot (?:reach|contact|find)|lost contact|no (?:news|contact|word) from"
+        r"\b(?:(?:is|are|went|gone|has been|have been|reported|still) missing|missing (?:child"
+        r"|person"
+        r"|daughter|son|sister|brother|wife|husband|girl|boy|kid|mother|father|since|for)"
+        r"|disappeared|vanished|ran away|run away|runaway"
+        r"|can'?t (?:reach|contact|find) (?:her|him|them|my)|cannot (?:reach|contact"
+        r"|find) (?:her|him|them|my)"
+        r"|lost contact|no (?:news|contact|word) from|(?:nobody|no one|noone) (?:has )?heard from"
         r"|(?:not|stopped|isn'?t|hasn'?t been|has not been) (?:answering|replying|picking up"
         r"|responding|calling)"
         r"|haven'?t heard from|(?:hasn'?t|didn'?t|did not|has not|never) (?:come|came|returned"
@@ -350,18 +395,20 @@ _MISSING_EN = [
 ]
 
 # Explicitly a child: an age under 18, "bé", a school class... ("con gái tôi" alone may be 30).
+# "Not home" alone is only alarming for a child ("bé đi học thêm không về"); an adult is late.
+_NOT_HOME = re.compile(r"\b(?:khong|chua|van chua) (?:ve|ve nha|thay ve|den noi)\b(?! muon| tre)")
 _CHILD = re.compile(
     r"\b(?:(?:1[0-7]|[2-9]) ?(?:tuoi|t)|be|be gai|be trai|chau be|dua be|con nho|tre em|tre con"
     r"|dua tre|thieu nien|vi thanh nien|hoc sinh|hs|lop (?:[1-9]|1[0-2])|dang di hoc|tron hoc"
     r"|(?:1[0-7]|[4-9]) ?(?:years?[- ]?old|yo|y/o|yr)|(?:is|aged|age|only) (?:1[0-7]|[4-9])"
     r"|child|children|kid|kids|boy|girl|teen"
-    r"|teenager|minor|underage|schoolgirl|schoolboy)\b"
+    r"|teenager|minor|underage|schoolgirl|schoolboy|little (?:brother|sister)|baby)\b"
 )
 # "My daughter / son" is a child when the message is about leaving home, school or play.
 _OWN_CHILD = re.compile(
     r"\b(?:con (?:gai|trai)?(?: toi| em| minh| nha| tui)?|chau (?:gai|trai)|daughter|son)\b"
     r"(?:\W+\w+){0,8}?\W+(?:bo nha|bo di|di hoc|tron|di choi|di theo|ran away|left home"
-    r"|school|with a stranger)\b"
+    r"|school|with a stranger|left with)\b"
 )
 _ADULT = re.compile(r"\b(?:(?:1[89]|[2-9]\d) ?(?:tuoi|t|years?[- ]?old|yo))\b")
 
@@ -398,7 +445,12 @@ _SEX_EN = [
     )
 ]
 _RECRUIT = re.compile(
-    r"\b(?:ru|moi|dua di|tuyen|nhan nuoi|lam mau|lam nguoi mau|idol|streamer|lam viec|di lam"
+    r"\b(?:(?:doi|xin|gui|chup) anh (?:nong|nude|khoa than|sex|nhay cam)|doa (?:tung|dang"
+    r"|phat tan) anh"
+    r"|nudes?|sextort\w*|send (?:nude|naked) (?:photos|pictures|pics)"
+    r"|asking (?:\S+ ){0,4}for (?:photos"
+    r"|pictures|pics)|wants? to meet (?:her|him)"
+    r"|ru|moi|dua di|tuyen|nhan nuoi|lam mau|lam nguoi mau|idol|streamer|lam viec|di lam"
     r"|lam them|lay chong|ket hon|lay vo|xuat khau|hen (?:\w+ )?(?:gap|ra|di|den)|dan di|don di"
     r"|xin viec|viec nhe|du lich|sang (?:\w+ )?(?:choi|lam|du lich)|cho tien|free|mien phi"
     r"|recruit\w*|offer\w*|job|work abroad|modell?ing|marry|meet (?:up|in person)|invite\w*"
@@ -447,6 +499,7 @@ _INTENT = re.compile(
 # A story, a game, a joke or a pet: crisis words that are not a crisis now.
 _NOT_REAL = re.compile(
     r"\b(?:phim|movie|film|truyen|tieu thuyet|nhan vat|man choi|clip|haha|hihi|hehe|lol|lmao"
+    r"|bai tap|deadline|homework|mon toan|mon hoa|mon ly|de thi|bai kiem tra|excel|escape room"
     r"|kkk|bai hat|beatles|thriller|netflix)\b|😂|🤣|=\)\)|:\)\)"
 )
 # Pets and things go missing too: "con chó đi lạc", "chìa khóa xe mất tích", "mất ví".
@@ -548,11 +601,16 @@ _AT_BORDER = re.compile(
 
 def _where(text: str, entities: list[dict[str, Any]], folded: str) -> tuple[Where, str | None]:
     """Where the person in danger is: a country is abroad only when they are there now."""
-    if _IN_VIETNAM.search(folded):
+    plain = for_matching(text)
+    bare = fold(plain.text)  # English as typed: "will" is not squashed to "wil"
+
+    def seen(pattern: re.Pattern[str]) -> bool:
+        return bool(pattern.search(folded) or pattern.search(bare))
+
+    if seen(_IN_VIETNAM):
         # "brought to Vietnam from Laos": the person is here, whatever country is named.
         return Where.VIETNAM, None
-    plain = for_matching(text)
-    here = any(e.get("entity") == "province" for e in entities) or bool(_HOME_WORDS.search(folded))
+    here = any(e.get("entity") == "province" for e in entities) or seen(_HOME_WORDS)
     at_abroad: list[str] = []
     elsewhere: list[str] = []
     for e in entities:
@@ -570,13 +628,13 @@ def _where(text: str, entities: list[dict[str, Any]], folded: str) -> tuple[Wher
     if elsewhere:
         # Named only as a destination: still here if the message is about what will happen
         # or places them in Viet Nam (a province, a border gate on this side).
-        if here or _WILL_TAKE.search(folded) or _AT_BORDER.search(folded):
+        if here or seen(_WILL_TAKE) or seen(_AT_BORDER):
             return Where.VIETNAM, None
         return Where.ABROAD, elsewhere[0]
     # A province named beats "casino" or "compound": there are casinos in Quảng Ninh too.
     if here:
         return Where.VIETNAM, None
-    if _ABROAD_WORDS.search(folded):
+    if seen(_ABROAD_WORDS):
         return Where.ABROAD, None
     return Where.UNKNOWN, None
 
@@ -625,6 +683,8 @@ def detect(text: str, entities: list[dict[str, Any]] | None = None) -> Crisis | 
         found.append(CrisisKind.FOREIGN_WORKER)
     if sex:
         found.append(CrisisKind.FORCED_SEX)
+    if child and not missing and seen(_NOT_HOME) and not not_real and not seen(_THING):
+        missing = True
     if missing and child:
         found.append(CrisisKind.MISSING_CHILD)
     if held:

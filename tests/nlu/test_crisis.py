@@ -35,6 +35,24 @@ K = CrisisKind
         ("em bi ep tiep khach o quan karaoke", K.FORCED_SEX),
         ("con gai toi 16 tuoi co nguoi ru len thanh pho lam nguoi mau", K.CHILD_RECRUITED),
         ("vợ tôi đi chợ từ sáng qua đến giờ không về, gọi không ai nghe máy", K.MISSING_PERSON),
+        ("tôi toàn nghĩ dại, chắc không chịu được nữa", K.SUICIDE),
+        ("i feel like ending everything", K.SUICIDE),
+        ("I can't go on anymore", K.SUICIDE),
+        ("my sister is in myanmar and the company wants 5000 dollars to release her", K.ABROAD),
+        ("a man is following me and says he will take me to china", K.DANGER_NOW),
+        ("I'm scared they will kill me if I try to run", K.DANGER_NOW),
+        ("somebody took my little brother from the playground", K.DANGER_NOW),
+        ("họ đánh thuốc mê em rồi đưa lên xe", K.DANGER_NOW),
+        (
+            "a stranger online keeps asking my 14 year old for photos and wants to meet her",
+            K.CHILD_RECRUITED,
+        ),
+        ("con gái 13 tuổi bị người lạ đòi ảnh nóng, dọa tung ảnh", K.CHILD_RECRUITED),
+        ("con tôi 10 tuổi đi học chưa về", K.MISSING_CHILD),
+        (
+            "my cousin went to work in malaysia and nobody has heard from her for 2 months",
+            K.MISSING_PERSON,
+        ),
     ],
 )
 def test_crisis_kinds(text: str, kind: CrisisKind) -> None:
@@ -67,6 +85,14 @@ def test_crisis_kinds(text: str, kind: CrisisKind) -> None:
         "con chó nhà tôi đi lạc từ sáng",
         "cái chìa khóa xe mất tích rồi",
         "Tôi muốn đăng ký hiến tạng sau khi mất thì làm ở đâu?",
+        "bố mẹ không cho em ra ngoài chơi tối nay",
+        "cứu e vs, bài tập toán khó quá",
+        "trò chơi này rất nguy hiểm",
+        "em bị ép học thêm buổi tối",
+        "I'm missing my family so much",
+        "anh ấy chưa về, chắc tắc đường",
+        "this game will kill me lol",
+        "escape room this weekend anyone?",
     ],
 )
 def test_look_alikes_are_not_crises(text: str) -> None:
