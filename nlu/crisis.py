@@ -171,6 +171,17 @@ _SUICIDE = [
         )
     ),
 ]
+# Standing somewhere high or by water, with despair: a person about to jump.
+_HIGH_PLACE = re.compile(
+    r"\b(?:dung|ngoi|o|leo len|treo) (?:\w+ )?(?:tren|o|ben|len|canh) (?:cau|san thuong|lan can"
+    r"|mai nha|noc nha|tang thuong|bo song|mep|thanh cau)\b"
+    r"|\b(?:on|at) (?:the |a )?(?:bridge|roof|rooftop|ledge|balcony)\b"
+)
+_DESPAIR = re.compile(
+    r"\b(?:het roi|het cach|khong muon ve|khong muon song|chan lam|met moi|khong chiu noi"
+    r"|khong con gi|xin loi (?:bo|me|moi nguoi)|vinh biet|tam biet (?:moi nguoi|bo|me)"
+    r"|can'?t take it|goodbye (?:everyone|mom|dad)|it'?s over|no way out)\b"
+)
 _SUICIDE_EN = [
     re.compile(
         r"\b(?:kill my ?self|suicid\w*|end (?:my life|it all|my own life)|want(?:s"
@@ -524,6 +535,8 @@ _BACK_HOME = re.compile(
     r"\b(?:gio (?:da )?ve (?:roi|nuoc|nha)|da ve (?:nuoc|nha|roi)|ve nuoc (?:roi|duoc)"
     r"|(?:tung|da tung) bi|truoc day|nam truoc|duoc giai cuu|vua duoc cuu"
     r"|(?:tro ve|moi ve|vua ve|ve duoc) (?:sau|tu|nha|nuoc|roi|thang|tuan|nam|hom)"
+    r"|(?:roi|da|sau do) (?:tro )?ve(?: nha| nuoc| que)?(?=\W*$|,|\.| \w+ (?:hang xom|xau ho"
+    r"|buon|so))"
     r"|now back|back (?:home|in vietnam)|years ago|came back|returned home|was rescued"
     r"|used to be)\b"
 )
@@ -593,6 +606,8 @@ _WILL_TAKE = re.compile(
     r"|will|about to|plan to|gonna)(?: \S+){0,4} (?:dua|dan|ban|cho|chuyen|don|dem|qua|sang"
     r"|take|send|sell|move|bring|ship)\b"
     r"|\b(?:tuyen|ru|ru re|recruit\w*|offer\w*|muon dua|want to take)\b"
+    r"|\b(?:dua|ep|ban|cho|qua|sang|take|send)(?: \S+){0,3} (?:toi nay|dem nay|ngay mai|sang mai"
+    r"|mai|tonight|tomorrow)\b"
 )
 _AT_BORDER = re.compile(
     r"\b(?:o|tai|dang o|gan|near|at) (?:cua khau|bien gioi|border gate|the border|don bien phong)\b"
@@ -626,9 +641,16 @@ def _where(text: str, entities: list[dict[str, Any]], folded: str) -> tuple[Wher
     if at_abroad:
         return Where.ABROAD, at_abroad[0]
     if elsewhere:
-        # Named only as a destination: still here if the message is about what will happen
-        # or places them in Viet Nam (a province, a border gate on this side).
-        if here or seen(_WILL_TAKE) or seen(_AT_BORDER):
+        # Taken there already ("bị bán sang Trung Quốc"): abroad, whatever place is named after
+        # (Hà Nam is also a Chinese province). About to be taken: still here, 113 works.
+        if seen(_WILL_TAKE):
+            return Where.VIETNAM, None
+        if seen(_LURED):
+            return Where.ABROAD, elsewhere[0]
+        if seen(_AT_BORDER):
+            # "ở biên giới Campuchia": either side; both sets of numbers.
+            return Where.UNKNOWN, elsewhere[0]
+        if here:
             return Where.VIETNAM, None
         return Where.ABROAD, elsewhere[0]
     # A province named beats "casino" or "compound": there are casinos in Quảng Ninh too.
@@ -667,7 +689,11 @@ def detect(text: str, entities: list[dict[str, Any]] | None = None) -> Crisis | 
     if not held and seen(_SIGHTING) and not not_real:
         held = True
     found: list[CrisisKind] = []
-    if _hits(_SUICIDE, folded, marked) or _search(_SUICIDE_EN, lowered):
+    if (
+        _hits(_SUICIDE, folded, marked)
+        or _search(_SUICIDE_EN, lowered)
+        or (seen(_HIGH_PLACE) and seen(_DESPAIR))
+    ):
         found.append(CrisisKind.SUICIDE)
     lured = not past and (seen(_LURED) or seen(_WANT_HOME))
     if where == Where.ABROAD and (held or lured):

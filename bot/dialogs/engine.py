@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 # Below this the bot asks which of the top intents was meant instead of guessing.
 CONFIDENCE_THRESHOLD = 0.55
 SMALL_TALK = {"greet", "goodbye", "thanks", "affirm", "deny"}
+# Meanings never offered in a "did you mean" unless they are the likeliest.
+UNLIKELY_CHOICES = {"unsubscribe", "delete_history", "change_language"}
 # Intents whose dialog a plain question should not start before the FAQ has answered it.
 QUESTION_FIRST = {"report_tip", "menu", "subscribe", "take_quiz"}
 # Campaign buttons send e.g. "/hoc piece-id c:12" so clicks and quiz answers are attributed.
@@ -120,11 +122,12 @@ class DialogEngine:
     def _safety_button(self, turn: Turn, payload: str) -> list[Reply]:
         """ "Send what I wrote as an urgent tip" or "back to where I was" after a crisis answer."""
         typed = self.safety.pending_text(turn)
+        abroad = self.safety.pending_abroad(turn)
         turn.state.pop(PENDING, None)
         if payload == "safety:tip":
             tip = self.dialogs["tip"]
             turn.state["flow"] = tip.name
-            result = _call(tip, "take_urgent", turn, typed)
+            result = _call(tip, "take_urgent", turn, typed, abroad)
             return result if isinstance(result, list) else tip.start(turn, "urgent")
         active = self.dialogs.get(str(turn.state.get("flow", "")))
         if payload == "safety:resume" and active is not None:
@@ -220,10 +223,14 @@ class DialogEngine:
         """Offer the 2–3 likeliest meanings as buttons instead of a wrong confident answer."""
         assert turn.nlu is not None
         buttons: list[Button] = []
-        for cand in turn.nlu.get("intent_ranking", [])[:5]:
+        danger = False
+        for rank, cand in enumerate(turn.nlu.get("intent_ranking", [])[:5]):
             dialog = self.by_intent.get(cand.get("name", ""))
             if dialog is None or not dialog.commands or cand.get("confidence", 0) < 0.08:
                 continue
+            if rank > 0 and cand.get("name") in UNLIKELY_CHOICES:
+                continue  # "unsubscribe" offered to someone on a bridge helps nobody
+            danger = danger or dialog is self.emergency
             b = Button(turn.t(f"menu.buttons.{dialog.name}"), dialog.commands[0])
             if b not in buttons:
                 buttons.append(b)
@@ -232,7 +239,11 @@ class DialogEngine:
         if not buttons:
             return self._fallback(turn)
         buttons.append(Button(turn.t("menu.buttons.menu"), "/menu"))
-        return [Reply(turn.t("core.clarify"), buttons)]
+        text = turn.t("core.clarify")
+        if danger:
+            # Unsure, but danger is one of the readings: the numbers come with the question.
+            text = turn.t("core.clarify_danger") + "\n\n" + text
+        return [Reply(text, buttons)]
 
     def _fallback(self, turn: Turn) -> list[Reply]:
         return [Reply(turn.t("core.not_understood"), self.menu_buttons(turn))]

@@ -46,6 +46,8 @@ PIECES: dict[CrisisKind, str] = {
     CrisisKind.ORGAN_SALE: "organ-trafficking",
     CrisisKind.FOREIGN_WORKER: "who-gets-which-support",
 }
+# Signs the offer check itself rates critical (HIGH at once) while an offer is being described.
+_OFFER_KINDS = (CrisisKind.DANGER_NOW, CrisisKind.ORGAN_SALE, CrisisKind.CHILD_RECRUITED)
 # Kinds whose writer is usually the family at home even when the person is abroad.
 _FAMILY_KINDS = (CrisisKind.MISSING_CHILD, CrisisKind.MISSING_PERSON)
 
@@ -70,7 +72,7 @@ class SafetyNet:
         if (
             crisis is not None
             and describing_offer
-            and crisis.kind == CrisisKind.DANGER_NOW
+            and crisis.kind in _OFFER_KINDS
             and not speaks_of_now(text)
         ):
             return None
@@ -95,7 +97,11 @@ class SafetyNet:
         paused: Dialog | None = None,
     ) -> list[Reply]:
         """Numbers first, then what to do now; a paused form offers to send or go back."""
-        turn.state[PENDING] = {"text": text[:MAX_KEPT], "kind": str(crisis.kind)}
+        turn.state[PENDING] = {
+            "text": text[:MAX_KEPT],
+            "kind": str(crisis.kind),
+            "abroad": crisis.where == Where.ABROAD,
+        }
         numbers = self.numbers(turn, crisis)
         advice = turn.t(f"safety.advice.{crisis.kind}")
         buttons: list[Button] = []
@@ -151,6 +157,11 @@ class SafetyNet:
     def _form_name(self, turn: Turn, name: str) -> str:
         key = f"safety.forms.{name}"
         return turn.t(key) if turn.rt.catalog.has(key) else name
+
+    def pending_abroad(self, turn: Turn) -> bool:
+        """Whether the crisis just answered happened abroad (113 does not work there)."""
+        pending = turn.state.get(PENDING)
+        return isinstance(pending, dict) and pending.get("abroad") is True
 
     def pending_text(self, turn: Turn) -> str:
         """What the person typed in the crisis just answered ('' when nothing waits)."""

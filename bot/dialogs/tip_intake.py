@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from bot.dialogs.text import is_question
 from bot.dialogs.types import Button, Incoming, Reply, Turn
 from hotline.metrics import record_tip
 from hotline.tips import service
@@ -141,7 +142,12 @@ class TipIntakeDialog:
         # A report typed in the first message ("they lured my sister to Cambodia...") is kept.
         text = (turn.nlu or {}).get("text")
         intent = ((turn.nlu or {}).get("intent") or {}).get("name")
-        if intent == "report_tip" and isinstance(text, str) and len(text) >= 25:
+        if (
+            intent == "report_tip"
+            and isinstance(text, str)
+            and len(text) >= 25
+            and not is_question(text)
+        ):
             self._answer_what(turn, text)
             flow["started"] = True
             replies.append(Reply(turn.t("tip.noted_first_message")))
@@ -166,7 +172,7 @@ class TipIntakeDialog:
             flow.get("phase") == "step" and flow.get("step") == "what"
         )
 
-    def take_urgent(self, turn: Turn, text: str) -> list[Reply]:
+    def take_urgent(self, turn: Turn, text: str, abroad: bool = False) -> list[Reply]:
         """Crisis words become the urgent tip's description; the summary sends it in one tap.
 
         Typed inside an open draft they join what was already told (never a step's answer,
@@ -179,6 +185,8 @@ class TipIntakeDialog:
         draft = flow["draft"]
         draft["urgent"] = True
         flow["started"] = True
+        if abroad:
+            flow["abroad"] = True  # the banner after sending gives the numbers that work there
         if text.strip() and text.strip()[:MAX_FIELD] not in str(draft.get("what") or ""):
             before = str(draft.get("what") or "")
             if before:
@@ -527,7 +535,8 @@ class TipIntakeDialog:
             record_tip(str(tip.urgency))
         replies: list[Reply] = []
         if tip.urgency == Urgency.CRISIS:
-            replies.append(Reply(turn.t("tip.crisis_call_now")))
+            key = "safety.numbers.abroad" if flow.get("abroad") else "tip.crisis_call_now"
+            replies.append(Reply(turn.t(key)))
         if code is None:
             replies.append(Reply(turn.t("tip.already_sent")))
             return replies

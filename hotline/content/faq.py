@@ -272,9 +272,11 @@ MIN_COVERAGE = 0.2
 #: strict=True (out-of-scope or unsure intent): the match must be clearly about the question.
 STRICT_SCORE = 12.0
 STRICT_COVERAGE = 0.6
-#: Two answers this close (second / best) are a real tie: ask which one was meant.
-TIE = 0.95
-COVER_GAP = 0.1
+#: Two answers this close (second / best) are a real tie: ask which one was meant. Otherwise the
+#: best is answered and the other offered as a button: the fact comes at once when the best is
+#: right, and the other is still one tap away when it is not.
+TIE = 0.98
+COVER_GAP = 0.05
 #: The next best is offered as a button when at least this close.
 NEXT_BEST = 0.45
 

@@ -111,9 +111,12 @@ def test_decide_answers_clarifies_only_on_a_real_tie_and_stays_silent() -> None:
     a = FaqEntry("a", "t", {"vi": "A", "en": "A"}, {"vi": ("a",), "en": ("a",)})
     b = FaqEntry("b", "t", {"vi": "B", "en": "B"}, {"vi": ("b",), "en": ("b",)})
     assert decide([], strict=False).action == "none"
-    assert decide([Hit(a, 20, 1.0, "vi"), Hit(b, 19.5, 0.95, "vi")], strict=False).action == (
+    assert decide([Hit(a, 20, 1.0, "vi"), Hit(b, 19.8, 0.97, "vi")], strict=False).action == (
         "clarify"
     )
+    # Close but not a tie: answer the best, the other is a button.
+    d = decide([Hit(a, 20, 1.0, "vi"), Hit(b, 19.0, 0.95, "vi")], strict=False)
+    assert (d.action, d.other is not None) == ("answer", True)
     # As strong but covering much less of the question: answer, offer the other as a button.
     d = decide([Hit(a, 20, 1.0, "vi"), Hit(b, 19.5, 0.5, "vi")], strict=False)
     assert (d.action, d.other is not None) == ("answer", True)

@@ -164,3 +164,29 @@ def test_urgent_tip_reads_the_province_and_the_child_from_the_words(client, bot_
     with unit_of_work(bot_rt.hotline.sessions) as s:
         draft = conversations.load_state(s, bot_rt.hotline.cipher, key)["flows"]["tip"]["draft"]
     assert draft["province"] == "Tuyên Quang" and draft["child"] == "yes"
+
+
+def test_a_kidney_offer_described_in_the_check_gets_the_verdict(client, bot_rt) -> None:  # type: ignore[no-untyped-def]
+    import_content(bot_rt)
+    chat = Chat(client)
+    chat.send(text="/kiemtra")
+    chat.send(text="có người hỏi mua thận giá 500 triệu, bao vé sang Campuchia mổ")
+    assert "Mức rủi ro: CAO" in chat.text() and "154" in chat.text()
+    assert "safety:resume" not in chat.payloads()
+
+
+def test_a_question_about_reporting_is_not_taken_as_the_tip(client, bot_rt) -> None:  # type: ignore[no-untyped-def]
+    import_content(bot_rt)
+    chat = Chat(client)
+    chat.send(text="how do i report a suspected trafficking case anonymously?")
+    assert "I have kept what you just told me" not in chat.text()
+
+
+def test_an_urgent_tip_from_abroad_ends_with_the_numbers_that_work_there(client, bot_rt) -> None:  # type: ignore[no-untyped-def]
+    import_content(bot_rt)
+    chat = Chat(client)
+    chat.send(text="em dang bi giu o Phnom Penh, ho thu ho chieu, cuu em")
+    chat.send(payload="safety:tip")
+    chat.send(payload="tip:send")
+    text = chat.text()
+    assert "+84 981 84 84 84" in text and "GỌI NGAY 113" not in text
