@@ -22,3 +22,14 @@ def test_questions_dev_set(eval_client) -> None:  # type: ignore[no-untyped-def]
     detail = failures(outcomes, limit=80)
     assert scores["answered"] >= 0.95, f"{scores['answered']}\n{detail}"
     assert scores["clarify"] < 0.05, detail
+
+
+@pytest.mark.db
+def test_questions_held_out_set(eval_client) -> None:  # type: ignore[no-untyped-def]
+    """Held out: never tuned on. Floors are the scores first measured (docs/benchmarks.md)."""
+    items = load("questions_test.yml")
+    assert len(items) >= 300
+    scores = question_scores(run(eval_client, items))
+    _report("questions_test", scores)
+    assert scores["answered"] >= 0.82, scores
+    assert scores["clarify"] <= 0.08, scores

@@ -37,3 +37,16 @@ def test_safety_dev_set(eval_client) -> None:  # type: ignore[no-untyped-def]
         assert scores["recall"][kind] == 1.0, f"{kind}: {scores['recall']}\n{detail}"
     assert scores["recall_all"] >= 0.95, detail
     assert scores["false_alarm_rate"] <= 0.05, detail
+
+
+@pytest.mark.db
+def test_safety_held_out_set(eval_client) -> None:  # type: ignore[no-untyped-def]
+    """Held out: never tuned on. Floors are the scores first measured (docs/benchmarks.md)."""
+    items = load("safety_test.yml")
+    assert len(items) >= 400
+    scores = safety_scores(run(eval_client, items))
+    _report("safety_test", scores)
+    assert scores["recall_all"] >= 0.87, scores
+    assert scores["false_alarm_rate"] <= 0.10, scores
+    for kind in MUST:
+        assert scores["recall"][kind] >= 0.83, scores
