@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from pathlib import Path
 
@@ -51,13 +50,7 @@ def create_web_app(rt: BotRuntime) -> FastAPI:
     async def _bound_threads() -> None:
         threads.bound_default_executor(rt.settings.turn_threads)
 
-    async def _warm_library() -> None:
-        # The first chat message would otherwise pay the library load and the FAQ index build
-        # (about half a second); a database not yet migrated just leaves it for later.
-        await asyncio.to_thread(_load_library, rt)
-
     app.router.on_startup.append(_bound_threads)
-    app.router.on_startup.append(_warm_library)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     # Routes are matched in order: the busiest paths (platform webhooks, web chat) first, so
     # a message does not scan the whole console first (a few % of CPU per message).
@@ -83,6 +76,10 @@ def app_from_env() -> FastAPI:
 
     settings = get_settings()
     configure(settings.log_level)
-    app = create_web_app(BotRuntime.from_settings(settings))
+    rt = BotRuntime.from_settings(settings)
+    app = create_web_app(rt)
+    # Load the library and its FAQ index now, so the first chat message does not pay for it
+    # (about half a second) and the frozen heap includes it (collections never scan it).
+    _load_library(rt)
     heap.settle()
     return app

@@ -672,13 +672,8 @@ def detect(text: str, entities: list[dict[str, Any]] | None = None) -> Crisis | 
     def seen(pattern: re.Pattern[str]) -> bool:
         return bool(pattern.search(folded) or pattern.search(plain))
 
-    if entities is None:
-        entities = extract(text)
-    where, country = _where(text, entities, folded)
     not_real = seen(_NOT_REAL)
     past = seen(_BACK_HOME) and not seen(_NOW)
-    if past and where == Where.ABROAD:
-        where, country = Where.VIETNAM, None
     at = _first(_HELD, folded, marked)
     held = (at >= 0 or _search(_HELD_EN, lowered)) and not not_real and not seen(_BENIGN_CAUSE)
     # "nếu con mình bị lừa bán thì..." asks what to do if it happens; "dọa giết nếu em báo" is now.
@@ -688,16 +683,12 @@ def detect(text: str, entities: list[dict[str, Any]] | None = None) -> Crisis | 
     child = (seen(_CHILD) or seen(_OWN_CHILD)) and not seen(_ADULT)
     if not held and seen(_SIGHTING) and not not_real:
         held = True
-    found: list[CrisisKind] = []
-    if (
+    suicide = (
         _hits(_SUICIDE, folded, marked)
         or _search(_SUICIDE_EN, lowered)
         or (seen(_HIGH_PLACE) and seen(_DESPAIR))
-    ):
-        found.append(CrisisKind.SUICIDE)
+    )
     lured = not past and (seen(_LURED) or seen(_WANT_HOME))
-    if where == Where.ABROAD and (held or lured):
-        found.append(CrisisKind.ABROAD)
     organ = _hits(_ORGAN, folded, marked) or _search(_ORGAN_EN, lowered)
     sex = (_hits(_SEX, folded, marked) or _search(_SEX_EN, lowered)) and not past
     missing = (
@@ -705,6 +696,18 @@ def detect(text: str, entities: list[dict[str, Any]] | None = None) -> Crisis | 
         and not not_real
         and not seen(_THING)
     )
+    if not (held or suicide or lured or organ or sex or missing or child):
+        return None  # nothing to place: most messages stop here, before the entities
+    if entities is None:
+        entities = extract(text)
+    where, country = _where(text, entities, folded)
+    if past and where == Where.ABROAD:
+        where, country = Where.VIETNAM, None
+    found: list[CrisisKind] = []
+    if suicide:
+        found.append(CrisisKind.SUICIDE)
+    if where == Where.ABROAD and (held or lured):
+        found.append(CrisisKind.ABROAD)
     if held and seen(_FOREIGNER) and where != Where.ABROAD:
         found.append(CrisisKind.FOREIGN_WORKER)
     if sex:

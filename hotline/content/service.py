@@ -506,9 +506,11 @@ class ContentCache:
         row = repo.revision(session)
         stamp = row.stamp if row is not None else ""
         with self._lock:
-            fresh = now - self._loaded_at < self.ttl
-            if self._library is not None and stamp == self._stamp and fresh:
+            if self._library is not None and stamp == self._stamp and stamp:
+                # Every publish writes a new random stamp: the same stamp is the same content,
+                # so the TTL only renews (a rebuild, FAQ index included, would stall requests).
                 self._checked_at, self._seen_changes = now, changes
+                self._loaded_at = now
                 return self._library
         library = library_from_db(session) if row is not None else None
         if library is None or not library.pieces:
