@@ -554,13 +554,17 @@ _PERSONAL_NOW = re.compile(
 )
 
 
+def _readings(text: str) -> tuple[str, str]:
+    """The folded text with teencode expanded, and folded as typed ("a man" stays English)."""
+    return fold(normalize(text).text), fold(for_matching(text).text)
+
+
 def speaks_of_now(text: str) -> bool:
     """Whether a message tells of danger to the writer or someone now, not an offer's terms.
 
     The offer check asks about an offer ("công ty sẽ giữ hộ chiếu"): there only this counts.
     """
-    folded = fold(normalize(text).text)
-    return bool(_PERSONAL_NOW.search(folded) or _PERSONAL_NOW.search(fold(for_matching(text).text)))
+    return any(_PERSONAL_NOW.search(t) for t in _readings(text))
 
 
 def _hits(rules: list[_Rule], folded: str, marked: str) -> bool:
@@ -742,15 +746,12 @@ _SOMEONE = re.compile(
 
 def mentions_child(text: str) -> bool:
     """Whether a message says someone is a child (an age under 18, "bé", a school class...)."""
-    folded = fold(normalize(text).text)
-    plain = fold(for_matching(text).text)
-    return any(p.search(t) for p in (_CHILD, _OWN_CHILD) for t in (folded, plain)) and not (
-        _ADULT.search(folded) or _ADULT.search(plain)
+    readings = _readings(text)
+    return any(p.search(t) for p in (_CHILD, _OWN_CHILD) for t in readings) and not any(
+        _ADULT.search(t) for t in readings
     )
 
 
 def looks_harmless(text: str) -> bool:
     """A joke, a story, a pet or a thing, or a harmless cause: the classifier's alarm is off."""
-    folded = fold(normalize(text).text)
-    plain = fold(for_matching(text).text)
-    return any(p.search(t) for p in (_NOT_REAL, _THING, _BENIGN_CAUSE) for t in (folded, plain))
+    return any(p.search(t) for p in (_NOT_REAL, _THING, _BENIGN_CAUSE) for t in _readings(text))
