@@ -8,6 +8,7 @@ from bot.channels import webchat
 from hotline.conversations import service as conversations
 from hotline.db.session import unit_of_work
 from tests.content.chat import Chat, import_content
+from tests.content.test_redflags import SAFE_ANSWERS
 
 OFFER = (
     "Bên mình tuyển nhân viên chăm sóc khách hàng online ở Campuchia, việc nhẹ lương cao "
@@ -37,19 +38,6 @@ CRITICAL_VARIANTS = [
 THIN_VARIANTS = ["co viec lam", "có việc", "tuyển người", "job offer", "ko bt nua", "?"]
 LOW_WORDS = ("THẤP", "LOW", "🟢")
 MORE = "/kiemtra kt:more"
-
-SAFE_ANSWERS = {
-    "who_pays_fees": "company_invoice",
-    "who_keeps_passport": "i_keep",
-    "licence_contract": "seen_both",
-    "destination": "in_vietnam",
-    "pay_promised": "normal",
-    "job_kind": "factory_farm",
-    "special_requests": "none",
-    "how_recruited": "official",
-    "urgency": "no",
-    "age": "adult",
-}
 
 
 def _answer_all(chat: Chat, answers: dict[str, str]) -> None:
