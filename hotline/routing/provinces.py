@@ -31,7 +31,7 @@ class Province:
 
     @property
     def has_border(self) -> bool:
-        """True when the unit has a land border or a coastline (so a Border Guard command)."""
+        """True when the unit has a land border or a coastline (so a Border Guard unit)."""
         return bool(self.land_borders) or self.coastal
 
 
