@@ -144,7 +144,7 @@ def test_edit_cancel_test_send_and_results(client, hotline_rt) -> None:  # type:
         rows = list(s.scalars(select(CampaignDelivery)))
         assert [(d.is_test, d.subscriber_id) for d in rows] == [(True, -user_id)]
     r = c.post(f"/console/campaigns/{campaign_id}/cancel", data={"csrf_token": csrf})
-    assert "Đã huỷ" in r.text
+    assert "Đã hủy" in r.text
     results = c.get(f"/console/campaigns/{campaign_id}/results")
     assert results.status_code == 200 and 'data-key="failed_unknown"' in results.text
     assert "<script" not in results.text.split("<main>", 1)[1]
