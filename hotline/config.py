@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(None, validation_alias=_env("CANHGIAC_REDIS_URL"))
     nlu_model_dir: Path = Field(Path("var/models"), validation_alias=_env("CANHGIAC_NLU_MODEL_DIR"))
     content_dir: Path = Field(Path("content"), validation_alias=_env("CANHGIAC_CONTENT_DIR"))
+    # A piece whose facts were last checked longer ago than this is listed as due for review.
+    content_review_days: int = Field(
+        365, ge=1, validation_alias=_env("CANHGIAC_CONTENT_REVIEW_DAYS")
+    )
     upload_dir: Path = Field(Path("var/uploads"), validation_alias=_env("CANHGIAC_UPLOAD_DIR"))
     log_level: str = Field("INFO", validation_alias=_env("CANHGIAC_LOG_LEVEL"))
     # Threads per web process for the database work of chat turns (see hotline.kit.threads).

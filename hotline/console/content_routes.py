@@ -7,7 +7,9 @@ chat bubble citizens will see, with a character counter (<= 700 each).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import yaml
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
@@ -15,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.api.deps import SessionDep
+from hotline.api.deps import RuntimeDep, SessionDep
 from hotline.audit.models import AuditEvent
 from hotline.console.auth import check_csrf
 from hotline.console.cases import staff
@@ -34,6 +36,7 @@ STATUSES = ("published", "unpublished", "draft", "review")
 SEPARATOR = "\n\n<!-- more -->\n\n"
 CsrfField = Annotated[str, Form()]
 Text = Annotated[str, Form(max_length=20_000)]
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def page(request: Request, template: str, user: StaffUser, **ctx: Any) -> HTMLResponse:
@@ -134,7 +137,7 @@ def _editor(
 
 
 @router.get("", response_class=HTMLResponse)
-def list_page(request: Request, session: SessionDep, user: Editor) -> HTMLResponse:
+def list_page(request: Request, rt: RuntimeDep, session: SessionDep, user: Editor) -> HTMLResponse:
     """Pieces, quiz questions or red flags, filtered by topic, status, language, origin."""
     q = request.query_params
     kind = q.get("kind") or PIECE
@@ -161,6 +164,9 @@ def list_page(request: Request, session: SessionDep, user: Editor) -> HTMLRespon
         statuses=STATUSES,
         langs=PIECE_LANGS,
         review_count=len(admin.review_queue(session)),
+        due_count=len(
+            admin.due_for_review(session, datetime.now(TZ).date(), rt.settings.content_review_days)
+        ),
     )
 
 
@@ -174,6 +180,24 @@ def review_page(request: Request, session: SessionDep, user: Editor) -> HTMLResp
         user,
         queue=queue,
         mine={v.id for v in queue if not admin.may_publish(user, v)},
+    )
+
+
+@router.get("/due", response_class=HTMLResponse)
+def due_page(request: Request, rt: RuntimeDep, session: SessionDep, user: Editor) -> HTMLResponse:
+    """Pieces due for review: no review date, or older than the configured age (or ?days=)."""
+    days = rt.settings.content_review_days
+    raw = request.query_params.get("days") or ""
+    if raw.isdigit() and 0 < int(raw) <= 36_500:
+        days = int(raw)
+    today = datetime.now(TZ).date()
+    return page(
+        request,
+        "content/due.html",
+        user,
+        due=admin.due_for_review(session, today, days),
+        days=days,
+        today=today,
     )
 
 

@@ -228,6 +228,31 @@ def list_content(
     return out
 
 
+@dataclass(frozen=True)
+class DueForReview:
+    """A piece whose facts were last checked too long ago (or never)."""
+
+    ref: Ref
+    title: str
+    last_reviewed: date | None
+    age_days: int | None
+
+
+def due_for_review(session: Session, today: date, max_age_days: int) -> list[DueForReview]:
+    """Pieces with no review date or one older than `max_age_days`, the oldest first.
+
+    The date is the piece's `last_reviewed` (front matter or console): when a person last
+    checked its facts against the sources, so it is never stamped by an import.
+    """
+    due: list[DueForReview] = []
+    for p in session.scalars(select(ContentPiece).order_by(ContentPiece.piece_id)):
+        age = (today - p.last_reviewed).days if p.last_reviewed else None
+        if age is None or age > max_age_days:
+            due.append(DueForReview(Ref(PIECE, p.piece_id, p.lang), p.title, p.last_reviewed, age))
+    # Never-reviewed first, then the oldest review.
+    return sorted(due, key=lambda d: (d.last_reviewed is not None, d.last_reviewed or today))
+
+
 def topics(session: Session) -> list[str]:
     """Topics (pieces) or groups (quiz questions) in use, sorted."""
     found = set(session.scalars(select(ContentPiece.topic).distinct()))

@@ -209,6 +209,98 @@ def lint_numbers(
     return problems
 
 
+# A source names its date: dd/mm/yyyy, mm/yyyy or at least the year.
+_SOURCE_DATE = re.compile(r"\b(?:\d{1,2}/\d{1,2}/\d{4}|\d{1,2}/\d{4}|(?:19|20)\d{2})\b")
+# A figure: a number (or range) with what it counts. Figures inside “…” quote what a
+# recruiter or a caller says (a lure, not a fact) and need no source.
+_FIGURE = re.compile(
+    r"(?<![\w/.,+])(\d{1,3}(?:[.,]\d{3})*(?:[.,]\d+)?)(?:[ ]?[–-][ ]?(\d[\d.,]*))?[  ]?"
+    r"(%|USD|triệu|tỉ|tỷ|million|billion|vụ|người|nạn nhân|đối tượng|trẻ|công dân|cases|"
+    r"people|victims|suspects|citizens|newborns|babies)(?!\w)",
+    re.IGNORECASE,
+)
+_QUOTED = re.compile(r"“[^”]*”")
+
+
+def _digits(number: str) -> str:
+    return re.sub(r"\D", "", number)
+
+
+def lint_sources(files: LibraryFiles) -> list[str]:
+    """Every source of a piece has a date; every figure in it is found in one of its sources."""
+    problems: list[str] = []
+    for p in files.pieces:
+        for source in p.sources:
+            if not _SOURCE_DATE.search(source):
+                problems.append(f"{p.path}: nguồn thiếu ngày / source without a date: {source!r}")
+        cited = {_digits(n) for s in p.sources for n in re.findall(r"\d[\d.,]*\d|\d", s)}
+        body = _QUOTED.sub("", "\n".join([p.title, *p.parts]))
+        for m in _FIGURE.finditer(body):
+            numbers = [n for n in m.group(1, 2) if n]
+            if any(_digits(n).rstrip("0") and _digits(n) not in cited for n in numbers):
+                problems.append(
+                    f"{p.path}: con số không có nguồn / figure without a source: {m.group(0)!r}"
+                )
+    return problems
+
+
+# Wording rules (docs/communicators.md, "Sources, review dates and wording"): one spelling,
+# one name for the receipt code, and "đường dây nóng" always says whose line it is (this
+# service's desk, never 111).
+# Tone mark on the main vowel of oa/oe/uy at the end of a syllable: hóa, xóa, hủy (not hoá).
+_OLD_TONE = re.compile(r"\w*(?:o[áàảãạéèẻẽẹ]|(?<![qQ])u[ýỳỷỹỵ])(?!\w)")
+_WORDING = (
+    (re.compile(r"mã theo dõi", re.IGNORECASE), "dùng “mã biên nhận” / say “mã biên nhận”"),
+    (re.compile(r"\b(?:tracking|follow-up|tip) code\b", re.IGNORECASE), "say “receipt code”"),
+    (
+        re.compile(r"đường dây nóng(?! Cảnh Giác)", re.IGNORECASE),
+        "“đường dây nóng Cảnh Giác” (this service) or “Tổng đài 111”",
+    ),
+)
+# User phrasings and match lists are what people type, not what the bot says.
+_USER_TEXT_KEYS = frozenset({"questions", "keywords", "not_part_of", "sources", "aliases"})
+
+
+def _said(node: Any, lang: str, key: str = "") -> list[str]:
+    """Texts in `lang` the bot says: the `lang` values of a tree, user phrasings skipped."""
+    if key in _USER_TEXT_KEYS:
+        return []
+    if isinstance(node, dict):
+        return [s for k, v in node.items() for s in _said(v, lang, str(k))]
+    if isinstance(node, list):
+        return [s for v in node for s in _said(v, lang, key)]
+    return [node] if isinstance(node, str) and key == lang else []
+
+
+def wording_problems(text: str, lang: str) -> list[str]:
+    """Breaches of the wording rules in one text."""
+    found: list[str] = []
+    if lang == "vi":
+        found += [f"{m.group(0)!r}: dấu kiểu mới (hóa, xóa, hủy)" for m in _OLD_TONE.finditer(text)]
+    for pattern, hint in _WORDING:
+        found += [f"{m.group(0)!r}: {hint}" for m in pattern.finditer(text)]
+    return found
+
+
+def lint_wording(files: LibraryFiles, catalog: Catalog | None) -> list[str]:
+    """One spelling rule, one receipt-code name, no ambiguous 'đường dây nóng'."""
+    problems: list[str] = []
+    for p in files.pieces:
+        for found in wording_problems("\n".join([p.title, *p.parts]), p.lang):
+            problems.append(f"{p.path}: {found}")
+    for item in files.items:
+        for lang in PIECE_LANGS:
+            for text in _said(item.data, lang):
+                for found in wording_problems(text, lang):
+                    problems.append(f"{item.path} {item.item_id}: {found}")
+    if catalog is not None:
+        for lang in catalog.languages:
+            for key in sorted(catalog.keys(lang)):
+                for found in wording_problems(catalog.t(lang, key), lang):
+                    problems.append(f"strings/{lang} {key}: {found}")
+    return problems
+
+
 def piece_parts(files: LibraryFiles) -> dict[str, int]:
     """Number of parts of each piece, the fewest across its languages."""
     parts: dict[str, int] = {}
@@ -264,4 +356,6 @@ def lint_content(root: Path) -> list[str]:
         *lint_faq(files, piece_parts(files)),
         *contacts.problems,
         *lint_numbers(files, catalog, contacts.allowed_numbers()),
+        *lint_sources(files),
+        *lint_wording(files, catalog),
     ]

@@ -51,3 +51,57 @@ def test_lint_catches_mistakes(tmp_path: Path) -> None:
     assert "0912 345 678" in problems
     assert "en/organ-trafficking.md" in problems
     assert "keep-evidence.md: front matter" in problems and "sources" in problems
+
+
+def test_wording_rules() -> None:
+    from hotline.content.lint import wording_problems
+
+    # One spelling: the tone mark on the main vowel (hóa, xóa, hủy); "quý" is not oa/uy.
+    assert wording_problems("Tin được mã hóa, bạn có thể xóa hoặc hủy, quý vị.", "vi") == []
+    found = "\n".join(wording_problems("Đã huỷ. Tin được mã hoá và xoá.", "vi"))
+    assert "'huỷ'" in found and "'hoá'" in found and "'xoá'" in found
+    # One name for the receipt code.
+    assert wording_problems("Giữ mã biên nhận; keep your receipt code.", "vi") == []
+    assert wording_problems("Nhập mã theo dõi", "vi") and wording_problems("your tip code", "en")
+    # "đường dây nóng" always says whose line it is.
+    assert wording_problems("gửi cho đường dây nóng Cảnh Giác hoặc gọi Tổng đài 111", "vi") == []
+    assert wording_problems("gọi đường dây nóng 111", "vi")
+
+
+def test_wording_rules_apply_to_what_the_bot_says_not_what_people_type(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    shutil.copytree(ROOT / "content" / "faq", root / "faq")
+    faq = root / "faq" / "hotlines.yml"
+    text = faq.read_text(encoding="utf-8")
+    # A user phrasing may say anything; an answer may not.
+    assert "đường dây nóng" in text  # people ask for "the hotline"
+    assert not any("faq/hotlines.yml" in p for p in lint_content(root))
+    piece = root / "vi" / "who-to-report-to.md"
+    piece.write_text(
+        piece.read_text(encoding="utf-8").replace("Tổng đài 111", "đường dây nóng 111", 1),
+        encoding="utf-8",
+    )
+    assert any("vi/who-to-report-to.md" in p and "Tổng đài 111" in p for p in lint_content(root))
+
+
+def test_every_source_has_a_date_and_every_figure_a_source(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    piece = root / "vi" / "organ-trafficking.md"
+    text = piece.read_text(encoding="utf-8")
+    assert lint_content(root) == []
+    # A figure nobody cited is refused; a quoted lure is not a figure.
+    piece.write_text(
+        text + "\n<!-- more -->\nCó 37 vụ trong năm. “Trả ngay 99 triệu” là lời mời chào.\n",
+        encoding="utf-8",
+    )
+    problems = [p for p in lint_content(root) if "organ-trafficking" in p]
+    assert len(problems) == 1 and "'37 vụ'" in problems[0] and "without a source" in problems[0]
+    # Cited with a date, it passes; a source without any date is refused.
+    cited = text.replace(
+        "sources:\n", 'sources:\n  - "Báo X, 37 vụ mua bán bộ phận cơ thể, 02/01/2026"\n', 1
+    )
+    piece.write_text(cited + "\n<!-- more -->\nCó 37 vụ trong năm.\n", encoding="utf-8")
+    assert [p for p in lint_content(root) if "organ-trafficking" in p] == []
+    piece.write_text(cited.replace(", 02/01/2026", "", 1), encoding="utf-8")
+    problems = [p for p in lint_content(root) if "organ-trafficking" in p]
+    assert problems and all("source without a date" in p for p in problems)
