@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,12 @@ log = logging.getLogger(__name__)
 
 #: The key of a channel's own memory inside the conversation state (see bot.channels.memory).
 CHANNEL_BUCKET = "_channel"
+
+#: The dialog whose turns never write the conversation row: an open follow-up ties the
+#: conversation to a tip, so while it is open the state lives off the database (scratch).
+SIDE_FLOW = "follow_up"
+#: How long an idle side state is kept (the follow-up's own limit is the same 30 minutes).
+SIDE_TTL = 30 * 60
 
 #: How old a recorded message may be and still be deleted by /xoa (Telegram allows 48 hours;
 #: an hour less covers clock skew and slow batches).
@@ -43,6 +50,9 @@ class Outcome:
     forgot: bool = False
     # The conversation language after the turn (strings the channel adds itself).
     lang: str = "vi"
+    # The turn ran off the database (an open follow-up): the channel must not record message
+    # ids or anything else under the conversation's pseudonym.
+    side: bool = False
     # A copy of the channel's memory as loaded before the turn.
     memory: dict[str, Any] | None = None
     # On /xoa: the recorded message ids still young enough to delete (oldest first).
@@ -65,6 +75,58 @@ def channel_memory(state: dict[str, Any], *, create: bool = False) -> dict[str, 
     if isinstance(found, dict):
         return found
     return state.setdefault(CHANNEL_BUCKET, {}) if create else {}
+
+
+def in_side_flow(state: dict[str, Any]) -> bool:
+    """True while a follow-up is open (or asking for its code)."""
+    flows = state.get("flows")
+    return state.get("flow") == SIDE_FLOW or (
+        isinstance(flows, dict) and bool(flows.get(SIDE_FLOW))
+    )
+
+
+def _side_name(rt: BotRuntime, key: str) -> str:
+    """The scratch name of a conversation's side state (keyed: not the pseudonym itself)."""
+    return rt.hotline.pseudonyms.derive("side-state", key)
+
+
+def load_side(rt: BotRuntime, key: str) -> dict[str, Any] | None:
+    """The conversation's state while a follow-up is open, else None."""
+    blob = rt.hotline.scratch.get(_side_name(rt, key))
+    if blob is None:
+        return None
+    try:
+        data = json.loads(rt.hotline.cipher.decrypt(blob))
+    except ValueError:  # DecryptionError included: a lost key just closes the follow-up
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def save_side(rt: BotRuntime, key: str, state: dict[str, Any]) -> None:
+    """Keep the state off the database, encrypted, for SIDE_TTL seconds."""
+    blob = rt.hotline.cipher.encrypt(json.dumps(state, ensure_ascii=False).encode())
+    rt.hotline.scratch.put(_side_name(rt, key), blob, SIDE_TTL)
+
+
+def drop_side(rt: BotRuntime, key: str) -> None:
+    """Forget the side state (the follow-up ended)."""
+    rt.hotline.scratch.delete(_side_name(rt, key))
+
+
+def _lasting(state: dict[str, Any]) -> dict[str, Any]:
+    """What of a state is worth writing back after a follow-up.
+
+    Not the follow-up itself, the flow pointer, the channel's memory or a language guessed from
+    what was typed in it: writing any of those when the follow-up ends would time-stamp it.
+    """
+    skip = {"flow", CHANNEL_BUCKET, "lang", "lang_chosen"}
+    kept = {k: v for k, v in state.items() if k not in skip}
+    flows = kept.get("flows")
+    if isinstance(flows, dict):
+        kept["flows"] = {k: v for k, v in flows.items() if k != SIDE_FLOW and v}
+    if not kept.get("flows"):
+        kept.pop("flows", None)
+    return kept
 
 
 def handle(
@@ -94,6 +156,9 @@ def handle(
                 log.info("duplicate update ignored", extra={"channel": channel})
                 return Outcome(replies=[], duplicate=True)
             state = found
+        stored, side = state, load_side(rt, key)
+        if side is not None:
+            state = side
         before = dict(channel_memory(state))
         if prepare is not None:
             incoming = prepare(before, incoming)
@@ -105,8 +170,18 @@ def handle(
         sent_ids: list[int] = []
         if turn.delete_history:
             sent_ids = conversations.take_sent(session, key, utcnow() - DELETE_WINDOW)
+        side_open = not turn.forget and in_side_flow(turn.state)
+        if side is not None and not side_open:
+            drop_side(rt, key)
         if turn.forget:
             conversations.delete_state(session, key)
+        elif side_open:
+            # No row written, no time stamp moved: the database cannot tell this turn happened.
+            if finish is not None:
+                finish(channel_memory(turn.state, create=True), replies, lang)
+            save_side(rt, key, turn.state)
+        elif side is not None and _lasting(turn.state) == _lasting(stored):
+            pass  # the follow-up ended and nothing else changed: the stored row stays as it was
         else:
             # A user who writes has (again) allowed the bot to write back, on any channel.
             channel_memory(turn.state).pop("blocked", None)
@@ -119,6 +194,7 @@ def handle(
         replies=replies,
         delete_history=turn.delete_history,
         forgot=turn.forget,
+        side=side_open,
         lang=lang,
         memory=before,
         sent_ids=sent_ids,

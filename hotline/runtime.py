@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hotline.config import Settings
 from hotline.db.session import make_engine, make_sessionmaker
 from hotline.kit.crypto import Cipher, Pseudonymizer
+from hotline.kit.scratch import MemoryScratch, Scratch, make_scratch
 
 
 @dataclass
@@ -22,6 +23,8 @@ class HotlineRuntime:
     cipher: Cipher
     pseudonyms: Pseudonymizer
     secret_key: bytes
+    # Off-database values with a time to live (an open follow-up): see hotline.kit.scratch.
+    scratch: Scratch = field(default_factory=MemoryScratch)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> HotlineRuntime:
@@ -35,6 +38,7 @@ class HotlineRuntime:
             cipher=Cipher(data, settings.previous_data_keys),
             pseudonyms=Pseudonymizer(secret),
             secret_key=secret,
+            scratch=make_scratch(settings.redis_url),
         )
 
     def close(self) -> None:

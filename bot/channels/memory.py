@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bot.conversation import channel_memory
+from bot.conversation import channel_memory, load_side, save_side
 from bot.runtime import BotRuntime
 from hotline.conversations import service as conversations
 from hotline.db.session import unit_of_work
@@ -20,6 +20,9 @@ from hotline.db.session import unit_of_work
 def read(rt: BotRuntime, channel: str, user_id: str | int) -> dict[str, Any]:
     """The whole conversation state of a channel user (a copy; empty when none)."""
     key = rt.hotline.pseudonyms.key(channel, user_id)
+    side = load_side(rt, key)
+    if side is not None:
+        return side
     with unit_of_work(rt.hotline.sessions) as session:
         return conversations.load_state(session, rt.hotline.cipher, key)
 
@@ -40,8 +43,14 @@ def update(
     """Apply ``change`` to the channel bucket in one transaction (row-locked on PostgreSQL).
 
     Without ``create`` nothing is written for a user with no state (e.g. right after /xoa).
+    While a follow-up is open the change goes to the off-database side state instead.
     """
     key = rt.hotline.pseudonyms.key(channel, user_id)
+    side = load_side(rt, key)
+    if side is not None:
+        change(channel_memory(side, create=True))
+        save_side(rt, key, side)
+        return
     with unit_of_work(rt.hotline.sessions) as session:
         state = conversations.load_state(session, rt.hotline.cipher, key)
         if not state and not create:

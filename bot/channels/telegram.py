@@ -453,6 +453,8 @@ class TelegramChannel:
             await self._send(chat_id, user_id, outcome.replies)
             return
         sent = await self._send(chat_id, user_id, outcome.replies)
+        if outcome.side:
+            return  # an open follow-up leaves no row under the pseudonym, not even message ids
         # Message ids exist only once sent: recorded after the turn, batched (see SentLog).
         self.sent_log.add(key, mine + sent)
 
