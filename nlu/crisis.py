@@ -125,6 +125,7 @@ _SUICIDE = [
     _rule(
         _any(
             r"nhay (?:cau|lau|song|tu tang)",
+            r"nhay xuo?n?g?(?: \w+){0,3} cho (?:xong|roi|het|nhe)",
             r"uong (?:thuoc|het thuoc) (?:ngu|chuot|sau|tru sau)",
             r"(?:cat|rach|rach) (?:tay|co tay)",
         ),
@@ -180,7 +181,8 @@ _HIGH_PLACE = re.compile(
 _DESPAIR = re.compile(
     r"\b(?:het roi|het cach|khong muon ve|khong muon song|chan lam|met moi|khong chiu noi"
     r"|khong con gi|xin loi (?:bo|me|moi nguoi)|vinh biet|tam biet (?:moi nguoi|bo|me)"
-    r"|can'?t take it|goodbye (?:everyone|mom|dad)|it'?s over|no way out)\b"
+    r"|can'?t take it|goodbye (?:everyone|mom|dad)|it'?s over|no way out"
+    r"|(?:muon|dinh|sap|se|chi muon) nhay(?: xuo?n?g?)?|cho xong|(?:want|going|about) to jump)\b"
 )
 _SUICIDE_EN = [
     re.compile(
@@ -253,9 +255,10 @@ _HELD = [
         r"(?:ve|ra ngoai|ra khoi|ra|di dau|lien lac|goi dien|nghi viec|nghi|roi khoi|bo ve)\b"
     ),
     _rule(
-        r"(?<!tu )(?<!khong )(?<!tu minh )(?<!se )(?<!ho se )\b(?:giu|thu|tich thu|lay mat|cam"
-        r"|giu mat|lay)"
+        r"(?<!tu )(?<!khong )(?<!tu minh )(?<!se )(?<!ho se )(?<!cach )(?<!de )"
+        r"\b(?:giu|thu|tich thu|lay mat|cam|giu mat|lay)"
         r" (?:luon |mat |het )?(?:ho chieu|passport|giay to|can cuoc|cccd|cmnd)\b"
+        r"(?! (?:an toan|can than|cho an toan|khoi mat|ky))"
     ),
     _rule(r"\b(?:dang|vua|muon|tim cach|phai) (?:tron|bo tron|chay tron|thoat ra)\b"),
     _rule(r"\btron (?:ra|thoat|khoi|duoc|ve)\b"),
@@ -350,7 +353,8 @@ _SIGHTING = re.compile(
 
 _MISSING = [
     _rule(
-        r"\b(?:mat lien lac|mat tich|bien mat|bat tin|biet vo am tin|khong (?:the "
+        r"\b(?:mat (?:lien lac|lien he|contact|ket noi)|mat tich|bien mat|bat tin"
+        r"|biet vo am tin|khong (?:the "
         r"|con )?lien (?:lac|he) duoc"
         r"|khong (?:ai )?(?:nghe|bat) may|tat may|khong (?:goi|nhan tin) (?:duoc|lai)"
         r"|khong tra loi (?:tin nhan|dien thoai|may)|khong goi (?:dien )?ve"
@@ -363,7 +367,8 @@ _MISSING = [
         r"(?:may|\d+|hai|ba|bon|nam|1 vai) (?:ngay|hom|dem|tuan|thang)\b"
         r"|\b(?:may|\d+|hai|ba|bon|nam) (?:ngay|hom|dem|tuan|thang)(?: nay| roi| nay roi)?"
         r" (?:chua|khong|van chua) (?:ve|thay ve|lien lac|goi|nghe may|tra loi)\b"
-        r"|\b(?:tu|sau) (?:hom qua|toi qua|sang qua|dem qua|hom kia|tuan truoc) (?:den gio "
+        r"|\b(?:tu|sau) (?:hom qua|toi qua|sang qua|chieu qua|trua qua|dem qua|hom kia|hom truoc"
+        r"|tuan truoc|thang truoc) (?:den gio "
         r"|toi gio )?"
         r"(?:chua|khong|van chua) (?:ve|thay|lien lac|goi)\b"
     ),
@@ -378,13 +383,18 @@ _MISSING = [
     _rule(r"\blen (?:\w+ ){0,2}(?:xe|o to|oto|xe hoi) (?:\w+ )?la\b"),
     _rule(
         r"\b(?:bat coc|bi bat coc|bi bat di|bi dua di dau|bi (?:ai |nguoi la )?(?:be|bong"
-        r"|dat) di|di lac|lac mat|bi lac)\b"
+        r"|dat) di|di lac|lac mat|bi lac)\b(?! duong)"
     ),
     _rule(
         r"\b(?:khong ai|chang ai) (?:biet|bit) (?:\w+ )?(?:o dau|di dau)\b|\bkhong co tin tuc\b"
         r"|\bof+line tu\b|\bkhong (?:thay|tim thay) (?:dau|dau ca)\b"
     ),
     _rule(r"\bbo di (?:cung|voi|theo)\b"),
+    # An old parent with dementia who wandered off: "bố tôi bị lẫn, ra khỏi nhà chưa về".
+    _rule(
+        r"\bbi lan\b(?:\W+\w+){0,8}?\W+(?:chua ve|khong ve|di lac|lac|khong biet duong"
+        r"|ra khoi nha|di dau)\b"
+    ),
 ]
 _MISSING_EN = [
     re.compile(
@@ -407,7 +417,12 @@ _MISSING_EN = [
 
 # Explicitly a child: an age under 18, "bé", a school class... ("con gái tôi" alone may be 30).
 # "Not home" alone is only alarming for a child ("bé đi học thêm không về"); an adult is late.
-_NOT_HOME = re.compile(r"\b(?:khong|chua|van chua) (?:ve|ve nha|thay ve|den noi)\b(?! muon| tre)")
+_NOT_HOME = re.compile(
+    r"\b(?:khong|chua|van chua) (?:ve|ve nha|thay ve|den noi)\b(?! muon| tre)"
+    r"|\btim (?:\w+ ){0,4}(?:khong|chua|van chua) (?:thay|ra)\b"
+    r"|\bbi mat (?:o|tai|trong|khi|luc|tu)\b"
+    r"|\b(?:bi lac|di lac|lac duong|lac mat)\b|\b(?:got|is|was) lost\b"
+)
 _CHILD = re.compile(
     r"\b(?:(?:1[0-7]|[2-9]) ?(?:tuoi|t)|be|be gai|be trai|chau be|dua be|con nho|tre em|tre con"
     r"|dua tre|thieu nien|vi thanh nien|hoc sinh|hs|lop (?:[1-9]|1[0-2])|dang di hoc|tron hoc"
@@ -447,7 +462,12 @@ _SEX = [
         r"|di tiep|lam nhan vien massage kich duc)\b"
     ),
     _rule(r"\b(?:ep|bat|bi ep|bi bat) (?:\w+ ){0,3}(?:quan he|ngu voi|lam chuyen do)\b"),
-    _rule(r"\bchua (?:mai dam|ban dam)\b|\bnha chua\b"),
+    # "nhà chưa về" is someone not home yet, not "nhà chứa".
+    _rule(
+        r"\bchua (?:mai dam|ban dam)\b"
+        r"|\bnha chua\b(?! (?:ve|co|duoc|biet|xong|ai|thay|tim|lien|nghe|goi|tra|den|toi))",
+        "nhà chứa",
+    ),
 ]
 _SEX_EN = [
     re.compile(
@@ -460,7 +480,10 @@ _RECRUIT = re.compile(
     r"|phat tan) anh"
     r"|nudes?|sextort\w*|send (?:nude|naked) (?:photos|pictures|pics)"
     r"|asking (?:\S+ ){0,4}for (?:photos"
-    r"|pictures|pics)|wants? to meet (?:her|him)"
+    r"|pictures|pics)|wants? to meet (?:her|him)|(?:asked|asks|asking|told|tells) (?:her|him)"
+    r" to meet|meet (?:him|her|them|up) (?:secretly|alone|in secret)|gifts?|sends? (?:her|him) \w+"
+    r"|doi gap|muon gap|gap mat|gap rieng|gap truc tiep|(?:gui|tang|cho) qua|nap (?:the|game)"
+    r"|(?:se|sap|dinh|muon|bat|ep) (?:\w+ )?ga (?:\w+ ){0,4}cho"
     r"|ru|moi|dua di|tuyen|nhan nuoi|lam mau|lam nguoi mau|idol|streamer|lam viec|di lam"
     r"|lam them|lay chong|ket hon|lay vo|xuat khau|hen (?:\w+ )?(?:gap|ra|di|den)|dan di|don di"
     r"|xin viec|viec nhe|du lich|sang (?:\w+ )?(?:choi|lam|du lich)|cho tien|free|mien phi"
@@ -481,7 +504,8 @@ _FOREIGNER = re.compile(
 )
 # Someone the message reports as lured or taken abroad: "mình bị lừa qua Cam".
 _LURED = re.compile(
-    rf"\b(?:{_PERSON})(?: \w+){{0,2}} (?:bi lua|bi dua|bi ban|bi dan|bi du) (?:qua|sang|ra|di"
+    rf"\b(?:{_PERSON})(?: (?!se\b|sap\b|chuan bi\b|co the\b)\w+){{0,2}} (?:bi lua|bi dua|bi ban"
+    rf"|bi dan|bi du) (?:qua|sang|ra|di"
     rf"|vao)\b"
     r"|\b(?:lured|tricked|deceived|trafficked|sold|taken|brought) (?:\w+ ){0,2}(?:to|into|here)\b"
 )
@@ -509,7 +533,8 @@ _INTENT = re.compile(
 )
 # A story, a game, a joke or a pet: crisis words that are not a crisis now.
 _NOT_REAL = re.compile(
-    r"\b(?:phim|movie|film|truyen|tieu thuyet|nhan vat|man choi|clip|haha|hihi|hehe|lol|lmao"
+    r"\b(?:phim|movie|film|truyen|tieu thuyet|nhan vat|tac pham|van hoc|bai van|phan tich"
+    r"|man choi|clip|haha|hihi|hehe|lol|lmao"
     r"|bai tap|deadline|homework|mon toan|mon hoa|mon ly|de thi|bai kiem tra|excel|escape room"
     r"|kkk|bai hat|beatles|thriller|netflix)\b|😂|🤣|=\)\)|:\)\)"
 )
@@ -517,7 +542,8 @@ _NOT_REAL = re.compile(
 _THING = re.compile(
     r"\b(?:con meo|con cho|con ga|con vit|con bo|con heo|meo|cun|thu cung|pet|(?:my|our|the)"
     r" (?:cat|dog)|kitten|puppy|vet|xe may|chia khoa|cai vi|vi tien|mat vi|tui xach"
-    r"|giay to xe|the atm|dong ho|kinh|hanh ly|do dac|bi trom)\b"
+    r"|giay to xe|the atm|dong ho|kinh|hanh ly|do dac|bi trom|package|parcel|delivery|order"
+    r"|luggage|wallet|keys|don hang|buu kien|goi hang|mat khau|password)\b"
 )
 # A harmless reason for being shut in: "bị nhốt trong nhà cả tuần vì mưa".
 # Donation after death, registered lawfully, is not organ trade.
@@ -529,6 +555,9 @@ _BENIGN_CAUSE = re.compile(
     r"\bvi (?:mua|troi mua|mua bao|bao|lu|ngap|dich|covid|benh|om|cach ly|quen chia khoa"
     r"|mat chia khoa|bi phat|hoc|thi|ba me|bo me|me|bo|diem kem|lam bai)\b"
     r"|\b(?:quarantine|because of the rain|snowed in|lockdown)\b"
+    # A train, a flight or goods held up: "tàu SE1 bị giữ lại ở ga Vinh".
+    r"|\b(?:tau|tau hoa|chuyen bay|may bay|lo hang|hang|container|buu kien|xe (?:cua )?(?:toi|em"
+    r"|minh))(?: \w+){0,2} bi (?:giu|tam giu|giu lai|hoan)\b"
 )
 # Back home already (a returnee asking about support): the past is not a crisis now.
 _BACK_HOME = re.compile(
@@ -607,8 +636,10 @@ _FROM = re.compile(r"\b(?:from|nguoi|quoc tich|citizen of|national of)\s*$")
 # ... or where someone plans to take them (or recruits them): then they are still here.
 _WILL_TAKE = re.compile(
     r"\b(?:se|sap|chuan bi|dinh|mai|sang mai|toi nay|dem nay|ngay mai|tomorrow|tonight|going to"
-    r"|will|about to|plan to|gonna)(?: \S+){0,4} (?:dua|dan|ban|cho|chuyen|don|dem|qua|sang"
+    r"|will|about to|plan to|gonna)(?: \S+){0,4} (?:dua|dan|ban|cho|chuyen|don|dem|qua|sang|gia"
     r"|take|send|sell|move|bring|ship)\b"
+    r"|\bwants? (?:me|us|her|him|them) to (?:go|come|travel|fly|move)\b|\bnext (?:week|month)\b"
+    r"|\b(?:tuan|thang) (?:sau|toi)\b"
     r"|\b(?:tuyen|ru|ru re|recruit\w*|offer\w*|muon dua|want to take)\b"
     r"|\b(?:dua|ep|ban|cho|qua|sang|take|send)(?: \S+){0,3} (?:toi nay|dem nay|ngay mai|sang mai"
     r"|mai|tonight|tomorrow)\b"
@@ -632,6 +663,7 @@ def _where(text: str, entities: list[dict[str, Any]], folded: str) -> tuple[Wher
     here = any(e.get("entity") == "province" for e in entities) or seen(_HOME_WORDS)
     at_abroad: list[str] = []
     elsewhere: list[str] = []
+    going: list[str] = []
     for e in entities:
         if e.get("entity") != "country" or e.get("value") == VIETNAM:
             continue
@@ -641,16 +673,20 @@ def _where(text: str, entities: list[dict[str, Any]], folded: str) -> tuple[Wher
         before = fold(plain.text[max(0, idx - 40) : idx])
         if _FROM.search(before):
             continue
+        if _WILL_TAKE.search(before):
+            # "họ nói sẽ gả em cho một ông bên Trung Quốc": where they plan to take her.
+            going.append(str(e.get("value")))
+            continue
         (at_abroad if _AT.search(before) else elsewhere).append(str(e.get("value")))
     if at_abroad:
         return Where.ABROAD, at_abroad[0]
     if elsewhere:
         # Taken there already ("bị bán sang Trung Quốc"): abroad, whatever place is named after
         # (Hà Nam is also a Chinese province). About to be taken: still here, 113 works.
-        if seen(_WILL_TAKE):
-            return Where.VIETNAM, None
         if seen(_LURED):
             return Where.ABROAD, elsewhere[0]
+        if seen(_WILL_TAKE):
+            return Where.VIETNAM, None
         if seen(_AT_BORDER):
             # "ở biên giới Campuchia": either side; both sets of numbers.
             return Where.UNKNOWN, elsewhere[0]
@@ -658,7 +694,7 @@ def _where(text: str, entities: list[dict[str, Any]], folded: str) -> tuple[Wher
             return Where.VIETNAM, None
         return Where.ABROAD, elsewhere[0]
     # A province named beats "casino" or "compound": there are casinos in Quảng Ninh too.
-    if here:
+    if here or going:
         return Where.VIETNAM, None
     if seen(_ABROAD_WORDS):
         return Where.ABROAD, None
@@ -752,6 +788,36 @@ def mentions_child(text: str) -> bool:
     )
 
 
+# Glad news: "sắp về rồi vui quá" is a family waiting, not one in fear.
+_GLAD = re.compile(r"\b(?:vui qua|mung qua|hanh phuc qua|vui lam|so happy|can'?t wait)\b")
+
+
 def looks_harmless(text: str) -> bool:
-    """A joke, a story, a pet or a thing, or a harmless cause: the classifier's alarm is off."""
-    return any(p.search(t) for p in (_NOT_REAL, _THING, _BENIGN_CAUSE) for t in _readings(text))
+    """A joke, a story, a pet, a thing, glad news or a harmless cause: no alarm from the model."""
+    return any(
+        p.search(t) for p in (_NOT_REAL, _THING, _BENIGN_CAUSE, _GLAD) for t in _readings(text)
+    )
+
+
+# "Con tôi nhắn là nó muốn tự tử": the writer is worried about someone close, not in danger.
+_SOMEONE_CLOSE = re.compile(
+    rf"\b(?:{_KIN}) (?:toi|minh|tui|em|nha toi|nha minh|cua toi)\b"
+    r"|\bmy (?:daughter|son|child|kid|friend|sister|brother|wife|husband|mom|mother|dad|father"
+    r"|girlfriend|boyfriend|cousin|niece|nephew)\b"
+)
+_SEXTORTION = re.compile(
+    r"\b(?:doa (?:tung|dang|phat tan|gui)|tung anh|phat tan anh"
+    r"|anh (?:nong|nude|khoa than|nhay cam)"
+    r"|clip (?:nong|nhay cam)|sextort\w*|nudes?|naked (?:photos|pictures|pics)"
+    r"|threaten\w* to (?:post|share|send|leak))\b"
+)
+
+
+def about_someone_else(text: str) -> bool:
+    """Whether the writer speaks of someone close ("con tôi", "my daughter") rather than self."""
+    return any(_SOMEONE_CLOSE.search(t) for t in _readings(text))
+
+
+def is_sextortion(text: str) -> bool:
+    """Intimate images demanded or threatened to be shared: advice differs (never pay, keep all)."""
+    return any(_SEXTORTION.search(t) for t in _readings(text))

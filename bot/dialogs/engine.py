@@ -12,7 +12,7 @@ from bot.dialogs.safety import PENDING, RESCUE_THRESHOLD, SafetyNet
 from bot.dialogs.text import clean_text, is_question, parse_command
 from bot.dialogs.types import Button, Dialog, Incoming, Reply, Turn
 from hotline.content.redflags import critical_flags, scan_text
-from nlu.crisis import Crisis
+from nlu.crisis import Crisis, looks_harmless
 from nlu.language import guess_language
 
 log = logging.getLogger(__name__)
@@ -240,8 +240,9 @@ class DialogEngine:
             return self._fallback(turn)
         buttons.append(Button(turn.t("menu.buttons.menu"), "/menu"))
         text = turn.t("core.clarify")
-        if danger:
-            # Unsure, but danger is one of the readings: the numbers come with the question.
+        if danger and not looks_harmless(str(turn.nlu.get("text") or "")):
+            # Unsure, but danger is one of the readings: the numbers come with the question
+            # (not for a film, a novel's heroine or a storm: that banner is a false alarm).
             text = turn.t("core.clarify_danger") + "\n\n" + text
         return [Reply(text, buttons)]
 

@@ -23,7 +23,16 @@ from typing import TYPE_CHECKING, Any
 
 from bot.dialogs.types import Button, Reply, Turn
 from hotline.content.contacts import directory_at, format_contacts
-from nlu.crisis import Crisis, CrisisKind, Where, detect, looks_harmless, speaks_of_now
+from nlu.crisis import (
+    Crisis,
+    CrisisKind,
+    Where,
+    about_someone_else,
+    detect,
+    is_sextortion,
+    looks_harmless,
+    speaks_of_now,
+)
 
 if TYPE_CHECKING:
     from bot.dialogs.types import Dialog
@@ -102,8 +111,8 @@ class SafetyNet:
             "kind": str(crisis.kind),
             "abroad": crisis.where == Where.ABROAD,
         }
-        numbers = self.numbers(turn, crisis)
-        advice = turn.t(f"safety.advice.{crisis.kind}")
+        numbers = self.numbers(turn, crisis, text)
+        advice = turn.t(f"safety.advice.{self._advice_key(crisis, text)}")
         buttons: list[Button] = []
         if paused is not None:
             form = self._form_name(turn, paused.name)
@@ -122,13 +131,24 @@ class SafetyNet:
         buttons.append(Button(turn.t("menu.buttons.menu"), "/menu"))
         return [Reply(numbers), Reply(advice, buttons)]
 
-    def numbers(self, turn: Turn, crisis: Crisis) -> str:
+    @staticmethod
+    def _advice_key(crisis: Crisis, text: str) -> str:
+        """The kind's advice; a parent writing about a child's suicide or sextortion differ."""
+        if crisis.kind == CrisisKind.SUICIDE and about_someone_else(text):
+            return "suicide_other"
+        if crisis.kind == CrisisKind.CHILD_RECRUITED and is_sextortion(text):
+            return "sextortion"
+        return str(crisis.kind)
+
+    def numbers(self, turn: Turn, crisis: Crisis, text: str = "") -> str:
         """The first message: the kind's first line and the numbers that work where they are."""
-        lines = [turn.t(f"safety.first.{crisis.kind}")]
+        first = self._advice_key(crisis, text)
+        lines = [turn.t(f"safety.first.{first}")]
         abroad = crisis.where == Where.ABROAD
         if crisis.kind == CrisisKind.SUICIDE:
-            # A life at stake: the numbers for both places unless the message says Viet Nam.
-            lines.append(turn.t("safety.suicide_numbers.vn"))
+            # A life at stake: the numbers for both places unless the message says Viet Nam;
+            # abroad, 115 and 113 do not ring, so the local emergency number comes first.
+            lines.append(turn.t(f"safety.suicide_numbers.{'abroad' if abroad else 'vn'}"))
             if crisis.where != Where.VIETNAM:
                 lines.append(turn.t("safety.numbers.abroad"))
                 lines += self._missions(turn, crisis)

@@ -141,3 +141,51 @@ def test_where_is_where_the_person_is_now(text: str, where: Where) -> None:
 def test_a_foreign_national_in_viet_nam_is_a_foreign_worker() -> None:
     found = detect("Tôi là người Campuchia làm phụ hồ ở Tây Ninh, chủ giữ hộ chiếu")
     assert found is not None and found.kind == K.FOREIGN_WORKER
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "where"),
+    [
+        # Classes an outside tester found (07/12/2026), each in a wording of our own.
+        ("anh ấy đứng trên cầu Long Biên nhắn là muốn nhảy xuống cho xong", K.SUICIDE, None),
+        ("im on the roof and about to jump", K.SUICIDE, None),
+        ("chau toi 6 tuoi bi mat o cho, tim ca buoi khong thay", K.MISSING_CHILD, None),
+        ("bà tôi bị lẫn, sáng nay ra khỏi nhà chưa về", K.MISSING_PERSON, None),
+        ("anh trai đi Malaysia, mất liên hệ 2 tuần rồi", K.MISSING_PERSON, None),
+        ("a stranger on Roblox sends my 10 year old son gifts and asked him to meet", None, None),
+        ("con gái tôi 13 tuổi bị một người lạ đòi gặp riêng và hứa tặng quà", None, None),
+        (
+            "họ bảo tuần sau sẽ gả con bé cho một người bên Trung Quốc, giờ nó ở Lạng Sơn",
+            None,
+            "vn",
+        ),
+        ("they want me to fly to Myanmar next week to sell my kidney", K.ORGAN_SALE, "vn"),
+        ("em bị lừa sang Campuchia, họ sẽ bán em cho công ty khác ở Myanmar", K.ABROAD, "abroad"),
+    ],
+)
+def test_outside_tester_classes(text: str, kind: CrisisKind | None, where: str | None) -> None:
+    crisis = detect(text)
+    assert crisis is not None, text
+    if kind is not None:
+        assert crisis.kind == kind, (text, crisis)
+    else:
+        assert K.CHILD_RECRUITED in (crisis.kind, *crisis.also) or crisis.kind in (
+            K.MISSING_CHILD,
+            K.DANGER_NOW,
+        ), (text, crisis)
+    if where is not None:
+        assert crisis.where == where, (text, crisis)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my parcel is missing since Monday",
+        "cách giữ giấy tờ cẩn thận khi đi du lịch Nhật",
+        "minh bi lac duong o Ha Noi, ga Long Bien di huong nao",
+        "chuyến bay VN123 bị giữ lại ở Nội Bài 3 tiếng rồi",
+        "phân tích nhân vật bị bắt cóc trong tác phẩm văn học này",
+    ],
+)
+def test_outside_tester_look_alikes(text: str) -> None:
+    assert detect(text) is None, text
