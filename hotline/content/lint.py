@@ -226,21 +226,38 @@ def _digits(number: str) -> str:
     return re.sub(r"\D", "", number)
 
 
+def _uncited_figures(texts: list[str], sources: list[str]) -> list[str]:
+    """Figures in the texts whose numbers appear in none of the (dated) sources."""
+    dated = [s for s in sources if _SOURCE_DATE.search(s)]
+    cited = {_digits(n) for s in dated for n in re.findall(r"\d[\d.,]*\d|\d", s)}
+    found: list[str] = []
+    for text in texts:
+        for m in _FIGURE.finditer(_QUOTED.sub("", text)):
+            numbers = [n for n in m.group(1, 2) if n]
+            if any(_digits(n).rstrip("0") and _digits(n) not in cited for n in numbers):
+                found.append(m.group(0))
+    return found
+
+
 def lint_sources(files: LibraryFiles) -> list[str]:
-    """Every source of a piece has a date; every figure in it is found in one of its sources."""
+    """Every source of a piece has a date; every figure in a piece or item is in its sources.
+
+    Items (quiz questions, red flags, FAQ entries) carry their own `sources` list; a figure
+    they state must be found in one of those that has a date.
+    """
     problems: list[str] = []
+    hint = "con số không có nguồn có ngày / figure without a dated source"
     for p in files.pieces:
         for source in p.sources:
             if not _SOURCE_DATE.search(source):
                 problems.append(f"{p.path}: nguồn thiếu ngày / source without a date: {source!r}")
-        cited = {_digits(n) for s in p.sources for n in re.findall(r"\d[\d.,]*\d|\d", s)}
-        body = _QUOTED.sub("", "\n".join([p.title, *p.parts]))
-        for m in _FIGURE.finditer(body):
-            numbers = [n for n in m.group(1, 2) if n]
-            if any(_digits(n).rstrip("0") and _digits(n) not in cited for n in numbers):
-                problems.append(
-                    f"{p.path}: con số không có nguồn / figure without a source: {m.group(0)!r}"
-                )
+        for fig in _uncited_figures(["\n".join([p.title, *p.parts])], p.sources):
+            problems.append(f"{p.path}: {hint}: {fig!r}")
+    for item in files.items:
+        said = [text for lang in PIECE_LANGS for text in _said(item.data, lang)]
+        sources = [str(s) for s in item.data.get("sources") or []]
+        for fig in _uncited_figures(said, sources):
+            problems.append(f"{item.path} {item.item_id}: {hint}: {fig!r}")
     return problems
 
 

@@ -95,13 +95,29 @@ def test_every_source_has_a_date_and_every_figure_a_source(tmp_path: Path) -> No
         encoding="utf-8",
     )
     problems = [p for p in lint_content(root) if "organ-trafficking" in p]
-    assert len(problems) == 1 and "'37 vụ'" in problems[0] and "without a source" in problems[0]
+    assert (
+        len(problems) == 1 and "'37 vụ'" in problems[0] and "without a dated source" in problems[0]
+    )
     # Cited with a date, it passes; a source without any date is refused.
     cited = text.replace(
         "sources:\n", 'sources:\n  - "Báo X, 37 vụ mua bán bộ phận cơ thể, 02/01/2026"\n', 1
     )
     piece.write_text(cited + "\n<!-- more -->\nCó 37 vụ trong năm.\n", encoding="utf-8")
     assert [p for p in lint_content(root) if "organ-trafficking" in p] == []
-    piece.write_text(cited.replace(", 02/01/2026", "", 1), encoding="utf-8")
+    undated = cited.replace(", 02/01/2026", "", 1)
+    piece.write_text(undated + "\n<!-- more -->\nCó 37 vụ trong năm.\n", encoding="utf-8")
     problems = [p for p in lint_content(root) if "organ-trafficking" in p]
-    assert problems and all("source without a date" in p for p in problems)
+    assert any("source without a date" in p for p in problems)
+    assert any("'37 vụ'" in p for p in problems)  # an undated source supports no figure
+
+
+def test_a_figure_in_a_faq_answer_needs_a_dated_source(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    shutil.copytree(ROOT / "content" / "faq", root / "faq")
+    faq = root / "faq" / "tactics.yml"
+    text = faq.read_text(encoding="utf-8")
+    assert "https://baolaocai.vn" in text and lint_content(root) == []
+    faq.write_text(text.replace("https://baolaocai.vn", "https://example.invalid"), "utf-8")
+    assert lint_content(root) == []  # the URL is not what is checked: the figure is
+    faq.write_text(text.replace("hứa 800–1.000 USD", "hứa 900–1.200 USD"), "utf-8")
+    assert any("lure-easy-job-high-pay" in p and "900–1.200 USD" in p for p in lint_content(root))
