@@ -92,3 +92,13 @@ def test_routing_reasons_name_no_dissolved_unit() -> None:
     for rule in rules.rules:
         assert DISSOLVED not in rule.reason_vi, rule.id
         assert "Border Guard command" not in rule.reason_en, rule.id
+
+
+def test_the_coast_guard_takes_reports_but_is_not_a_routing_agency(
+    agencies: list[dict[str, object]],
+) -> None:
+    # Điều 22 lists the Coast Guard among those who receive reports; tips are not routed to it.
+    for a in agencies:
+        assert "Cảnh sát biển" not in str(a["name"]) and "Coast Guard" not in str(a["name_en"])
+    kinds = {str(a["kind"]) for a in agencies}
+    assert kinds == {"hotline", "desk", "police", "border_guard", "social_services"}
