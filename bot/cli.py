@@ -33,7 +33,8 @@ def serve(
         port=port,
         workers=workers,
         log_config=None,
-        proxy_headers=True,
+        # The app applies X-Forwarded-For itself, from CANHGIAC_TRUSTED_PROXIES only.
+        proxy_headers=False,
         access_log=False,
     )
 

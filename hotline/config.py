@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -64,6 +65,10 @@ class Settings(BaseSettings):
     turn_threads: int = Field(
         threads.DEFAULT_THREADS, ge=1, le=64, validation_alias=_env("CANHGIAC_TURN_THREADS")
     )
+    # The reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated
+    # addresses or networks). The one place that decides a client's address: login and web chat
+    # limits count per address, so an untrusted proxy would make every user one client.
+    trusted_proxies: str = Field("127.0.0.1", validation_alias=_env("CANHGIAC_TRUSTED_PROXIES"))
     # Web chat messages per minute: per conversation, and per client address (one address can
     # be a whole campus, or every user behind a proxy that is not trusted for X-Forwarded-For).
     webchat_session_per_minute: int = Field(
@@ -176,6 +181,17 @@ class Settings(BaseSettings):
         if secret is None or data is None:  # pragma: no cover - checked just above
             raise ConfigError("keys missing")
         return secret.get_secret_value().encode(), data.get_secret_value().encode()
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        """The trusted proxies as a list (each validated as an address or a network)."""
+        found = [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
+        for item in found:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError as exc:
+                raise ConfigError(f"CANHGIAC_TRUSTED_PROXIES: not an address: {item}") from exc
+        return found
 
     @property
     def previous_data_keys(self) -> list[bytes]:

@@ -17,14 +17,18 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from hotline.api.routes import auth
 from hotline.api.routes import metrics as metrics_routes
 from hotline.console import routes as console
-from hotline.console.auth import LoginRequired
+from hotline.console.auth import LoginRequired, PasswordChangeRequired
 from hotline.kit.i18n import Catalog
 from hotline.kit.ratelimit import make_limiter
 from hotline.runtime import HotlineRuntime
+
+#: Sign-in attempts one client address may make on one account in 15 minutes.
+ACCOUNT_TRIES = 5
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +113,9 @@ def create_app(hrt: HotlineRuntime, catalog: Catalog) -> FastAPI:
     app.state.catalog = catalog
     app.state.console_sections = []
     app.state.login_limiter = make_limiter(hrt.settings.redis_url, 10, 300, "login:")
+    app.state.account_limiter = make_limiter(
+        hrt.settings.redis_url, ACCOUNT_TRIES, 900, "login-account:"
+    )
     app.add_middleware(
         SessionMiddleware,
         secret_key=hrt.secret_key.decode(),
@@ -119,10 +126,16 @@ def create_app(hrt: HotlineRuntime, catalog: Catalog) -> FastAPI:
     )
 
     app.add_middleware(SecurityHeaders)
+    # Outermost: every route, limit and log sees the client a trusted proxy forwarded for.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=hrt.settings.trusted_proxy_list)
 
     @app.exception_handler(LoginRequired)
     async def to_login(request: Request, exc: LoginRequired) -> Response:
         return RedirectResponse("/console/login", status_code=303)
+
+    @app.exception_handler(PasswordChangeRequired)
+    async def to_password(request: Request, exc: PasswordChangeRequired) -> Response:
+        return RedirectResponse("/console/password", status_code=303)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -25,6 +25,25 @@ def get_runtime(request: Request) -> HotlineRuntime:
 RuntimeDep = Annotated[HotlineRuntime, Depends(get_runtime)]
 
 
+def client_address(request: Request) -> str:
+    """The client's address (a trusted proxy's X-Forwarded-For already applied)."""
+    return request.client.host if request.client else "?"
+
+
+def login_allowed(request: Request, kind: str, username: str) -> bool:
+    """One more sign-in attempt, counted per client address and per (account, address).
+
+    Per address: one client cannot try many accounts. Per account and address: one client
+    cannot wear an account down, and its wrong passwords do not lock anyone else out (the
+    account-wide lockout in users.authenticate allows more failures than one address may try).
+    """
+    client = client_address(request)
+    state = request.app.state
+    by_client = state.login_limiter.allow(f"{kind}:{client}")
+    by_account = state.account_limiter.allow(f"{kind}:{username.strip().lower()}\x1f{client}")
+    return by_client and by_account
+
+
 def get_session(rt: RuntimeDep) -> Iterator[Session]:
     """One transaction per request: commit on success, roll back on error."""
     session = rt.sessions()

@@ -1,23 +1,39 @@
-"""Console sessions (signed cookie) and CSRF tokens."""
+"""Console sessions (a signed cookie naming a server-side session row) and CSRF tokens."""
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 import time
 from typing import Any
 
 from fastapi import HTTPException, Request, status
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from hotline.db.base import utcnow
 from hotline.users import tokens
-from hotline.users.models import Role, StaffUser
+from hotline.users.models import Role, StaffSession, StaffUser
 
 IDLE_TIMEOUT = 30 * 60
 
 
+#: Console paths open to a user who must still replace a one-time password.
+PASSWORD_CHANGE_PATHS = frozenset({"/console/password", "/console/logout", "/console/lang"})
+
+
 class LoginRequired(Exception):
     """Raised inside console routes to redirect to the login page."""
+
+
+class PasswordChangeRequired(Exception):
+    """Raised inside console routes while a one-time password is still in use."""
+
+
+def _token_hash(token: str) -> str:
+    """What the database keeps of a session token (a copy of the table is no cookie)."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def csrf_token(request: Request) -> str:
@@ -40,12 +56,16 @@ def check_csrf(request: Request, submitted: str | None) -> None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="CSRF token không hợp lệ / invalid")
 
 
-def sign_in(request: Request, user: StaffUser) -> None:
-    """Start a fresh session (new CSRF token: no session fixation)."""
-    request.session.clear()
+def sign_in(request: Request, user: StaffUser, session: Session) -> None:
+    """Start a fresh session, recorded server side (new CSRF token: no session fixation)."""
+    sign_out(request, session)
+    token = secrets.token_urlsafe(32)
+    session.add(StaffSession(token_hash=_token_hash(token), user_id=user.id))
+    session.flush()
     request.session.update(
         {
             "uid": user.id,
+            "sid": token,
             "fp": tokens._fingerprint(user.password_hash),
             "at": int(time.time()),
             "seen": int(time.time()),
@@ -85,8 +105,11 @@ def pending_second_factor(request: Request) -> dict[str, Any] | None:
     return data
 
 
-def sign_out(request: Request) -> None:
-    """Forget the session."""
+def sign_out(request: Request, session: Session | None = None) -> None:
+    """Forget the session, and end it server side: a copied cookie is refused from now on."""
+    token = request.session.get("sid")
+    if session is not None and isinstance(token, str):
+        session.execute(delete(StaffSession).where(StaffSession.token_hash == _token_hash(token)))
     lang = request.session.get("lang")
     request.session.clear()
     if lang:
@@ -94,12 +117,23 @@ def sign_out(request: Request) -> None:
 
 
 def current_user(request: Request, session: Session, max_age: int) -> StaffUser:
-    """The signed-in user or LoginRequired (expired, idle, password changed, disabled)."""
+    """The signed-in user, else LoginRequired (or PasswordChangeRequired: one-time password).
+
+    The server-side row decides: signed out, expired, idle, password changed or disabled all
+    end it, whatever copy of the cookie is presented.
+    """
     data: dict[str, Any] = request.session
-    uid, now = data.get("uid"), int(time.time())
-    if not isinstance(uid, int):
+    uid, token, now = data.get("uid"), data.get("sid"), int(time.time())
+    if not isinstance(uid, int) or not isinstance(token, str):
         raise LoginRequired
-    if now - int(data.get("at", 0)) > max_age or now - int(data.get("seen", 0)) > IDLE_TIMEOUT:
+    row = session.get(StaffSession, _token_hash(token))
+    if row is None or row.user_id != uid:
+        sign_out(request)
+        raise LoginRequired
+    stamp = utcnow()
+    if (stamp - row.created_at).total_seconds() > max_age or (
+        stamp - row.seen_at
+    ).total_seconds() > IDLE_TIMEOUT:
         sign_out(request)
         raise LoginRequired
     user = session.get(StaffUser, uid)
@@ -108,9 +142,12 @@ def current_user(request: Request, session: Session, max_age: int) -> StaffUser:
         or not user.active
         or not tokens.matches(user.password_hash, str(data.get("fp")))
     ):
-        sign_out(request)
+        sign_out(request, session)
         raise LoginRequired
     data["seen"] = now
+    row.seen_at = stamp
+    if user.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
+        raise PasswordChangeRequired
     return user
 
 

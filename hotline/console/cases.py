@@ -469,7 +469,7 @@ def post_user_change(
         return back("/console/users", "not_allowed")
     target.role = new_role
     target.agency_code = agency_code or None if new_role is Role.agency else None
-    target.active = active == "1"
+    users.set_active(session, target, active == "1")
     audit.record(
         session,
         "user.changed",

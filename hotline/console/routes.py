@@ -11,7 +11,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from hotline.api.deps import RuntimeDep, SessionDep
+from hotline.api.deps import RuntimeDep, SessionDep, login_allowed
 from hotline.audit import service as audit
 from hotline.console.auth import (
     check_csrf,
@@ -92,9 +92,7 @@ def login(
 ) -> Response:
     """Check the password; on success start a session and go home."""
     check_csrf(request, csrf_token)
-    limiter = request.app.state.login_limiter
-    client = request.client.host if request.client else "?"
-    if not limiter.allow(f"console-login:{client}"):
+    if not login_allowed(request, "console-login", username):
         return render(
             request, request.app.state.catalog, "login.html", error="rate_limited", status_code=429
         )
@@ -113,8 +111,10 @@ def login(
         start_second_factor(request, user)
         audit.record(session, "console.login_password_ok", actor=user.username)
         return RedirectResponse("/console/login/2fa", status_code=303)
-    sign_in(request, user)
+    sign_in(request, user, session)
     audit.record(session, "console.login", actor=user.username)
+    # Committed before the redirect is sent: the next request must find the session row.
+    session.commit()
     # A one-time password (demo admin, reset by an admin) must be replaced first.
     target = "/console/password" if user.must_change_password else "/console"
     return RedirectResponse(target, status_code=303)
@@ -158,15 +158,19 @@ def change_password(
             request, catalog, "password.html", user=user, error="too_short", status_code=400
         )
     audit.record(session, "console.password_changed", actor=user.username)
-    sign_in(request, user)
+    sign_in(request, user, session)
+    session.commit()  # the other sessions end before this answer reaches the browser
     return RedirectResponse("/console", status_code=303)
 
 
 @router.post("/logout")
-def logout(request: Request, csrf_token: Annotated[str, Form()] = "") -> RedirectResponse:
-    """End the session."""
+def logout(
+    request: Request, session: SessionDep, csrf_token: Annotated[str, Form()] = ""
+) -> RedirectResponse:
+    """End the session (server side too: a copied cookie no longer works)."""
     check_csrf(request, csrf_token)
-    sign_out(request)
+    sign_out(request, session)
+    session.commit()  # ended before the browser hears so: a copied cookie is refused at once
     return RedirectResponse("/console/login", status_code=303)
 
 
@@ -189,8 +193,6 @@ def switch_language(
 def home(request: Request, rt: RuntimeDep, session: SessionDep) -> Response:
     """The console home page."""
     user = current_user(request, session, rt.settings.session_max_age_seconds)
-    if user.must_change_password:
-        return RedirectResponse("/console/password", status_code=303)
     return render(
         request,
         request.app.state.catalog,

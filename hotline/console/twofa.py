@@ -95,8 +95,9 @@ def login_code(
             return page(request, "login.html", None, status_code=401, expired=True)
         return page(request, "login_2fa.html", None, status_code=401, left=left)
     totp.succeeded(user)
-    sign_in(request, user)
+    sign_in(request, user, session)
     audit.record(session, "console.login", actor=user.username, second_factor=True)
+    session.commit()  # the next request must find the session row
     target = "/console/password" if user.must_change_password else "/console"
     return RedirectResponse(target, status_code=303)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.db.base import Base, UTCDateTime, utcnow
@@ -45,3 +45,20 @@ class StaffUser(Base):
     def totp_enabled(self) -> bool:
         """True when a TOTP code is required after the password (hotline.users.totp)."""
         return (self.totp_secret or "").startswith("on:")
+
+
+class StaffSession(Base):
+    """A signed-in console session, server side: logout, a new password or disabling ends it.
+
+    The cookie carries a random token; only its SHA-256 is stored, so a database copy cannot be
+    replayed as a cookie.
+    """
+
+    __tablename__ = "staff_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from hotline.db.base import utcnow
 from hotline.kit.crypto import slow_hash, slow_verify
-from hotline.users.models import Role, StaffUser
+from hotline.users.models import Role, StaffSession, StaffUser
 
-MAX_FAILED_LOGINS = 5
+# Account-wide, across addresses: more than one address may try (hotline.api.deps), so one
+# client's wrong passwords cannot lock the account for everyone else.
+MAX_FAILED_LOGINS = 20
 LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 10
 # Verifying against a dummy hash keeps timing equal for unknown usernames.
@@ -95,3 +97,16 @@ def set_password(session: Session, user: StaffUser, password: str) -> None:
         raise UserError(f"Mật khẩu cần ít nhất {MIN_PASSWORD_LENGTH} ký tự / password too short")
     user.password_hash = slow_hash(password)
     user.must_change_password = False
+    end_sessions(session, user.id)
+
+
+def set_active(session: Session, user: StaffUser, active: bool) -> None:
+    """Enable or disable an account; disabling ends its console sessions at once."""
+    user.active = active
+    if not active:
+        end_sessions(session, user.id)
+
+
+def end_sessions(session: Session, user_id: int) -> None:
+    """End every console session of a user (new password, account disabled)."""
+    session.execute(delete(StaffSession).where(StaffSession.user_id == user_id))

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
-from hotline.api.deps import RuntimeDep, SessionDep, current_api_user
+from hotline.api.deps import RuntimeDep, SessionDep, current_api_user, login_allowed
 from hotline.audit import service as audit
 from hotline.users import service as users
 from hotline.users import tokens, totp
@@ -61,8 +61,7 @@ def login(
     ] = None,
 ) -> Token:
     """Exchange username + password (+ TOTP code when enabled) for a bearer token."""
-    client = request.client.host if request.client else "?"
-    if not request.app.state.login_limiter.allow(f"api-login:{client}"):
+    if not login_allowed(request, "api-login", form.username):
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS, detail="Thử lại sau ít phút / try again later"
         )

@@ -79,7 +79,7 @@ def patch_user(user_id: int, body: UserPatch, session: SessionDep, user: Admin) 
             raise HTTPException(
                 status.HTTP_409_CONFLICT, detail="không thể tự khoá / cannot disable yourself"
             )
-        target.active = body.active
+        users.set_active(session, target, body.active)
     if Role(target.role) is Role.agency and not target.agency_code:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT, detail="agency users need agency_code"
