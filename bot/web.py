@@ -32,7 +32,7 @@ def create_web_app(rt: BotRuntime) -> FastAPI:
         rt.settings.redis_url, rt.settings.webchat_ip_per_minute, 60, "webchat-ip:"
     )
 
-    @app.post("/webchat/messages", tags=["webchat"])
+    @app.post("/webchat/messages", tags=["webchat"], response_model_exclude_none=True)
     def webchat_messages(body: webchat.WebchatRequest, request: Request) -> webchat.WebchatResponse:
         """Send a message or button payload to the bot; get its replies."""
         client = request.client.host if request.client else "?"

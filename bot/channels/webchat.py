@@ -47,6 +47,8 @@ class WebchatResponse(BaseModel):
     """The bot's replies."""
 
     messages: list[WebchatMessage]
+    # Only on /xoa (absent otherwise): the page clears its screen and starts a new session id.
+    forgotten: bool | None = None
 
 
 def respond(rt: BotRuntime, req: WebchatRequest) -> WebchatResponse:
@@ -55,5 +57,6 @@ def respond(rt: BotRuntime, req: WebchatRequest) -> WebchatResponse:
         rt, CHANNEL, req.session_id, Incoming(text=req.text, payload=req.payload)
     )
     return WebchatResponse(
-        messages=[WebchatMessage.model_validate(r.to_dict()) for r in outcome.replies]
+        messages=[WebchatMessage.model_validate(r.to_dict()) for r in outcome.replies],
+        forgotten=True if outcome.delete_history else None,
     )
