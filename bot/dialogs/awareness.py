@@ -18,7 +18,7 @@ out-of-scope or unsure intents, so small talk is not answered with a random FAQ)
 from __future__ import annotations
 
 from bot.dialogs.types import Button, Incoming, Reply, Turn
-from hotline.content.faq import FaqEntry, Hit, decide, reply_lang
+from hotline.content.faq import FaqEntry, Hit, asks_two_things, decide, reply_lang
 from hotline.content.service import Library, PieceView, cache_for
 
 INTENTS = ("ask_tactics", "ask_victim_rights", "ask_law", "ask_hotline")
@@ -52,6 +52,12 @@ def answer_question(turn: Turn, text: str, *, strict: bool) -> list[Reply] | Non
     turn.state["flow"] = AwarenessDialog.name
     lang = reply_lang(text, decision.best, turn.lang)
     if decision.action == "clarify" and decision.other is not None:
+        if asks_two_things(text):
+            # "được hỗ trợ gì và hàng xóm có biết không?": two questions, two answers.
+            return [
+                faq_reply(turn, lib, decision.best.entry, lang),
+                faq_reply(turn, lib, decision.other.entry, lang),
+            ]
         return [_clarify(turn, lang, decision.best, decision.other)]
     other = decision.other.entry if decision.other is not None else None
     return [faq_reply(turn, lib, decision.best.entry, lang, other)]

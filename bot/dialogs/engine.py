@@ -14,6 +14,7 @@ from bot.dialogs.types import Button, Dialog, Incoming, Reply, Turn
 from hotline.content.redflags import critical_flags, scan_text
 from nlu.crisis import Crisis, looks_harmless
 from nlu.language import guess_language
+from nlu.normalize import fold
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,11 @@ SMALL_TALK = {"greet", "goodbye", "thanks", "affirm", "deny"}
 UNLIKELY_CHOICES = {"unsubscribe", "delete_history", "change_language"}
 # Intents whose dialog a plain question should not start before the FAQ has answered it.
 QUESTION_FIRST = {"report_tip", "menu", "subscribe", "take_quiz"}
+# What makes a question about an offer concrete enough to check: money, or someone recruiting.
+_OFFER_DETAIL = re.compile(
+    r"\b\d[\d.,]* ?(?:tr|trieu|cu|k|nghin|ngan|usd|do|\$|yen|man|te|won|dollars?)\b|\$ ?\d"
+    r"|\b(?:tuyen|ru|hua|moi (?:em|toi|minh|di|sang|lam)|offered me|recruit\w*|hiring)\b"
+)
 # Campaign buttons send e.g. "/hoc piece-id c:12" so clicks and quiz answers are attributed.
 CAMPAIGN_MARKER = re.compile(r"(?:^|\s)c:(\d{1,9})\s*$")
 
@@ -191,9 +197,14 @@ class DialogEngine:
                 offer = self.by_intent["check_offer"]
                 turn.state["flow"] = offer.name
                 return offer.start(turn, text)
-        elif name in QUESTION_FIRST and is_question(text):
+        elif is_question(text) and (
+            name in QUESTION_FIRST
+            or (name == "check_offer" and not self._offer_details(turn, text))
+        ):
             # "thấy nhóm môi giới thận thì báo ai?" asks who to tell: answer, then offer the form.
-            answer = answer_question(turn, text, strict=True)
+            # A general question about offers ("làm sao biết job online là lừa đảo?") holds
+            # nothing to check: the FAQ's best match answers it, the check is one button away.
+            answer = answer_question(turn, text, strict=name != "check_offer")
             if answer is not None:
                 form = self.by_intent[name]
                 answer[-1].buttons.insert(
@@ -218,6 +229,14 @@ class DialogEngine:
         """Whether the text shows a critical red flag of an offer (organ sale, paid surrogacy)."""
         rules = library(turn).offer_rules
         return rules is not None and bool(critical_flags(rules, scan_text(rules, text)))
+
+    @staticmethod
+    def _offer_details(turn: Turn, text: str) -> bool:
+        """Whether the text describes an offer: a red flag, a sum of money or a recruiter."""
+        rules = library(turn).offer_rules
+        if rules is not None and scan_text(rules, text):
+            return True
+        return bool(_OFFER_DETAIL.search(fold(text.lower())))
 
     def _clarify(self, turn: Turn) -> list[Reply]:
         """Offer the 2–3 likeliest meanings as buttons instead of a wrong confident answer."""

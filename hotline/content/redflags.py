@@ -78,6 +78,8 @@ class Flag:
     all_of: tuple[tuple[str, ...], ...] = ()
     # Folded phrases a keyword hit must not be part of ("lao động", "Lào Cai" for Laos).
     not_part_of: tuple[str, ...] = ()
+    # Raised by a pay promise in dollars at or above this ("lương 1500 đô/tháng").
+    usd_at_least: int | None = None
 
 
 @dataclass(frozen=True)
@@ -213,6 +215,7 @@ def build_rules(
             title=_texts(f.get("title")),
             explain=_texts(f.get("explain")),
             keywords=tuple(k for k in (keyword(k) for k in f.get("keywords") or ()) if k),
+            usd_at_least=int(f["usd_at_least"]) if f.get("usd_at_least") else None,
             asked_in=tuple(f.get("asked_in") or ()),
             related=tuple(f.get("related") or ()),
             min_level=f.get("min_level"),
@@ -313,7 +316,34 @@ def scan_text(rules: OfferRules, text: str) -> set[str]:
                 if _inside(words, i, end, flag.not_part_of) or _denied(words, i):
                     continue
                 found.add(fid)
+    dollars = max(usd_amounts(text), default=0)
+    found |= {f.id for f in rules.flags.values() if f.usd_at_least and dollars >= f.usd_at_least}
     return found
+
+
+# "1500 đô", "1.500 USD", "$2,000", "2 nghìn đô", "1.5k usd": amounts promised in dollars.
+_USD = re.compile(
+    r"(?:(?:us)?\$|usd) ?(\d[\d.,]*) ?(k|nghin|ngan)?\b"
+    r"|\b(\d[\d.,]*) ?(k|nghin|ngan|ngin)? ?(?:usd|us\$|\$|do la|dola|dollars?|do)(?=\W|$)"
+)
+
+
+def usd_amounts(text: str) -> list[int]:
+    """Dollar amounts named in the text (folded, so "đô" reads as "do")."""
+    out: list[int] = []
+    for m in _USD.finditer(fold(text.lower())):
+        digits, thousand = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        number = digits.rstrip(".,")
+        # "1.500" and "1,500" are thousands; "1.5k" is one and a half thousand.
+        if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", number):
+            value = float(re.sub(r"[.,]", "", number))
+        else:
+            try:
+                value = float(number.replace(",", "."))
+            except ValueError:
+                continue
+        out.append(int(value * (1000 if thousand else 1)))
+    return out
 
 
 def with_combinations(rules: OfferRules, flags: Iterable[str]) -> set[str]:

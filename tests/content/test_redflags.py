@@ -309,3 +309,20 @@ def test_console_saves_a_critical_combination_flag(hotline_rt: Any) -> None:
                 s, "com1", "red_flag", "bad-combo", dict(flag, all_of=[["nope"]]), create=True
             )
         assert "all_of" in bad.value.problems[0].params["message"]
+
+
+@pytest.mark.parametrize(
+    ("text", "amounts"),
+    [
+        ("luong 1500 do/thang", [1500]),
+        ("lương 1.500 USD một tháng", [1500]),
+        ("$2,000 a month", [2000]),
+        ("2 nghìn đô", [2000]),
+        ("1.5k usd", [1500]),
+        ("lam 8 tieng do cong ty tra", []),
+    ],
+)
+def test_dollar_amounts_in_any_style(text: str, amounts: list[int]) -> None:
+    from hotline.content.redflags import usd_amounts
+
+    assert usd_amounts(text) == amounts

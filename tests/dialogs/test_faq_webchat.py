@@ -144,3 +144,26 @@ def test_passport_taken_abroad_in_english(bot_rt) -> None:
         assert replies is not None and "+84 981 84 84 84" in replies[0].text
         assert "passport" in replies[0].text
         assert any(b.title == "📖 Read more" for b in replies[0].buttons)
+
+
+def test_a_general_question_about_offers_is_answered_not_quizzed(client, bot_rt) -> None:
+    import_content(bot_rt)
+    chat = Chat(client)
+    chat.send(text="lam sao biet 1 loi moi viec lam tren mang la lua dao vay?")
+    assert "Câu 1/" not in chat.text(), chat.messages  # no quiz for a question with no offer
+    assert "lương cao" in chat.text(), chat.messages  # the signs, in the first reply
+    # An offer described with its money and recruiter is checked, even when asked as a question.
+    chat = Chat(client)
+    chat.send(text="co cty tuyen di Nhat luong 45 trieu, phai dong truoc 120 trieu, co lua ko?")
+    assert "Câu 1/" in chat.text(), chat.messages
+
+
+def test_two_questions_in_one_message_get_two_answers(client, bot_rt) -> None:
+    import_content(bot_rt)
+    chat = Chat(client)
+    chat.send(
+        text="Chị mới trở về sau khi bị lừa bán, chị được hỗ trợ những gì và người trong xóm "
+        "có biết chuyện của chị không?"
+    )
+    assert "Ý bạn là câu nào" not in chat.text(), chat.messages
+    assert "37" in chat.text(), chat.messages
