@@ -59,6 +59,31 @@ def keys_generate() -> None:
     typer.echo(generate_key())
 
 
+@keys_app.command("rotate")
+def keys_rotate() -> None:
+    """Re-encrypt every encrypted column under CANHGIAC_DATA_KEY (old keys in *_PREVIOUS).
+
+    Exits 1 if any value could not be read with the keys given: keep the old key until then.
+    """
+    from hotline.rotation import rotate_all
+
+    rt = runtime()
+    report = rotate_all(rt.sessions, rt.cipher)
+    for name, count in report.rotated.items():
+        bad = report.unreadable.get(name, 0)
+        typer.echo(f"{name}: {count}" + (f" (không đọc được / unreadable: {bad})" if bad else ""))
+    unreadable = sum(report.unreadable.values())
+    if unreadable:
+        raise CliError(
+            f"{unreadable} giá trị không giải mã được, đừng bỏ khoá cũ / "
+            f"{unreadable} values unreadable with the keys given: keep the old key"
+        )
+    typer.echo(
+        "Đã mã hoá lại toàn bộ bằng khoá mới; có thể bỏ CANHGIAC_DATA_KEY_PREVIOUS / "
+        "everything re-encrypted under the new key; CANHGIAC_DATA_KEY_PREVIOUS can go"
+    )
+
+
 @user_app.command("create")
 def user_create(
     username: Annotated[str, typer.Option(help="Tên đăng nhập / username")],

@@ -64,8 +64,11 @@ class Cipher:
         return self.decrypt(token).decode("utf-8")
 
     def rotate(self, token: bytes) -> bytes:
-        """Re-encrypt a token under the newest key."""
-        return self._fernet.rotate(token)
+        """Re-encrypt a token under the newest key (DecryptionError if no held key reads it)."""
+        try:
+            return self._fernet.rotate(token)
+        except InvalidToken as exc:
+            raise DecryptionError("cannot decrypt (wrong key or tampered)") from exc
 
 
 def generate_key() -> str:
