@@ -6,7 +6,9 @@
 ```
 Wrong codes are limited per conversation and per code tag; a wrong code only ever gets
 "not found". While a follow-up is open (at most 30 minutes) the encrypted state holds the tip id;
-"done", another /theodoi, or the timeout drops it.
+"done", another /theodoi, or the timeout drops it. That state lives off the database while the
+follow-up is open (bot.conversation.SIDE_FLOW). Consent to notices gives the person a button
+holding a random token; only its keyed hash is stored with the tip.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from hotline.tips.photos import MAX_PHOTOS, PhotoError, sanitize
 NAME = "follow_up"
 SESSION_SECONDS = 30 * 60
 MAX_ATTACHMENTS = 20
+#: The argument of the consent button's payload (``/theodoi news:<token>``, under 64 bytes so
+#: Telegram carries it in callback_data and nothing about it is kept server side).
+NEWS = "news:"
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
@@ -50,17 +55,23 @@ class FollowUpDialog:
                 if ent.get("entity") == "tip_code" and isinstance(ent.get("value"), str):
                     code = ent["value"]
                     break
+        if code.startswith(NEWS):
+            return self._news(turn, code.removeprefix(NEWS))
         if code:
             return self._lookup(turn, code)
         flow["phase"] = "code"
-        replies = []
-        news = service.tips_with_news(turn.session, turn.rt.hotline.pseudonyms, turn.key)
-        if news:
-            replies.append(Reply(turn.t("follow_up.news", count=news)))
-        replies.append(
-            Reply(turn.t("follow_up.ask_code"), [Button(turn.t("menu.buttons.menu"), "/menu")])
-        )
-        return replies
+        return [Reply(turn.t("follow_up.ask_code"), [Button(turn.t("menu.buttons.menu"), "/menu")])]
+
+    def _news(self, turn: Turn, token: str) -> list[Reply]:
+        """The consent button: is there news on its tip? (never shows the tip itself)."""
+        count = service.news_for_token(turn.session, turn.rt.hotline.pseudonyms, token.strip())
+        if not count:
+            turn.clear_flow(NAME)
+            key = "follow_up.news_gone" if count is None else "follow_up.news_none"
+            return [Reply(turn.t(key), turn.rt.engine.menu_buttons(turn))]
+        turn.flow_state(NAME)["phase"] = "code"
+        menu = [Button(turn.t("menu.buttons.menu"), "/menu")]
+        return [Reply(turn.t("follow_up.news", count=count), menu)]
 
     def _lookup(self, turn: Turn, raw: str) -> list[Reply]:
         rt = turn.rt.hotline
@@ -175,8 +186,9 @@ class FollowUpDialog:
                 )
             ]
         if payload == "fu:notify":
-            service.set_reply_handle(turn.session, turn.rt.hotline.pseudonyms, tip, turn.key)
-            return [Reply(turn.t("follow_up.notify_on"), self._buttons(turn, tip))]
+            token = service.set_reply_handle(turn.session, turn.rt.hotline.pseudonyms, tip)
+            news = Button(turn.t("follow_up.buttons.news"), f"/theodoi {NEWS}{token}")
+            return [Reply(turn.t("follow_up.notify_on"), [news, *self._buttons(turn, tip)])]
         if payload == "fu:notify_off":
             service.remove_reply_handle(turn.session, tip)
             turn.session.flush()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, Protocol
@@ -361,24 +362,26 @@ def attachment_bytes(cipher: Cipher, attachment: TipAttachment) -> bytes:
 # --- optional notification handle (explicit consent only) -----------------------------------
 
 
-def _handle_tag(pseudonyms: Pseudonymizer, conversation_key: str) -> str:
-    return pseudonyms.derive("tip-reply-handle", conversation_key)
+def _handle_tag(pseudonyms: Pseudonymizer, token: str) -> str:
+    return pseudonyms.derive("tip-reply-handle", token)
 
 
-def set_reply_handle(
-    session: Session, pseudonyms: Pseudonymizer, tip: Tip, conversation_key: str
-) -> TipReplyHandle:
-    """With consent: let this conversation hear that the hotline wrote, for 30 days."""
+def set_reply_handle(session: Session, pseudonyms: Pseudonymizer, tip: Tip) -> str:
+    """With consent: a random token that can ask "any news?" about this tip for 30 days.
+
+    Only a keyed hash of the token is stored, and the token only ever lives in the person's own
+    chat (a button): nothing in the database, even read with every key, ties it to a chat.
+    """
+    token = secrets.token_urlsafe(12)
     expires = utcnow() + timedelta(days=REPLY_HANDLE_DAYS)
+    tag = _handle_tag(pseudonyms, token)
     handle = session.get(TipReplyHandle, tip.id)
-    tag = _handle_tag(pseudonyms, conversation_key)
     if handle is None:
-        handle = TipReplyHandle(tip_id=tip.id, handle_tag=tag, expires_at=expires)
-        session.add(handle)
+        session.add(TipReplyHandle(tip_id=tip.id, handle_tag=tag, expires_at=expires))
     else:
         handle.handle_tag, handle.expires_at = tag, expires
     session.flush()
-    return handle
+    return token
 
 
 def has_reply_handle(session: Session, tip: Tip) -> bool:
@@ -388,16 +391,18 @@ def has_reply_handle(session: Session, tip: Tip) -> bool:
 
 
 def remove_reply_handle(session: Session, tip: Tip) -> None:
-    """Withdraw consent: nothing links back any more."""
+    """Withdraw consent: the token's button stops working."""
     handle = session.get(TipReplyHandle, tip.id)
     if handle is not None:
         session.delete(handle)
 
 
-def tips_with_news(session: Session, pseudonyms: Pseudonymizer, conversation_key: str) -> int:
-    """How many consented tips of this conversation have unread hotline messages."""
-    handles = repository.handles_for(session, _handle_tag(pseudonyms, conversation_key), utcnow())
-    return sum(1 for h in handles if repository.unread_for_tipster(session, h.tip_id) > 0)
+def news_for_token(session: Session, pseudonyms: Pseudonymizer, token: str) -> int | None:
+    """Unread hotline messages on the tip a consent token names (None: no such live token)."""
+    handles = repository.handles_for(session, _handle_tag(pseudonyms, token), utcnow())
+    if not handles:
+        return None
+    return repository.unread_for_tipster(session, handles[0].tip_id)
 
 
 def list_tips(session: Session, status: str | None = None, limit: int = 100) -> list[Tip]:

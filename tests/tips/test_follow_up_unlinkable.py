@@ -11,7 +11,7 @@ from hotline.conversations.models import ConversationState, SentMessage
 from hotline.db.base import Base
 from hotline.db.session import unit_of_work
 from hotline.tips import service
-from hotline.tips.models import MessageDirection, Tip
+from hotline.tips.models import MessageDirection, Tip, TipReplyHandle
 from tests.tips.test_intake_dialog import CODE, full_text, payloads, say
 
 
@@ -115,3 +115,42 @@ def test_open_follow_up_lives_off_the_database_and_ends_with_its_window(client, 
     with unit_of_work(bot_rt.hotline.sessions) as s:
         tip = s.scalars(select(Tip)).one()
         assert service.thread(s, bot_rt.hotline.cipher, tip) == []
+
+
+def test_consent_to_notices_is_a_button_nothing_stored_can_tie_to_the_chat(client, bot_rt) -> None:
+    code = _send_tip(client, "tipster" + secrets.token_hex(8))
+    sid = "consent" + secrets.token_hex(8)
+    say(client, sid, "/hoc")  # a stored conversation row, readable with the data key
+    say(client, sid, f"/theodoi {code}")
+    out = say(client, sid, payload="fu:notify")
+    news = next(p for p in payloads(out) if p.startswith("/theodoi news:"))
+    token = news.removeprefix("/theodoi news:")
+    say(client, sid, payload="fu:done")
+
+    key = bot_rt.hotline.pseudonyms.key("webchat", sid)
+    with unit_of_work(bot_rt.hotline.sessions) as s:
+        tip = s.scalars(select(Tip)).one()
+        handle = s.get(TipReplyHandle, tip.id)
+        assert handle is not None
+        # The stored handle comes from the button's token, not from anything about the chat.
+        assert handle.handle_tag == bot_rt.hotline.pseudonyms.derive("tip-reply-handle", token)
+        assert handle.handle_tag != bot_rt.hotline.pseudonyms.derive("tip-reply-handle", key)
+        # With the data key every conversation state can be read: none holds the token or tip.
+        for state in s.scalars(select(ConversationState)).all():
+            plain = bot_rt.hotline.cipher.decrypt(state.state_enc).decode()
+            assert token not in plain and code not in plain and f'"tip":{tip.id}' not in plain
+    for rows in _rows(bot_rt).values():
+        assert not any(token in str(v) for row in rows for v in row)
+
+    # Later, from the same chat, the button answers whether the hotline wrote (not what).
+    assert "Chưa có tin nhắn mới" in full_text(say(client, sid, payload=news))
+    with unit_of_work(bot_rt.hotline.sessions) as s:
+        tip = s.scalars(select(Tip)).one()
+        service.add_hotline_message(s, bot_rt.hotline.cipher, tip, "op1", "Bạn còn ở đó không?")
+    answer = full_text(say(client, sid, payload=news))
+    assert "1 tin nhắn mới" in answer and "Bạn còn ở đó không?" not in answer
+    # Turning notices off makes the button say so.
+    say(client, sid, f"/theodoi {code}")
+    say(client, sid, payload="fu:notify_off")
+    say(client, sid, payload="fu:done")
+    assert "không còn dùng được" in full_text(say(client, sid, payload=news))

@@ -94,9 +94,9 @@ def test_thread_and_reply_handle(hotline_rt) -> None:
         tip, _ = service.submit_tip(s, hotline_rt, draft())
         service.add_hotline_message(s, hotline_rt.cipher, tip, "op1", "Bạn thấy ở đâu?")
         assert service.unread_for_tipster(s, tip) == 1
-        assert service.tips_with_news(s, hotline_rt.pseudonyms, "conv-key") == 0
-        service.set_reply_handle(s, hotline_rt.pseudonyms, tip, "conv-key")
-        assert service.tips_with_news(s, hotline_rt.pseudonyms, "conv-key") == 1
+        assert service.news_for_token(s, hotline_rt.pseudonyms, "no-such-token") is None
+        token = service.set_reply_handle(s, hotline_rt.pseudonyms, tip)
+        assert service.news_for_token(s, hotline_rt.pseudonyms, token) == 1
         service.add_tipster_message(s, hotline_rt.cipher, tip, "Ở chợ Đông Kinh")
         service.mark_read(s, tip, MessageDirection.HOTLINE_TO_TIPSTER)
         entries = service.thread(s, hotline_rt.cipher, tip)
