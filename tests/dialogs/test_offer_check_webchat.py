@@ -262,3 +262,12 @@ def test_only_flag_ids_are_kept_in_the_state(client: Any, bot_rt: Any) -> None:
     flow = state["flows"]["offer_check"]
     assert flow["text_flags"] == ["organ_sale"]
     assert not any(w in str(state) for w in ("thận", "than", "500", "0912"))
+
+
+def test_dollar_pay_to_cambodia_is_high_at_once(client, bot_rt) -> None:
+    """The scam-compound script with the pay as a number ("1500 đô/tháng"), not the phrase."""
+    import_content(bot_rt)
+    chat = Chat(client)
+    chat.send(text="/kiemtra")
+    chat.send(text="nguoi quen ru sang Campuchia lam CSKH luong 1.800 do/thang, bao ve may bay")
+    assert "CAO" in chat.text(), chat.messages
