@@ -47,6 +47,8 @@ SECURITY_HEADERS = {
 #: SECURITY_HEADERS as raw ASGI header pairs (also used by the webhook front, bot/web.py).
 SECURITY_HEADER_PAIRS = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
 _NO_STORE_PREFIXES = ("/console", "/api")
+#: HSTS for two years (whole site), sent when the app is configured for HTTPS.
+HSTS_PAIR = (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
 
 
 class SecurityHeaders:
@@ -56,8 +58,10 @@ class SecurityHeaders:
     extra task and memory streams, which cost more than the webhook's own work (profiled).
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, hsts: bool = False) -> None:
         self.app = app
+        # Served over HTTPS (secure cookies): browsers must never fall back to plain HTTP.
+        self.pairs = SECURITY_HEADER_PAIRS + ([HSTS_PAIR] if hsts else [])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -73,7 +77,7 @@ class SecurityHeaders:
                 status = message["status"]
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
-                headers += [(k, v) for k, v in SECURITY_HEADER_PAIRS if k not in present]
+                headers += [(k, v) for k, v in self.pairs if k not in present]
                 if no_store and b"cache-control" not in present:
                     headers.append((b"cache-control", b"no-store"))
                 message = {**message, "headers": headers}
@@ -125,7 +129,7 @@ def create_app(hrt: HotlineRuntime, catalog: Catalog) -> FastAPI:
         https_only=hrt.settings.cookie_secure,
     )
 
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, hsts=hrt.settings.cookie_secure)
     # Outermost: every route, limit and log sees the client a trusted proxy forwarded for.
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=hrt.settings.trusted_proxy_list)
 

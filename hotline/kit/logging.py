@@ -66,3 +66,5 @@ def configure(level: str = "INFO") -> None:
     # httpx logs full request URLs, which contain the bot token: keep them at WARNING.
     for noisy in ("httpx", "httpcore", "telegram", "apscheduler", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Pillow logs every EXIF/PNG chunk it reads at DEBUG (GPS, camera serials): never log them.
+    logging.getLogger("PIL").setLevel(logging.WARNING)

@@ -10,8 +10,11 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_PHOTOS = 5
 MAX_DIMENSION = 2048
-# Refuse decompression bombs well before they exhaust memory.
+# Refuse decompression bombs well before they exhaust memory. A JPEG is decoded at a reduced
+# scale (draft mode: 1/2 to 1/8), so a big camera photo costs little; other formats decode in
+# full (4 bytes a pixel, a few copies), hence their lower cap: a 49-megapixel PNG cost 666 MB.
 MAX_PIXELS = 50_000_000
+MAX_FULL_DECODE_PIXELS = 16_000_000
 _ACCEPTED = {"JPEG", "PNG", "WEBP", "GIF", "BMP"}
 
 
@@ -41,12 +44,16 @@ def sanitize(raw: bytes) -> CleanPhoto:
             if fmt not in _ACCEPTED:
                 raise PhotoError("unsupported")
             w, h = probe.size
-            if w * h > MAX_PIXELS:
+            cap = MAX_PIXELS if fmt == "JPEG" else MAX_FULL_DECODE_PIXELS
+            if w * h > cap:
                 raise PhotoError("too_large")
             probe.seek(0)
+            if fmt == "JPEG":
+                probe.draft("RGB", (MAX_DIMENSION, MAX_DIMENSION))
+            # Shrink first, then turn upright: the rotation copies the small image, not the big.
+            probe.thumbnail((MAX_DIMENSION, MAX_DIMENSION))
             img = ImageOps.exif_transpose(probe) or probe
             img.load()
-            img.thumbnail((MAX_DIMENSION, MAX_DIMENSION))
             keep_png = fmt == "PNG" and img.mode in ("RGBA", "LA", "P")
             pixels = img.convert("RGBA" if keep_png else "RGB")
     except PhotoError:
