@@ -198,7 +198,10 @@ _SUICIDE_EN = [
         r"|no point (?:in )?living|life (?:is not|isn'?t) worth|overdose|hang myself|slit my"
         r"|give up on life|ending everything|end everything|(?:what'?s|no) (?:the )?point (?:of"
         r"|in) living"
-        r"|reason to (?:live|keep living))\b"
+        r"|reason to (?:live|keep living)|(?:want|wanna) to disappear (?:forever|for good)"
+        r"|disappear forever|(?:took|swallowed|taken) (?:a lot of|all(?: my| her| his| their"
+        r"| the)?|too many|a bottle of|a whole (?:box|bottle) of) (?:my )?(?:sleeping )?(?:pills"
+        r"|tablets|meds|medicine))\b"
     )
 ]
 
@@ -319,6 +322,8 @@ _HELD_EN = [
         r"|off) (?:of )?(?:the |a )?(?:car|van|truck)"
         r"|forced (?:me|us|her|him) to|forced to (?:work|sell|marry|stay|pay|scam|sleep)"
         r"|force (?:me|us) to|ransom|debt bondage"
+        r"|(?:pay|send|transfer) (?:\w+ ){0,4}(?:or (?:\w+ ){0,3}(?:be sold|sell|hurt|kill)"
+        r"|to (?:release|free|let (?:him|her|them|me|us) go))"
         r"|beat(?:s|ing)? (?:people|workers|everyone|anyone)|stuck (?:in|at) (?:a "
         r"|the )?(?:scam|compound"
         r"|casino|factory|company|building)|(?:dollars|usd|\$|money) to (?:release|free"
@@ -349,6 +354,16 @@ _SIGHTING = re.compile(
     r"|\b(?:with|next to) (?:a |an |some )?(?:strange|older|unknown)? ?(?:man|men|stranger)\b"
     r"(?:\W+\w+){0,10}?\W+(?:looked|looks|seemed|seems|was|is) (?:scared|frightened|afraid"
     r"|crying)\b"
+)
+# A child or a girl crying or screaming in a vehicle, with men or strangers around.
+_CRYING_IN_VEHICLE = re.compile(
+    r"\b(?:girl|boy|child|kid|woman|be|be gai|co gai|dua tre|con be)\b (?:\w+ ){0,2}(?:crying"
+    r"|screaming|khoc|la het|keu cuu)\b (?:\w+ ){0,2}(?:in|inside|tren|trong) (?:a |the |1 |mot )?"
+    r"(?:van|car|truck|xe|o to|oto)\b"
+)
+_STRANGERS = re.compile(
+    r"\b(?:men|strangers?|(?:two|2|some) (?:guys|men)|nguoi la|dan ong|(?:2|hai|may|vai) (?:nguoi"
+    r"|thang|ong|ga))\b"
 )
 
 _MISSING = [
@@ -721,7 +736,11 @@ def detect(text: str, entities: list[dict[str, Any]] | None = None) -> Crisis | 
     if held and (past or (maybe is not None and maybe.start() < max(at, 0) + 1 and not seen(_NOW))):
         held = False
     child = (seen(_CHILD) or seen(_OWN_CHILD)) and not seen(_ADULT)
-    if not held and seen(_SIGHTING) and not not_real:
+    if (
+        not held
+        and not not_real
+        and (seen(_SIGHTING) or (seen(_CRYING_IN_VEHICLE) and seen(_STRANGERS)))
+    ):
         held = True
     suicide = (
         _hits(_SUICIDE, folded, marked)

@@ -161,6 +161,14 @@ def test_a_foreign_national_in_viet_nam_is_a_foreign_worker() -> None:
         ),
         ("they want me to fly to Myanmar next week to sell my kidney", K.ORGAN_SALE, "vn"),
         ("em bị lừa sang Campuchia, họ sẽ bán em cho công ty khác ở Myanmar", K.ABROAD, "abroad"),
+        ("I just want to disappear forever", K.SUICIDE, None),
+        ("she swallowed all her sleeping pills an hour ago", K.SUICIDE, None),
+        (
+            "they say my cousin in Laos owes them and we must pay or he will be sold",
+            K.ABROAD,
+            "abroad",
+        ),
+        ("a boy screaming inside a truck, three men holding the doors", K.DANGER_NOW, None),
     ],
 )
 def test_outside_tester_classes(text: str, kind: CrisisKind | None, where: str | None) -> None:
@@ -185,6 +193,8 @@ def test_outside_tester_classes(text: str, kind: CrisisKind | None, where: str |
         "minh bi lac duong o Ha Noi, ga Long Bien di huong nao",
         "chuyến bay VN123 bị giữ lại ở Nội Bài 3 tiếng rồi",
         "phân tích nhân vật bị bắt cóc trong tác phẩm văn học này",
+        "the baby is crying in the car seat, how do I calm her",
+        "I took my vitamin pills this morning",
     ],
 )
 def test_outside_tester_look_alikes(text: str) -> None:
