@@ -25,11 +25,12 @@ def create_web_app(rt: BotRuntime) -> FastAPI:
     """Everything `canhgiac serve` exposes on one port."""
     app = create_app(rt.hotline, rt.catalog)
     app.state.bot = rt
+    secret = rt.hotline.secret_key
     per_session = make_limiter(
-        rt.settings.redis_url, rt.settings.webchat_session_per_minute, 60, "webchat:"
+        rt.settings.redis_url, rt.settings.webchat_session_per_minute, 60, "webchat:", secret
     )
     per_ip = make_limiter(
-        rt.settings.redis_url, rt.settings.webchat_ip_per_minute, 60, "webchat-ip:"
+        rt.settings.redis_url, rt.settings.webchat_ip_per_minute, 60, "webchat-ip:", secret
     )
 
     @app.post("/webchat/messages", tags=["webchat"], response_model_exclude_none=True)

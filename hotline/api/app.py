@@ -116,9 +116,11 @@ def create_app(hrt: HotlineRuntime, catalog: Catalog) -> FastAPI:
     app.state.hotline = hrt
     app.state.catalog = catalog
     app.state.console_sections = []
-    app.state.login_limiter = make_limiter(hrt.settings.redis_url, 10, 300, "login:")
+    app.state.login_limiter = make_limiter(
+        hrt.settings.redis_url, 10, 300, "login:", hrt.secret_key
+    )
     app.state.account_limiter = make_limiter(
-        hrt.settings.redis_url, ACCOUNT_TRIES, 900, "login-account:"
+        hrt.settings.redis_url, ACCOUNT_TRIES, 900, "login-account:", hrt.secret_key
     )
     app.add_middleware(
         SessionMiddleware,

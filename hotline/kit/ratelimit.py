@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import threading
 import time
@@ -39,14 +41,26 @@ class MemoryRateLimiter:
 
 
 class RedisRateLimiter:
-    """Shared fixed windows in Redis; falls back to in-process counting if Redis is down."""
+    """Shared fixed windows in Redis; falls back to in-process counting if Redis is down.
 
-    def __init__(self, url: str, limit: int, window_seconds: int, prefix: str = "cg:rl:") -> None:
+    Key names carry a keyed hash of what is counted, never the thing itself: a Redis dump must
+    not list web chat session ids, client addresses or usernames.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        limit: int,
+        window_seconds: int,
+        prefix: str = "cg:rl:",
+        secret: bytes = b"",
+    ) -> None:
         import redis
 
         self.limit = limit
         self.window = window_seconds
         self.prefix = prefix
+        self._name_key = hmac.new(secret, b"canhgiac/ratelimit-names/v1", hashlib.sha256).digest()
         self._redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self._fallback = MemoryRateLimiter(limit, window_seconds)
 
@@ -55,7 +69,8 @@ class RedisRateLimiter:
         import redis
 
         bucket = int(time.time() // self.window)
-        name = f"{self.prefix}{key}:{bucket}"
+        hashed = hmac.new(self._name_key, key.encode(), hashlib.sha256).hexdigest()[:32]
+        name = f"{self.prefix}{hashed}:{bucket}"
         try:
             pipe = self._redis.pipeline()
             pipe.incr(name)
@@ -68,9 +83,9 @@ class RedisRateLimiter:
 
 
 def make_limiter(
-    redis_url: str | None, limit: int, window_seconds: int, prefix: str
+    redis_url: str | None, limit: int, window_seconds: int, prefix: str, secret: bytes = b""
 ) -> RateLimiter:
-    """Redis-backed when a URL is configured, else in-process."""
+    """Redis-backed when a URL is configured (names keyed with ``secret``), else in-process."""
     if redis_url:
-        return RedisRateLimiter(redis_url, limit, window_seconds, prefix)
+        return RedisRateLimiter(redis_url, limit, window_seconds, prefix, secret)
     return MemoryRateLimiter(limit, window_seconds)
