@@ -357,7 +357,12 @@ class TipIntakeDialog:
             return self._after_victim(turn)
         if action.startswith("country:"):
             value = action[8:]
-            draft["destination_country"] = None if value == "-" else value[:64]
+            # A payload is free text anyone can send: only a recognised country goes into the
+            # plain column; anything else is kept with the encrypted answers.
+            country = None if value == "-" else _entities(turn, value).get("country")
+            draft["destination_country"] = country
+            if value != "-" and country is None:
+                draft["country_text"] = value[:MAX_FIELD]
             return self._next(turn, after="country")
         return self._ask(turn, step)
 
