@@ -158,4 +158,14 @@ def guess_language(text: str) -> str | None:
     return None
 
 
-__all__ = ["EN", "VI", "guess_language"]
+def could_be_english(text: str) -> bool:
+    """No side wins, yet every word is English or shared ("hello", "thanks, bye", "ok")."""
+    words = [w.lower().replace("’", "'") for w in _WORD.findall(text) if not _DIGIT.search(w)]
+    return (
+        bool(words)
+        and guess_language(text) is None
+        and all(fold(w) == w and (w in _NEUTRAL or w in _EN_WORDS) for w in words)
+    )
+
+
+__all__ = ["EN", "VI", "could_be_english", "guess_language"]

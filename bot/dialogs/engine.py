@@ -13,7 +13,7 @@ from bot.dialogs.text import clean_text, is_question, parse_command
 from bot.dialogs.types import Button, Dialog, Incoming, Reply, Turn
 from hotline.content.redflags import critical_flags, scan_text
 from nlu.crisis import Crisis, looks_harmless
-from nlu.language import guess_language
+from nlu.language import could_be_english, guess_language
 from nlu.normalize import fold
 
 log = logging.getLogger(__name__)
@@ -216,7 +216,13 @@ class DialogEngine:
         if conf < CONFIDENCE_THRESHOLD:
             return self._clarify(turn)
         if name in SMALL_TALK:
-            return [Reply(turn.t(f"core.smalltalk.{name}"), self.menu_buttons(turn))]
+            reply = turn.t(f"core.smalltalk.{name}")
+            if turn.lang != "en" and not turn.state.get("lang_chosen") and could_be_english(text):
+                # "hello" or "thanks, bye" could be either language: say it in both.
+                catalog = turn.rt.catalog
+                reply += "\n\n" + catalog.t("en", f"core.smalltalk.{name}")
+                reply += " " + catalog.t("en", "core.write_in_english")
+            return [Reply(reply, self.menu_buttons(turn))]
         dialog = self.by_intent.get(name)
         if dialog is None:
             return self._fallback(turn)

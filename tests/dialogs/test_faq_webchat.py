@@ -167,3 +167,13 @@ def test_two_questions_in_one_message_get_two_answers(client, bot_rt) -> None:
     )
     assert "Ý bạn là câu nào" not in chat.text(), chat.messages
     assert "37" in chat.text(), chat.messages
+
+
+def test_a_greeting_that_could_be_english_is_answered_in_both(client, bot_rt) -> None:
+    import_content(bot_rt)
+    chat = Chat(client)
+    chat.send(text="hello")
+    assert "Xin chào" in chat.text() and "Hello" in chat.text(), chat.messages
+    chat = Chat(client)
+    chat.send(text="xin chao")
+    assert "Hello" not in chat.text(), chat.messages

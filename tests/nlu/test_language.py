@@ -183,3 +183,20 @@ def test_fast_enough_for_every_message() -> None:
         runs.append((time.perf_counter() - started) / len(texts))
     # Best of five rounds: the machine is shared; the budget is 50 µs a short message.
     assert min(runs) < 50e-6
+
+
+@pytest.mark.parametrize(
+    ("text", "either"),
+    [
+        ("hello", True),
+        ("thanks, bye", True),
+        ("ok", True),
+        ("xin chao", False),
+        ("cảm ơn", False),
+        ("I need help now", False),  # clearly English: guess_language says so
+    ],
+)
+def test_could_be_english(text: str, either: bool) -> None:
+    from nlu.language import could_be_english
+
+    assert could_be_english(text) is either
