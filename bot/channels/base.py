@@ -17,6 +17,7 @@ from bot.channels.proxies import proxy_for
 from bot.conversation import lang_of
 from bot.dialogs.types import Button, Turn
 from bot.runtime import BotRuntime
+from hotline.kit.netcheck import ip_of, is_public
 
 log = logging.getLogger(__name__)
 
@@ -76,41 +77,12 @@ def mark_blocked(rt: BotRuntime, channel: str, user_id: str | int) -> None:
 
 def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     """The IP address a URL host or resolver answer spells, or None for a name."""
-    try:
-        return ipaddress.ip_address(host.split("%", 1)[0])  # without an IPv6 zone ("%eth0")
-    except ValueError:
-        return None
-
-
-#: IPv6 ranges that carry an IPv4 address in their last 32 bits (NAT64, IPv4-compatible).
-_V4_IN_V6 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("::/96"))
-_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
-
-
-def _embedded_v4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
-    """The IPv4 addresses an IPv6 address leads to (mapped, 6to4, Teredo, NAT64, compatible)."""
-    found = [a for a in (address.ipv4_mapped, address.sixtofour) if a is not None]
-    if address.teredo is not None:
-        found += list(address.teredo)
-    if any(address in net for net in _V4_IN_V6):
-        found.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
-    return found
+    return ip_of(host)
 
 
 def _public(host: str) -> bool:
-    """Whether an address literal is public (false for names: they need resolving first).
-
-    An IPv6 address that embeds an IPv4 one is public only if that one is too: 64:ff9b::10.0.0.1
-    or 2002:7f00:1:: reach a private network through a translator.
-    """
-    address = _ip(host)
-    if address is None or not address.is_global:
-        return False
-    if isinstance(address, ipaddress.IPv6Address):
-        if address in _NAT64_LOCAL:
-            return False
-        return all(v4.is_global for v4 in _embedded_v4(address))
-    return True
+    """Whether an address literal is public (see hotline.kit.netcheck.is_public)."""
+    return is_public(host)
 
 
 async def check_media_url(url: str, trusted: str | None = None) -> str | None:

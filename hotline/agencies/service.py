@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.agencies.models import Agency, AgencyKind, NotifyChannel, RoutingRuleState
+from hotline.kit.netcheck import ip_of, resolves_public
 from hotline.routing.engine import AgencyRef, Rule, RuleSet
 from hotline.routing.provinces import ProvinceTable
 
@@ -56,6 +58,25 @@ def ensure_imported(session: Session, content_dir: Path) -> None:
         import_agencies(session, content_dir)
 
 
+#: Names that only make sense inside a network.
+_INTERNAL_SUFFIXES = (".local", ".internal", ".localhost", ".lan", ".home.arpa", ".intranet")
+
+
+def _check_webhook(url: str) -> None:
+    """An agency webhook must be HTTPS on a public host: tip notices must not reach inside."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower().rstrip(".")
+    if parts.scheme != "https" or not host:
+        raise AgencyError("URL webhook phải là https:// / webhook must be https://")
+    internal = host == "localhost" or host.endswith(_INTERNAL_SUFFIXES) or "." not in host
+    if internal and ip_of(host) is None:
+        raise AgencyError("webhook trỏ vào mạng nội bộ / webhook points inside the network")
+    if not resolves_public(host, parts.port or 443):
+        raise AgencyError(
+            "webhook không phải địa chỉ công khai / webhook does not resolve to a public address"
+        )
+
+
 def validate_channels(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Keep only well-formed notification channels, refusing unknown kinds."""
     out: list[dict[str, Any]] = []
@@ -70,8 +91,8 @@ def validate_channels(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
         value = str(item.get(key) or "").strip()
         if not value:
             raise AgencyError(f"thiếu / missing {key} ({channel.value})")
-        if channel is NotifyChannel.webhook and not value.startswith(("https://", "http://")):
-            raise AgencyError("URL webhook phải bắt đầu bằng http(s):// / webhook must be http(s)")
+        if channel is NotifyChannel.webhook:
+            _check_webhook(value)
         if channel is NotifyChannel.email and "@" not in value:
             raise AgencyError("địa chỉ e-mail không hợp lệ / invalid e-mail")
         out.append({"channel": channel.value, key: value})

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 import httpx
 
 from hotline.config import Settings
+from hotline.kit.netcheck import resolves_public
 
 
 class SendError(Exception):
@@ -50,9 +51,12 @@ class WebhookSender:
         self.client = client
 
     def send(self, destination: dict[str, Any], text: str) -> None:
-        """POST {"text": ...}."""
+        """POST {"text": ...}, only to a host that resolves to public addresses."""
+        url = httpx.URL(str(destination["url"]))
+        if not resolves_public(url.host, url.port or 443):
+            raise SendError("webhook: not a public address")
         try:
-            r = self.client.post(destination["url"], json={"text": text}, timeout=15)
+            r = self.client.post(url, json={"text": text}, timeout=15, follow_redirects=False)
         except httpx.HTTPError as exc:
             raise SendError(f"webhook: {type(exc).__name__}") from exc
         if r.status_code >= 300:
