@@ -299,9 +299,21 @@ class NoteView:
     text: str
 
 
-def notes(session: Session, cipher: Cipher, tip_id: int) -> list[NoteView]:
-    """The tip's notes, decrypted, oldest first."""
-    rows = session.scalars(select(TipNote).where(TipNote.tip_id == tip_id).order_by(TipNote.id))
+def notes(
+    session: Session, cipher: Cipher, tip_id: int, viewer: StaffUser | None = None
+) -> list[NoteView]:
+    """The tip's notes a viewer may read, decrypted, oldest first.
+
+    Hotline staff read every note; an agency user reads only notes written by its own agency
+    (the hotline's internal notes and other agencies' notes stay with their writers).
+    """
+    query = select(TipNote).where(TipNote.tip_id == tip_id).order_by(TipNote.id)
+    if viewer is not None and Role(viewer.role) is Role.agency:
+        colleagues = select(StaffUser.username).where(
+            StaffUser.role == Role.agency, StaffUser.agency_code == viewer.agency_code
+        )
+        query = query.where(TipNote.author.in_(colleagues))
+    rows = session.scalars(query)
     return [NoteView(n.author, n.created_at, cipher.decrypt_text(n.body_enc)) for n in rows]
 
 

@@ -155,7 +155,7 @@ def tip_page(
         photos=tips.attachments(session, tip),
         recipients=casework.recipients(session, tip.id),
         thread=tips.thread(session, rt.cipher, tip),
-        notes=casework.notes(session, rt.cipher, tip.id),
+        notes=casework.notes(session, rt.cipher, tip.id, user),
         related=related,
         overdue=casework.is_overdue(tip, case, rt.settings, utcnow()),
         is_staff=Role(user.role) is not Role.agency,

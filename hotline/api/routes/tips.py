@@ -142,7 +142,7 @@ def detail(rt: HotlineRuntime, session: Session, user: StaffUser, tip: Tip) -> T
         ],
         notes=[
             {"author": n.author, "text": n.text, "created_at": n.created_at.isoformat()}
-            for n in casework.notes(session, rt.cipher, tip.id)
+            for n in casework.notes(session, rt.cipher, tip.id, user)
         ],
         related=[
             t
