@@ -529,12 +529,9 @@ class TipIntakeDialog:
         per_user = limiter(rt.settings.redis_url, "tips_per_user")
         if not per_user.allow(rt.pseudonyms.derive("tip-rate", turn.key)):
             return [Reply(turn.t("tip.rate_limited"), turn.rt.engine.menu_buttons(turn))]
-        try:
-            tip, code = service.submit_tip(turn.session, rt, draft)
-        except service.DuplicateTip:
-            service.discard_draft(turn.session, draft.draft_ref)
-            self._unlink(turn)
-            return [Reply(turn.t("tip.duplicate"), turn.rt.engine.menu_buttons(turn))]
+        # A repeat of recent content is stored and flagged too: the answer must not reveal
+        # whether a text was already reported.
+        tip, code = service.submit_tip(turn.session, rt, draft)
         self._unlink(turn)
         if code is not None:
             record_tip(str(tip.urgency))

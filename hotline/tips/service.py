@@ -42,6 +42,8 @@ from hotline.tips.models import (
 from hotline.tips.photos import CleanPhoto
 from hotline.tips.schemas import TipContent, TipDraft
 from hotline.tips.triage import Triage, TriageInput, assess, fold
+from nlu.entities import extract
+from nlu.gazetteer import border_place
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +60,10 @@ class TipKeys(Protocol):
     secret_key: bytes
 
 
-class DuplicateTip(Exception):
-    """The same report was already received within the duplicate window."""
+#: Triage reason added to a report whose content matches one from the last 24 hours. It is
+#: stored like any other tip: telling the sender "already received" would let anyone test
+#: whether a given text had been reported.
+POSSIBLE_DUPLICATE = "possible_duplicate"
 
 
 class Submission(NamedTuple):
@@ -144,6 +148,23 @@ def dedupe_key(pseudonyms: Pseudonymizer, draft: TipDraft) -> str:
     return pseudonyms.derive("tip-dedupe", "\x1f".join(fold(p or "") for p in parts))
 
 
+def province_of(draft: TipDraft) -> str | None:
+    """The draft's province, else the one its place or story names ("xã Tả Van" -> Lào Cai)."""
+    if draft.province:
+        return draft.province
+    for text in (draft.place, draft.province_text, draft.what):
+        found = [e["value"] for e in extract(text or "") if e["entity"] == "province"]
+        if len(set(found)) == 1:  # two provinces named: leave it to the operator
+            return found[0]
+    return None
+
+
+def is_border_area(draft: TipDraft, province: str | None) -> bool:
+    """Whether the draft names a border gate or a district on the land border (in its province)."""
+    text = " \n ".join(x for x in (draft.place, draft.province_text, draft.what) if x)
+    return bool(text) and border_place(text, province) is not None
+
+
 def triage_draft(draft: TipDraft) -> Triage:
     """Run the triage rules on a draft."""
     text = " ".join(x for x in (draft.what, draft.place, draft.when, draft.people_text) if x)
@@ -156,27 +177,28 @@ def triage_draft(draft: TipDraft) -> Triage:
             tactic=draft.tactic,
             reporter_is_victim=draft.reporter_is_victim,
             urgent=draft.urgent,
+            border_area=is_border_area(draft, province_of(draft)),
         )
     )
 
 
 def submit_tip(session: Session, keys: TipKeys, draft: TipDraft) -> Submission:
-    """Store a draft as a tip exactly once; raises DuplicateTip for a repeat within 24 h."""
+    """Store a draft as a tip exactly once (a repeat of recent content is flagged, not refused)."""
     submission_key = keys.pseudonyms.derive("tip-submission", draft.submission_token)
     existing = repository.by_submission_key(session, submission_key)
     if existing is not None:
         return Submission(existing, None)
     dkey = dedupe_key(keys.pseudonyms, draft)
-    if repository.recent_duplicate(session, dkey, utcnow() - DUPLICATE_WINDOW) is not None:
-        raise DuplicateTip
+    repeated = repository.recent_duplicate(session, dkey, utcnow() - DUPLICATE_WINDOW)
     triage = triage_draft(draft)
+    reasons = [*triage.reasons, *([POSSIBLE_DUPLICATE] if repeated is not None else [])]
     code = new_receipt_code()
     content = _content(draft).model_dump_json(exclude_none=True)
     tip = Tip(
         channel=draft.channel,
         urgency=triage.urgency,
-        urgency_reasons=",".join(triage.reasons),
-        province=draft.province,
+        urgency_reasons=",".join(reasons),
+        province=province_of(draft),
         destination_country=draft.destination_country,
         tactic=draft.tactic,
         child_involved=draft.child_involved,

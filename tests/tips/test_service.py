@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 import secrets
 
-import pytest
-
 from hotline.db.session import unit_of_work
 from hotline.kit.crypto import new_receipt_code
 from hotline.tips import service
@@ -54,13 +52,17 @@ def test_submit_is_once_per_draft_and_code_finds_it(hotline_rt) -> None:
         assert code not in tip.receipt_hash
 
 
-def test_duplicate_content_within_a_day_is_refused(hotline_rt) -> None:
+def test_duplicate_content_within_a_day_is_flagged_not_revealed(hotline_rt) -> None:
     d = draft()
     with unit_of_work(hotline_rt.sessions) as s:
-        service.submit_tip(s, hotline_rt, d)
+        first, _ = service.submit_tip(s, hotline_rt, d)
+        assert service.POSSIBLE_DUPLICATE not in first.urgency_reasons
     same = draft(what=d.what.upper() + "  ", recruiter=d.recruiter)
-    with unit_of_work(hotline_rt.sessions) as s, pytest.raises(service.DuplicateTip):
-        service.submit_tip(s, hotline_rt, same)
+    with unit_of_work(hotline_rt.sessions) as s:
+        again, code = service.submit_tip(s, hotline_rt, same)
+        # The sender gets a receipt like anyone else; the operators see the flag.
+        assert code is not None and CODE.match(code) and again.id != first.id
+        assert service.POSSIBLE_DUPLICATE in again.urgency_reasons.split(",")
 
 
 def test_identifiers_are_keyed_hashes_and_link_related_tips(hotline_rt) -> None:
@@ -105,3 +107,60 @@ def test_thread_and_reply_handle(hotline_rt) -> None:
         assert entries[1].text == "Ở chợ Đông Kinh"
         assert service.unread_for_tipster(s, tip) == 0
         service.remove_reply_handle(s, tip)
+
+
+def _routed(hotline_rt, d: TipDraft) -> tuple[Tip, list[str]]:  # type: ignore[no-untyped-def]
+    """Submit a draft and route it: the tip and its recipients' agency codes."""
+    from hotline.agencies import service as agencies
+    from hotline.casework import service as casework
+
+    with unit_of_work(hotline_rt.sessions) as s:
+        agencies.ensure_imported(s, hotline_rt.settings.content_dir)
+        tip, _ = service.submit_tip(s, hotline_rt, d)
+        casework.route_tip(s, hotline_rt.settings, tip)
+        return tip, [r.agency_code for r in casework.recipients(s, tip.id)]
+
+
+def test_a_tip_from_a_border_district_reaches_the_border_guard_of_its_province(
+    hotline_rt,  # type: ignore[no-untyped-def]
+) -> None:
+    d = draft(
+        what="Có người lạ hay đến bản rủ con gái đi làm xa",
+        province="Lào Cai",
+        place="thôn Pạc Bo, huyện Mường Khương",
+        destination_country=None,
+        recruiter=None,
+    )
+    tip, codes = _routed(hotline_rt, d)
+    assert "border_area" in tip.urgency_reasons.split(",")
+    assert codes[:2] == ["lao-cai-police", "lao-cai-border-guard"]
+
+
+def test_a_border_gate_named_in_the_story_fills_the_province_and_the_border(
+    hotline_rt,  # type: ignore[no-untyped-def]
+) -> None:
+    d = draft(
+        what="Thấy một nhóm thanh niên bị dẫn qua đường mòn gần cửa khẩu Mộc Bài",
+        province=None,
+        destination_country=None,
+        recruiter=None,
+    )
+    tip, codes = _routed(hotline_rt, d)
+    assert tip.province == "Tây Ninh"
+    assert "tay-ninh-border-guard" in codes
+
+
+def test_an_inland_district_of_a_border_province_stays_with_the_police(
+    hotline_rt,  # type: ignore[no-untyped-def]
+) -> None:
+    d = draft(
+        what="Quán karaoke ép mấy em gái tiếp khách",
+        province=None,
+        place="huyện Văn Bàn",
+        destination_country=None,
+        recruiter=None,
+    )
+    tip, codes = _routed(hotline_rt, d)
+    assert tip.province == "Lào Cai"  # Văn Bàn: an old district of Lào Cai
+    assert "border_area" not in tip.urgency_reasons.split(",")
+    assert codes == ["lao-cai-police"]
