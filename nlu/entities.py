@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from nlu.gazetteer import Gazetteer, PlaceMatch, accents_subset, default_gazetteer, placed
 from nlu.normalize import fold, for_matching, has_diacritics
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -116,6 +116,24 @@ def _alternation(forms: Iterable[str]) -> str:
     return "|".join(re.escape(f) for f in uniq)
 
 
+# Province names that are also ordinary words ("hòa bình cho thế giới", "Thái Bình Dương"):
+# a place only where the words around make it one (see `nlu.gazetteer.placed`).
+_ORDINARY_PROVINCE_WORDS = frozenset({"hoa binh", "thai binh"})
+_NOT_AFTER = {"thai binh": re.compile(r"^\s*(duong|dương)\b")}
+
+
+def _place_value(pm: PlaceMatch, context: set[str]) -> str | None:
+    """The province of a place name: its only one, or the one the text also names; else None.
+
+    A bare name without a cue counts only when a province in the text confirms it.
+    """
+    provinces = pm.provinces
+    if pm.evidence and len(provinces) == 1:
+        return next(iter(provinces))
+    named = provinces & context
+    return next(iter(named)) if len(named) == 1 else None
+
+
 # A leading group of look-behinds that each end in a space, like "(?:(?<=\\bsang )|(?<=\\bqua ))".
 _SPACE_LOOKBEHINDS = re.compile(r"\(\?:(?:\(\?<=[^()]* \)\|)*\(\?<=[^()]* \)\)")
 
@@ -131,37 +149,13 @@ def _after_space_first(pattern: str) -> str:
     return "(?<= )" + pattern if _SPACE_LOOKBEHINDS.match(pattern) else pattern
 
 
-def _marks(ch: str) -> tuple[str, frozenset[str]]:
-    """A letter's base and its set of diacritics ("ộ" -> ("o", {dot below, circumflex}))."""
-    if ch in "đĐ":
-        return ch.lower().replace("đ", "d"), frozenset("\u0335")  # đ: d with a stroke
-    nfd = unicodedata.normalize("NFD", ch)
-    return nfd[0], frozenset(c for c in nfd[1:] if unicodedata.combining(c))
-
-
-def accents_subset(surface: str, form: str) -> bool:
-    """Whether `surface` is `form` with some of its diacritics left out, and none added.
-
-    "hà noi" and "hà nôi" are "hà nội" typed partly without marks; "hả nội" is another word.
-    """
-    if len(surface) != len(form):
-        return False
-    for a, b in zip(surface, form, strict=True):
-        if a == b:
-            continue
-        base_a, marks_a = _marks(a)
-        base_b, marks_b = _marks(b)
-        if base_a != base_b or not marks_a <= marks_b:
-            return False
-    return True
-
-
 class EntityExtractor:
     """Extracts entities by whole-word literal matching of lookup forms plus context regexes."""
 
-    def __init__(self, data_dir: Path = DATA_DIR) -> None:
-        """Compile the tables found in `data_dir`."""
+    def __init__(self, data_dir: Path = DATA_DIR, gazetteer: Gazetteer | None = None) -> None:
+        """Compile the tables found in `data_dir`; `gazetteer` adds districts, wards, gates."""
         self.tables = load_tables(data_dir)
+        self.gazetteer = gazetteer
         self._lookup_res: list[tuple[str, re.Pattern[str]]] = []
         # Per entity: the folded forms, and for each the accented forms it stands for.
         self._folded_res: list[tuple[str, re.Pattern[str], dict[str, list[str]]]] = []
@@ -215,6 +209,8 @@ class EntityExtractor:
         found: list[Match] = []
         for entity, rx in self._lookup_res:
             for m in rx.finditer(low):
+                if self._is_word(entity, low, m.start(), m.end()):
+                    continue
                 s, e = norm.span(m.start(), m.end())
                 found.append(Match(entity, self.value_of(entity, m.group(0)), s, e))
         if has_diacritics(low):
@@ -232,7 +228,7 @@ class EntityExtractor:
                     form = next(
                         (f for f in by_fold[m.group(0)] if accents_subset(surface, f)), None
                     )
-                    if form is not None:
+                    if form is not None and not self._is_word(entity, low, m.start(), m.end()):
                         s, e = norm.span(m.start(), m.end())
                         found.append(Match(entity, self.value_of(entity, form), s, e))
         for entity, rx in self._regexes:
@@ -241,7 +237,58 @@ class EntityExtractor:
                     continue
                 s, e = norm.span(m.start(), m.end())
                 found.append(Match(entity, self.value_of(entity, m.group(0)), s, e))
+        if self.gazetteer is not None:
+            found += self._places(low, norm, found)
         return resolve_overlaps(found)
+
+    @staticmethod
+    def _is_word(entity: str, low: str, lo: int, hi: int) -> bool:
+        """True for a province name used as an ordinary word ("hòa bình cho thế giới")."""
+        if entity != "province":
+            return False
+        key = fold(low[lo:hi])
+        if key not in _ORDINARY_PROVINCE_WORDS:
+            return False
+        after = _NOT_AFTER.get(key)
+        if after is not None and after.match(low[hi:]):
+            return True
+        return not placed(low, lo, hi)
+
+    @staticmethod
+    def _overrides(surface: str, pm: PlaceMatch, clash: list[Match], s: int, e: int) -> bool:
+        """Whether a bare place name wins over the table matches it overlaps.
+
+        It must contain them. A province inside it is less precise ("Đức Huệ" is not Huế); a
+        country form inside it yields only when the name is typed as the name is written
+        ("ở Cam Ranh", "ở Cam Lâm"), so "sang cam lam viec" stays a job in Cambodia.
+        """
+        if not all(s <= m.start and m.end <= e and (m.start, m.end) != (s, e) for m in clash):
+            return False
+        if all(m.entity == "province" for m in clash):
+            return True
+        marked = has_diacritics(surface)
+        return any(marked or not has_diacritics(p.name) for p in pm.places)
+
+    def _places(self, low: str, norm: Any, found: list[Match]) -> list[Match]:
+        """Districts, wards and border gates named in `low`, as province matches."""
+        assert self.gazetteer is not None
+        out: list[Match] = []
+        provinces = [m for m in found if m.entity == "province"]
+        for pm in self.gazetteer.find(low):
+            s, e = norm.span(pm.start, pm.end)
+            clash = [m for m in found if m.start < e and s < m.end]
+            if (
+                clash
+                and not pm.prefixed
+                and not self._overrides(low[pm.start : pm.end], pm, clash, s, e)
+            ):
+                continue
+            # Context: the provinces named elsewhere in the text, not by these same words.
+            context = {m.value for m in provinces if m.end <= s or m.start >= e}
+            value = _place_value(pm, context)
+            if value is not None:
+                out.append(Match("province", value, s, e))
+        return out
 
 
 def _group(entity: str) -> str:
@@ -315,7 +362,7 @@ def annotate(text: str) -> str:
 @lru_cache(maxsize=1)
 def default_extractor() -> EntityExtractor:
     """The extractor over the package's own `nlu/data` (cached: compiling takes ~50 ms)."""
-    return EntityExtractor(DATA_DIR)
+    return EntityExtractor(DATA_DIR, default_gazetteer())
 
 
 def extract(text: str) -> list[dict[str, Any]]:
