@@ -52,6 +52,9 @@ class TriageInput:
     tactic: str | None = None
     reporter_is_victim: bool | None = None
     urgent: bool = False
+    # The place named lies on a land border (a border gate or its district): a fact for
+    # routing (the Border Guard rule), not a reason for more urgency.
+    border_area: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,17 @@ class Triage:
 
 
 def assess(facts: TriageInput) -> Triage:
-    """Crisis: danger now, a child (or maybe a child), moving across a border; then high/normal."""
+    """Crisis: danger now, a child (or maybe a child), moving across a border; then high/normal.
+
+    A border place adds the fact code "border_area" to the reasons whatever the urgency.
+    """
+    triage = _urgency(facts)
+    if facts.border_area:
+        return Triage(triage.urgency, [*triage.reasons, "border_area"])
+    return triage
+
+
+def _urgency(facts: TriageInput) -> Triage:
     text = fold(facts.text)
     abroad = bool(facts.destination_country) and facts.destination_country != "Việt Nam"
     crisis: list[str] = []
