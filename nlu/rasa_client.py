@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from nlu.entities import clean_entities
+from nlu.entities import clean_entities, extract
 
 # Rasa's FallbackClassifier answers "nlu_fallback"; the app only knows contract §6 intents.
 RASA_FALLBACK_INTENT = "nlu_fallback"
@@ -44,12 +44,15 @@ def _normalise(text: str, raw: Any) -> dict[str, Any]:
     entities: list[dict[str, Any]] = (
         [e for e in raw_entities if isinstance(e, dict)] if isinstance(raw_entities, list) else []
     )
+    # Districts, wards and border gates (nlu.gazetteer) are too many for Rasa's lookup tables:
+    # the embedded extractor's provinces join Rasa's, the longest span winning.
+    places = [e for e in extract(text) if e["entity"] == "province"]
     return {
         "text": text,
         "intent": top,
         "intent_ranking": ranking[:10],
         # DIET and the regex extractor may both report a span: keep one, canonical value.
-        "entities": clean_entities(entities),
+        "entities": clean_entities(entities + places),
     }
 
 

@@ -69,6 +69,15 @@ def test_rasa_client_normalises_the_answer() -> None:
     ]
 
 
+def test_rasa_answers_get_the_places_rasa_has_no_table_for() -> None:
+    text = "em bị giữ ở huyện Bát Xát"
+    answer = {**RASA_ANSWER, "text": text, "entities": []}
+    result = mock_client(lambda r: httpx.Response(200, json=answer)).parse(text)
+    assert [(e["entity"], e["value"], text[e["start"] : e["end"]]) for e in result["entities"]] == [
+        ("province", "Lào Cai", "huyện Bát Xát")
+    ]
+
+
 def test_rasa_client_retries_server_errors_then_succeeds() -> None:
     calls = []
 
