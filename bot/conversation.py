@@ -50,8 +50,8 @@ class Outcome:
     forgot: bool = False
     # The conversation language after the turn (strings the channel adds itself).
     lang: str = "vi"
-    # The turn ran off the database (an open follow-up): the channel must not record message
-    # ids or anything else under the conversation's pseudonym.
+    # The turn belonged to a follow-up (ran in it, or closed it): the channel must not record
+    # message ids or anything else under the conversation's pseudonym.
     side: bool = False
     # A copy of the channel's memory as loaded before the turn.
     memory: dict[str, Any] | None = None
@@ -194,7 +194,7 @@ def handle(
         replies=replies,
         delete_history=turn.delete_history,
         forgot=turn.forget,
-        side=side_open,
+        side=side_open or side is not None,
         lang=lang,
         memory=before,
         sent_ids=sent_ids,

@@ -358,3 +358,44 @@ async def test_set_commands(channel_rt: BotRuntime, fake_botapi: FakeBotApi) -> 
     assert [c["command"] for c in vi] == list(tg.COMMANDS)
     assert vi[0]["description"] == channel_rt.catalog.t("vi", "channels.commands.start")
     assert en[0]["description"] == channel_rt.catalog.t("en", "channels.commands.start")
+
+
+def test_follow_up_on_telegram_records_nothing_under_the_chat(
+    channel_rt: BotRuntime, fake_botapi: FakeBotApi
+) -> None:
+    """No state write and no message ids during /theodoi (issue 18): only the chat holds them."""
+    from sqlalchemy import select
+
+    from hotline.conversations.models import ConversationState, SentMessage
+    from hotline.db.session import unit_of_work
+    from hotline.tips import service
+    from tests.tips.test_service import draft
+
+    uid = USER + 77
+    key = channel_rt.hotline.pseudonyms.key("telegram", uid)
+    with unit_of_work(channel_rt.hotline.sessions) as s:
+        tip, code = service.submit_tip(s, channel_rt.hotline, draft())
+        service.add_hotline_message(s, channel_rt.hotline.cipher, tip, "op1", "Xe biển số mấy?")
+    with TestClient(create_web_app(channel_rt)) as web:
+        post(web, message("/start", uid=uid))
+    with unit_of_work(channel_rt.hotline.sessions) as s:
+        row = s.get(ConversationState, key)
+        before = (row.updated_at, row.state_enc)
+        known = set(s.scalars(select(SentMessage.message_id).where(SentMessage.key == key)))
+    assert known  # ordinary turns are recorded (for /xoa)
+    sent_before = len(fake_botapi.sent_messages(uid))
+    with TestClient(create_web_app(channel_rt)) as web:
+        post(web, message(f"/theodoi {code}", uid=uid))
+        post(web, press("fu:reply", uid=uid))
+        post(web, message("Biển 12A-345.67", uid=uid))
+        post(web, press("fu:done", uid=uid))
+    texts = [c.params.get("text", "") for c in fake_botapi.sent_messages(uid)[sent_before:]]
+    assert any("Xe biển số mấy?" in t for t in texts)
+    with unit_of_work(channel_rt.hotline.sessions) as s:
+        row = s.get(ConversationState, key)
+        assert (row.updated_at, row.state_enc) == before
+        ids = set(s.scalars(select(SentMessage.message_id).where(SentMessage.key == key)))
+        assert ids == known  # the follow-up's messages were not recorded
+        assert [e.text for e in service.thread(s, channel_rt.hotline.cipher, tip)][-1] == (
+            "Biển 12A-345.67"
+        )
