@@ -55,28 +55,10 @@ _PREFIXES: tuple[tuple[str, frozenset[str], bool], ...] = (
 )
 # Words after which a name is where someone is, comes from or goes to (folded).
 _CUES = frozenset(
-    [
-        "o",
-        "tai",
-        "que",
-        "tu",
-        "ve",
-        "len",
-        "xuong",
-        "ra",
-        "vao",
-        "den",
-        "toi",
-        "sang",
-        "qua",
-        "khu",
-        "vung",
-        "gan",
-        "thuoc",
-        "huong",
-    ]
+    "o tai que tu ve len xuong ra vao den toi sang qua khu vung gan thuoc huong".split()  # noqa: SIM905
 )
-# Ward names that are also common nouns: places only after "xã" / "phường" (folded).
+# Names that are also common nouns ("xã biên giới" is any border commune, "cầu treo" any rope
+# bridge): never a ward or district; a gate only after "cửa khẩu" (folded).
 _COMMON_NOUNS = frozenset({"bien gioi", "trung tam", "dau moi", "an toan", "cau treo"})
 # The unit type an abbreviated unit word stands for; "chợ" names no unit type.
 _UNIT_TYPE = {"tx": "thi xa", "tp": "thanh pho", "cho": ""}
