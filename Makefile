@@ -10,7 +10,7 @@ MODEL := var/models/embedded.joblib
 DEMO_ENV := var/demo.env
 PYTEST_FLAGS ?= -q
 
-.PHONY: demo test test-fast test-pg lint bench install chromium rasa-env clean help
+.PHONY: demo test test-fast test-pg lint bench audit install chromium rasa-env clean help
 
 help:
 	@echo "make demo      - chạy toàn bộ sản phẩm trên http://127.0.0.1:8000 / run everything"
@@ -18,6 +18,7 @@ help:
 	@echo "make test-fast - bỏ qua các bài kiểm thử chậm / skip slow tests"
 	@echo "make lint      - ruff + mypy"
 	@echo "make bench     - benchmarks -> docs/benchmarks.md"
+	@echo "make audit     - lỗ hổng đã công bố trong các gói đã cài / known vulnerabilities (needs PyPI advisories online)"
 
 # The demo needs only the runtime packages; tests, lint and benchmarks add the dev extras.
 $(STAMP): pyproject.toml
@@ -86,5 +87,15 @@ bench: $(DEV_STAMP)
 	@set -e; for b in bench/*_bench.py; do echo "== $$b"; $(BIN)/python $$b; done
 	@echo "Kết quả / results: docs/benchmarks.md"
 
+# Known vulnerabilities of the exact versions installed, from PyPI's advisory data. pip-audit
+# lives in its own venv so it never changes the project's packages; --strict fails when the
+# advisories cannot be fetched (offline is an error, not a clean bill of health).
+AUDIT_VENV := .venv-audit
+audit: $(STAMP)
+	test -x $(AUDIT_VENV)/bin/pip-audit || ($(PYTHON) -m venv $(AUDIT_VENV) && $(AUDIT_VENV)/bin/pip install -q pip-audit)
+	mkdir -p var
+	$(BIN)/python -m pip freeze --exclude-editable > var/audit-requirements.txt
+	$(AUDIT_VENV)/bin/pip-audit --strict --no-deps --disable-pip --progress-spinner off -r var/audit-requirements.txt
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(AUDIT_VENV) .pytest_cache .mypy_cache .ruff_cache
