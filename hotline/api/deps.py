@@ -77,6 +77,15 @@ def current_api_user(
     user = session.get(StaffUser, parsed[0])
     if user is None or not user.active or not tokens.matches(user.password_hash, parsed[1]):
         raise unauthorized
+    if user.must_change_password:
+        # A one-time password (demo admin, admin reset) opens nothing until it is replaced.
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            detail=(
+                "Hãy đổi mật khẩu dùng một lần ở /console/password trước / "
+                "replace the one-time password at /console/password first"
+            ),
+        )
     return user
 
 

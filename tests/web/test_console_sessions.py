@@ -129,3 +129,22 @@ def test_one_time_password_is_enforced_on_every_console_page(client, hotline_rt)
     )
     assert r.headers["location"] == "/console/password"
     assert opens(client, "/console/password")
+
+
+def test_one_time_password_opens_no_api_route_either(client, hotline_rt) -> None:
+    with unit_of_work(hotline_rt.sessions) as s:
+        users.create_user(s, "api.admin", PASSWORD, "admin", must_change_password=True)
+    r = client.post("/api/v1/auth/token", data={"username": "api.admin", "password": PASSWORD})
+    assert r.status_code == 200
+    bearer = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    for path in ("/api/v1/tips", "/api/v1/users", "/api/v1/agencies"):
+        refused = client.get(path, headers=bearer)
+        assert refused.status_code == 403 and "/console/password" in refused.text, path
+    with unit_of_work(hotline_rt.sessions) as s:
+        user = s.scalars(select(StaffUser).where(StaffUser.username == "api.admin")).one()
+        users.set_password(s, user, "mat-khau-moi-456789")
+    r = client.post(
+        "/api/v1/auth/token", data={"username": "api.admin", "password": "mat-khau-moi-456789"}
+    )
+    fresh = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    assert client.get("/api/v1/tips", headers=fresh).status_code == 200
