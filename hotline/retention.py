@@ -96,6 +96,17 @@ def purge(
         session, SentMessage, SentMessage.sent_hour < now - timedelta(days=2), dry_run
     )
 
+    # Console sessions past their lifetime can never be used again (hotline.console.auth).
+    if "staff_sessions" in tables:
+        from hotline.users.models import StaffSession
+
+        counts["staff_sessions"] = _count_or_delete(
+            session,
+            StaffSession,
+            StaffSession.created_at < now - timedelta(seconds=settings.session_max_age_seconds),
+            dry_run,
+        )
+
     counts["closed_tips"] = 0
     if "tips" in tables:
         try:

@@ -192,3 +192,18 @@ def test_cli(hotline_rt, db_url: str, keys: dict[str, str], monkeypatch) -> None
         assert count(hotline_rt, Tip) == 2
     finally:
         get_settings.cache_clear()
+
+
+def test_expired_console_sessions_are_purged(hotline_rt, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    from hotline.users import service as users
+    from hotline.users.models import StaffSession
+
+    life = timedelta(seconds=settings.session_max_age_seconds)
+    with unit_of_work(hotline_rt.sessions) as s:
+        user = users.create_user(s, "op.purge", "mat-khau-du-dai-123", "operator")
+        s.add(StaffSession(token_hash="a" * 64, user_id=user.id, created_at=NOW - life * 2))
+        s.add(StaffSession(token_hash="b" * 64, user_id=user.id, created_at=NOW))
+    with unit_of_work(hotline_rt.sessions) as s:
+        assert purge(s, NOW, settings)["staff_sessions"] == 1
+    with unit_of_work(hotline_rt.sessions) as s:
+        assert set(s.scalars(select(StaffSession.token_hash))) == {"b" * 64}
