@@ -108,6 +108,7 @@ _SUICIDE = [
         "nghĩ",
     ),
     _rule(_any(r"(?:khong|chang|het|chan|khong con) (?:muon|thiet|buon) song"), "sống"),
+    _rule(_any(r"chan song"), "chán sống"),
     _rule(_any(r"khong (?:the|muon) song (?:tiep|them|nua)", r"song (?:khong|chang) noi nua")),
     _rule(
         r"(?<!met )(?<!doi )(?<!nong )(?<!lanh )(?<!cuoi )(?<!buon cuoi )(?<!so )(?<!chan )"
@@ -127,6 +128,7 @@ _SUICIDE = [
             r"nhay (?:cau|lau|song|tu tang)",
             r"nhay xuo?n?g?(?: \w+){0,3} cho (?:xong|roi|het|nhe)",
             r"uong (?:thuoc|het thuoc) (?:ngu|chuot|sau|tru sau)",
+            r"uong (?:het|ca|nguyen|sach) (?:\w+ )?(?:lo|vi|hop|chai|tup|nam|nhum)(?: \w+)? thuoc",
             r"(?:cat|rach|rach) (?:tay|co tay)",
         ),
         "nhảy",
@@ -218,6 +220,24 @@ _HELD = [
         "bị",
     ),
     _rule(rf"\bnhot (?:{_PERSON}|vao|trong|lai|o)\b", "nhốt"),
+    # "họ định đưa tôi sang Trung Quốc": the writer is about to be taken away.
+    _rule(
+        r"\b(?:dinh|se|sap|muon|chuan bi|sap sua) (?:\w+ )?(?:dua|ban|cho|chuyen|dem|cho di)"
+        r" (?:toi|em|minh|tui|chau|con|chung toi|chung em|bon em|tao)"
+        r" (?:sang|qua|di|ve|len|xuong|ra)\b"
+    ),
+    # "tối nay họ đưa em qua Cam": taken across by others (not "họ đưa em về nhà").
+    _rule(
+        r"\b(?:ho|bon no|bon ho|chung no|nguoi ta|may thang|bon chung)(?: \w+){0,2} (?:dua|ban"
+        r"|chuyen|dem|cho) (?:toi|em|minh|tui|chau|con|chung toi|chung em|bon em) (?:sang|qua)\b"
+    ),
+    # "bị một nhóm người giữ", "bị bọn chúng nhốt": the people named before the verb.
+    _rule(
+        r"\bbi (?:mot |1 )?(?:nhom|bon|toan|dam|may|hai|2|ba|3)? ?(?:nguoi|thang|ke|ga|tui|chung no"
+        r"|chung|ho)(?: \w+){0,2} (?:giu|nhot|bat|giam|canh)\b(?! (?:xe|ho chieu|giay to|tien|cho"
+        r"|dien thoai|lai cho))",
+        "bị",
+    ),
     _rule(
         rf"(?<!nghien )\bcuu (?:{_PERSON}|voi|giup|mang|minh voi|em voi|toi voi|chung toi|nguoi)\b",
         "cứu",
@@ -369,7 +389,7 @@ _STRANGERS = re.compile(
 _MISSING = [
     _rule(
         r"\b(?:mat (?:lien lac|lien he|contact|ket noi)|mat tich|bien mat|bat tin"
-        r"|biet vo am tin|khong (?:the "
+        r"|biet vo am tin|block het|chan het (?:lien lac|moi nguoi|ca nha)|khong (?:the "
         r"|con )?lien (?:lac|he) duoc"
         r"|khong (?:ai )?(?:nghe|bat) may|tat may|khong (?:goi|nhan tin) (?:duoc|lai)"
         r"|khong tra loi (?:tin nhan|dien thoai|may)|khong goi (?:dien )?ve"
@@ -405,6 +425,7 @@ _MISSING = [
         r"|\bof+line tu\b|\bkhong (?:thay|tim thay) (?:dau|dau ca)\b"
     ),
     _rule(r"\bbo di (?:cung|voi|theo)\b"),
+    _rule(r"\bkhong (?:thay|tim thay|tim duoc) (?:\w+ ){1,3}dau\b"),
     # An old parent with dementia who wandered off: "bố tôi bị lẫn, ra khỏi nhà chưa về".
     _rule(
         r"\bbi lan\b(?:\W+\w+){0,8}?\W+(?:chua ve|khong ve|di lac|lac|khong biet duong"
@@ -442,6 +463,7 @@ _CHILD = re.compile(
     r"\b(?:(?:1[0-7]|[2-9]) ?(?:tuoi|t)|be|be gai|be trai|chau be|dua be|con nho|tre em|tre con"
     r"|dua tre|thieu nien|vi thanh nien|hoc sinh|hs|lop (?:[1-9]|1[0-2])|dang di hoc|tron hoc"
     r"|(?:1[0-7]|[4-9]) ?(?:years?[- ]?old|yo|y/o|yr)|(?:is|aged|age|only) (?:1[0-7]|[4-9])"
+    r"|(?:moi|chi|co|duoi) (?:1[0-7]|[4-9])(?! (?:tr|trieu|k|nghin|ngan|tieng|gio|ngay|nam|thang))"
     r"|child|children|kid|kids|boy|girl|teen"
     r"|teenager|minor|underage|schoolgirl|schoolboy|little (?:brother|sister)|baby)\b"
 )
@@ -451,6 +473,11 @@ _OWN_CHILD = re.compile(
     r"(?:\W+\w+){0,8}?\W+(?:bo nha|bo di|di hoc|tron|di choi|di theo|ran away|left home"
     r"|school|with a stranger|left with)\b"
 )
+# A child's age said outright: a child lured onto a motorbike is not a lost motorbike.
+_CHILD_AGE = re.compile(
+    r"\b(?:(?:1[0-7]|[2-9]) ?(?:tuoi|t)|(?:1[0-7]|[4-9]) ?(?:years?[- ]?old|yo))\b"
+)
+_INVITE = [_rule(r"\bmoi\b", "mời")]
 _ADULT = re.compile(r"\b(?:(?:1[89]|[2-9]\d) ?(?:tuoi|t|years?[- ]?old|yo))\b")
 
 _ORGAN = [
@@ -499,7 +526,12 @@ _RECRUIT = re.compile(
     r" to meet|meet (?:him|her|them|up) (?:secretly|alone|in secret)|gifts?|sends? (?:her|him) \w+"
     r"|doi gap|muon gap|gap mat|gap rieng|gap truc tiep|(?:gui|tang|cho) qua|nap (?:the|game)"
     r"|(?:se|sap|dinh|muon|bat|ep) (?:\w+ )?ga (?:\w+ ){0,4}cho"
-    r"|ru|moi|dua di|tuyen|nhan nuoi|lam mau|lam nguoi mau|idol|streamer|lam viec|di lam"
+    r"|tong tien|(?:clip|anh|video) nong|hoi cuoi|cuoi (?:\w+ ){0,3}cho|hua (?:cho|hen|se)"
+    r"|promis\w*"
+    r"|tung (?:anh|clip|video)|(?:gui|doi|xin) (?:\w+ )?(?:clip|video)|anh (?:khong mac|than the"
+    r"|ho hang)|doa (?:dang|tung|phat tan|gui)|chia tay va tung|(?:du|ru|hen|keu|goi) (?:\w+ ){0,2}"
+    r"(?:ra|di|den|toi) gap|ra gap rieng|di gap rieng"
+    r"|ru|dua di|tuyen|nhan nuoi|lam mau|lam nguoi mau|idol|streamer|lam viec|di lam"
     r"|lam them|lay chong|ket hon|lay vo|xuat khau|hen (?:\w+ )?(?:gap|ra|di|den)|dan di|don di"
     r"|xin viec|viec nhe|du lich|sang (?:\w+ )?(?:choi|lam|du lich)|cho tien|free|mien phi"
     r"|recruit\w*|offer\w*|job|work abroad|modell?ing|marry|meet (?:up|in person)|invite\w*"
@@ -549,7 +581,7 @@ _INTENT = re.compile(
 # A story, a game, a joke or a pet: crisis words that are not a crisis now.
 _NOT_REAL = re.compile(
     r"\b(?:phim|movie|film|truyen|tieu thuyet|nhan vat|tac pham|van hoc|bai van|phan tich"
-    r"|man choi|clip|haha|hihi|hehe|lol|lmao"
+    r"|man choi|clip|haha|hihi|hehe|lol|lmao|giet thoi gian|kill(?:ing)? time"
     r"|bai tap|deadline|homework|mon toan|mon hoa|mon ly|de thi|bai kiem tra|excel|escape room"
     r"|kkk|bai hat|beatles|thriller|netflix)\b|😂|🤣|=\)\)|:\)\)"
 )
@@ -659,6 +691,13 @@ _WILL_TAKE = re.compile(
     r"|\b(?:dua|ep|ban|cho|qua|sang|take|send)(?: \S+){0,3} (?:toi nay|dem nay|ngay mai|sang mai"
     r"|mai|tonight|tomorrow)\b"
 )
+# Promised a job there ("hứa cho em đi làm mẫu ở TQ"), unless they have arrived since.
+_PROMISED = re.compile(r"\b(?:hua|hua hen|hen|promis\w*)\b")
+_ARRIVED = re.compile(
+    r"\b(?:sang (?:toi|den) noi|toi noi|den noi|sang den|sang toi|arrived|got there)\b"
+)
+# A movement just before the country: "sang Campuchia", "bị bán qua Trung Quốc".
+_WENT = re.compile(r"\b(?:sang|qua|di|den|toi|vao|went to|go to|gone to)\s*$")
 _AT_BORDER = re.compile(
     r"\b(?:o|tai|dang o|gan|near|at) (?:cua khau|bien gioi|border gate|the border|don bien phong)\b"
 )
@@ -679,6 +718,7 @@ def _where(text: str, entities: list[dict[str, Any]], folded: str) -> tuple[Wher
     at_abroad: list[str] = []
     elsewhere: list[str] = []
     going: list[str] = []
+    went: list[str] = []
     for e in entities:
         if e.get("entity") != "country" or e.get("value") == VIETNAM:
             continue
@@ -686,12 +726,17 @@ def _where(text: str, entities: list[dict[str, Any]], folded: str) -> tuple[Wher
         # The folded text just before the name, from the cleaned text's offset map.
         idx = next((i for i, s in enumerate(plain.starts) if s >= start), len(plain.text))
         before = fold(plain.text[max(0, idx - 40) : idx])
+        # A promise reaches further back: "hứa cho em gái 15 tuổi việc bán hàng lương cao ở...".
+        sentence = re.split(r"[.!?\n]", fold(plain.text[max(0, idx - 120) : idx]))[-1]
         if _FROM.search(before):
             continue
-        if _WILL_TAKE.search(before):
+        if _WILL_TAKE.search(before) or (_PROMISED.search(sentence) and not seen(_ARRIVED)):
             # "họ nói sẽ gả em cho một ông bên Trung Quốc": where they plan to take her.
             going.append(str(e.get("value")))
             continue
+        if _WENT.search(before):
+            # "em sang Campuchia làm việc, giờ họ thu hộ chiếu": gone there, so there now.
+            went.append(str(e.get("value")))
         (at_abroad if _AT.search(before) else elsewhere).append(str(e.get("value")))
     if at_abroad:
         return Where.ABROAD, at_abroad[0]
@@ -702,6 +747,8 @@ def _where(text: str, entities: list[dict[str, Any]], folded: str) -> tuple[Wher
             return Where.ABROAD, elsewhere[0]
         if seen(_WILL_TAKE):
             return Where.VIETNAM, None
+        if went:
+            return Where.ABROAD, went[0]
         if seen(_AT_BORDER):
             # "ở biên giới Campuchia": either side; both sets of numbers.
             return Where.UNKNOWN, elsewhere[0]
@@ -753,7 +800,7 @@ def detect(text: str, entities: list[dict[str, Any]] | None = None) -> Crisis | 
     missing = (
         (_hits(_MISSING, folded, marked) or _search(_MISSING_EN, lowered))
         and not not_real
-        and not seen(_THING)
+        and not (seen(_THING) and not seen(_CHILD_AGE))
     )
     if not (held or suicide or lured or organ or sex or missing or child):
         return None  # nothing to place: most messages stop here, before the entities
@@ -771,13 +818,16 @@ def detect(text: str, entities: list[dict[str, Any]] | None = None) -> Crisis | 
         found.append(CrisisKind.FOREIGN_WORKER)
     if sex:
         found.append(CrisisKind.FORCED_SEX)
-    if child and not missing and seen(_NOT_HOME) and not not_real and not seen(_THING):
+    thing = seen(_THING) and not seen(_CHILD_AGE)
+    if child and not missing and seen(_NOT_HOME) and not not_real and not thing:
         missing = True
     if missing and child:
         found.append(CrisisKind.MISSING_CHILD)
     if held:
         found.append(CrisisKind.DANGER_NOW)
-    if child and not missing and seen(_RECRUIT) and seen(_SOMEONE):
+    # "mời" (invite) is a lure word; "mới" (only, just) typed with its mark is not.
+    invited = _hits(_INVITE, folded, marked)
+    if child and not missing and (seen(_RECRUIT) or invited) and (seen(_SOMEONE) or invited):
         found.append(CrisisKind.CHILD_RECRUITED)
     if organ and (seen(_INTENT) or not seen(_QUESTION_ONLY)) and not seen(_LAWFUL_DONATION):
         found.append(CrisisKind.ORGAN_SALE)
@@ -794,7 +844,9 @@ def detect(text: str, entities: list[dict[str, Any]] | None = None) -> Crisis | 
 _SOMEONE = re.compile(
     r"\b(?:co (?:nguoi|ng|1 nguoi|mot nguoi|ai|thang|con|ba|ong|chi|anh|co)|nguoi la|ai do|ho|no"
     r"|(?:1|mot) (?:nguoi|ng|chi|anh|ong|ba|co|thang|acc|tai khoan)|nguoi ta|agency"
-    r"|ban (?:tren|qua) mang|nguoi quen|ke|bon|tuyen|moi|ru|someone|a man|a woman|a stranger"
+    r"|ban (?:tren|qua) mang|nguoi quen|ke|bon|tuyen|ru|someone|a man|a woman|a stranger"
+    r"|ban trai|nguoi yeu|boyfriend|dan ong la|nguoi dan ong|ba moi|ong moi|moi gioi|co dua|1 dua"
+    r"|mot dua"
     r"|an agent|a broker|they|he|she|recruiter|company)\b"
 )
 

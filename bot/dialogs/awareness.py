@@ -18,7 +18,7 @@ out-of-scope or unsure intents, so small talk is not answered with a random FAQ)
 from __future__ import annotations
 
 from bot.dialogs.types import Button, Incoming, Reply, Turn
-from hotline.content.faq import FaqEntry, Hit, asks_two_things, decide, reply_lang
+from hotline.content.faq import FaqEntry, decide, reply_lang
 from hotline.content.service import Library, PieceView, cache_for
 
 INTENTS = ("ask_tactics", "ask_victim_rights", "ask_law", "ask_hotline")
@@ -52,13 +52,13 @@ def answer_question(turn: Turn, text: str, *, strict: bool) -> list[Reply] | Non
     turn.state["flow"] = AwarenessDialog.name
     lang = reply_lang(text, decision.best, turn.lang)
     if decision.action == "clarify" and decision.other is not None:
-        if asks_two_things(text):
-            # "được hỗ trợ gì và hàng xóm có biết không?": two questions, two answers.
-            return [
-                faq_reply(turn, lib, decision.best.entry, lang),
-                faq_reply(turn, lib, decision.other.entry, lang),
-            ]
-        return [_clarify(turn, lang, decision.best, decision.other)]
+        # Two answers as close as this: both short answers rather than "which one?", so the
+        # fact is on screen either way ("tổng đài ... bao nhiêu": 111, and abroad +84 ...), and
+        # "được hỗ trợ gì và hàng xóm có biết không?" gets both of its answers.
+        return [
+            faq_reply(turn, lib, decision.best.entry, lang),
+            faq_reply(turn, lib, decision.other.entry, lang),
+        ]
     other = decision.other.entry if decision.other is not None else None
     return [faq_reply(turn, lib, decision.best.entry, lang, other)]
 
@@ -69,12 +69,6 @@ def _t(turn: Turn, lang: str, key: str) -> str:
 
 def _faq_button(entry: FaqEntry, lang: str) -> Button:
     return Button(short("❓ " + entry.title_in(lang)), f"hoc:faq:{entry.faq_id}:{lang}")
-
-
-def _clarify(turn: Turn, lang: str, best: Hit, other: Hit) -> Reply:
-    buttons = [_faq_button(best.entry, lang), _faq_button(other.entry, lang)]
-    buttons.append(Button(_t(turn, lang, "menu.buttons.menu"), "/menu"))
-    return Reply(_t(turn, lang, "awareness.faq_clarify"), buttons)
 
 
 def faq_reply(

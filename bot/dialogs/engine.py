@@ -24,6 +24,8 @@ SMALL_TALK = {"greet", "goodbye", "thanks", "affirm", "deny"}
 # Meanings never offered in a "did you mean" unless they are the likeliest.
 UNLIKELY_CHOICES = {"unsubscribe", "delete_history", "change_language"}
 # Intents whose dialog a plain question should not start before the FAQ has answered it.
+#: An emergency reading at least this likely (or the first) puts the numbers above "did you mean".
+DANGER_READING = 0.25
 QUESTION_FIRST = {"report_tip", "menu", "subscribe", "take_quiz"}
 # What makes a question about an offer concrete enough to check: money, or someone recruiting.
 _OFFER_DETAIL = re.compile(
@@ -188,7 +190,8 @@ class DialogEngine:
             # Before "not my topic" or "did you mean": a question the FAQ answers. Unsure of the
             # intent, a question gets the FAQ's own best match rather than a menu of intents;
             # anything else only a confident one ("mất ví ở bến xe" is no FAQ question).
-            lenient = conf < CONFIDENCE_THRESHOLD and is_question(text)
+            # A lost wallet or a cat is no FAQ question, however close the missing-person entry.
+            lenient = conf < CONFIDENCE_THRESHOLD and is_question(text) and not looks_harmless(text)
             answer = answer_question(turn, text, strict=not lenient)
             if answer is not None:
                 return answer
@@ -255,7 +258,10 @@ class DialogEngine:
                 continue
             if rank > 0 and cand.get("name") in UNLIKELY_CHOICES:
                 continue  # "unsubscribe" offered to someone on a bridge helps nobody
-            danger = danger or dialog is self.emergency
+            if dialog is self.emergency:
+                # The numbers come with the question only when danger is a real reading: the
+                # first choice, or not a distant one ("trồng rau muống" is not).
+                danger = danger or rank == 0 or cand.get("confidence", 0) >= DANGER_READING
             b = Button(turn.t(f"menu.buttons.{dialog.name}"), dialog.commands[0])
             if b not in buttons:
                 buttons.append(b)

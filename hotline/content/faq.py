@@ -307,19 +307,6 @@ def decide(hits: Sequence[Hit], *, strict: bool) -> Decision:
     return Decision("answer", best, other)
 
 
-# Two questions joined in one message: "... hỗ trợ gì và hàng xóm có biết không?".
-_TWO_ASKS = re.compile(
-    r"\b(?:gi|nao|khong|ko|k|sao|dau|bao nhieu|what|how|who|where|can|do|does|is)\b"
-    r"[^.?!]*?(?:,| va | voi lai | con | ngoai ra | and | also )[^.?!]*?"
-    r"\b(?:gi|nao|khong|ko|k|sao|dau|bao nhieu|what|how|who|where|can|do|does|is|are|will)\b"
-)
-
-
-def asks_two_things(text: str) -> bool:
-    """Whether the message holds two questions (then a tie between two answers is both)."""
-    return bool(_TWO_ASKS.search(fold(normalize(text).text)))
-
-
 def reply_lang(text: str, hit: Hit, user_lang: str) -> str:
     """The answer's language: the question's when it is clear, else the user's."""
     if looks_english(text):

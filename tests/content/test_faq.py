@@ -307,18 +307,3 @@ def test_shared_dev_set_answered_with_few_clarifications(index: FaqIndex) -> Non
             )
     assert answered / len(questions) >= 0.93, answered
     assert clarify / len(questions) < 0.05, clarify
-
-
-@pytest.mark.parametrize(
-    ("text", "two"),
-    [
-        ("được hỗ trợ gì và hàng xóm có biết không?", True),
-        ("what support do I get and who will know about it?", True),
-        ("số điện thoại báo tin là gì", False),
-        ("luat nao quy dinh ve mua ban nguoi", False),
-    ],
-)
-def test_asks_two_things(text: str, two: bool) -> None:
-    from hotline.content.faq import asks_two_things
-
-    assert asks_two_things(text) is two

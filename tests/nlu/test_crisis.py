@@ -169,6 +169,20 @@ def test_a_foreign_national_in_viet_nam_is_a_foreign_worker() -> None:
             "abroad",
         ),
         ("a boy screaming inside a truck, three men holding the doors", K.DANGER_NOW, None),
+        # Round 2 of the outside tester (07/12/2026), in wordings of our own.
+        (
+            "toi o Ha Tinh, sang Lao lam viec 3 thang nay, gio chu giu giay to khong cho ve",
+            K.ABROAD,
+            "abroad",
+        ),
+        ("Tôi ở Quảng Ninh, bị lừa bán sang Trung Quốc, đang bị nhốt", K.ABROAD, "abroad"),
+        ("chan song qua, dem nay uong het vi thuoc ngu cho xong", K.SUICIDE, None),
+        ("e 14t, co ng tren fb hua cho e sang Lao lam phuc vu, hen e ra ben xe", None, "vn"),
+        ("nó có ảnh nóng của em và đang tống tiền, em mới 15", None, None),
+        ("con bé nhà em 11 tuổi, có 1 người đàn ông lạ dụ nó đi gặp riêng", None, None),
+        ("anh tôi đi Lào làm việc rồi block hết cả nhà", K.MISSING_PERSON, "abroad"),
+        ("ông tôi đang bị một nhóm người giữ trong nhà trọ, họ đòi tiền", K.DANGER_NOW, None),
+        ("họ định đưa em sang Campuchia đêm nay", K.DANGER_NOW, "vn"),
     ],
 )
 def test_outside_tester_classes(text: str, kind: CrisisKind | None, where: str | None) -> None:
@@ -195,6 +209,10 @@ def test_outside_tester_classes(text: str, kind: CrisisKind | None, where: str |
         "phân tích nhân vật bị bắt cóc trong tác phẩm văn học này",
         "the baby is crying in the car seat, how do I calm her",
         "I took my vitamin pills this morning",
+        "con tôi mới 6 tuổi mà đã biết bơi",
+        "giết thời gian ở sân bay thế nào cho đỡ chán",
+        "tôi bị công an giữ xe vì không đội mũ bảo hiểm",
+        "bố mẹ đưa em qua nhà bà ngoại chơi",
     ],
 )
 def test_outside_tester_look_alikes(text: str) -> None:
