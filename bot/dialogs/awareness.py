@@ -38,14 +38,16 @@ def short(title: str, limit: int = MAX_BUTTON) -> str:
     return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
 
 
-def answer_question(turn: Turn, text: str, *, strict: bool) -> list[Reply] | None:
+def answer_question(
+    turn: Turn, text: str, *, strict: bool, min_coverage: float | None = None
+) -> list[Reply] | None:
     """The FAQ answer to a question (fact first, then buttons), or None if none fits well.
 
     strict=True answers only a confident match. The reply is in the question's language when
     that is clear (an English question gets the English answer even if the user chose vi).
     """
     lib = library(turn)
-    decision = decide(lib.faq_index.search(text), strict=strict)
+    decision = decide(lib.faq_index.search(text), strict=strict, min_coverage=min_coverage)
     if decision.best is None:
         return None
     # The buttons below are this dialog's: the engine hands them back here.

@@ -11,6 +11,7 @@ from bot.dialogs.awareness import answer_question, library
 from bot.dialogs.safety import PENDING, RESCUE_THRESHOLD, SafetyNet
 from bot.dialogs.text import clean_text, is_question, parse_command
 from bot.dialogs.types import Button, Dialog, Incoming, Reply, Turn
+from hotline.content.faq import STATEMENT_COVERAGE
 from hotline.content.redflags import critical_flags, scan_text
 from nlu.crisis import Crisis, looks_harmless
 from nlu.language import could_be_english, guess_language
@@ -191,8 +192,19 @@ class DialogEngine:
             # intent, a question gets the FAQ's own best match rather than a menu of intents;
             # anything else only a confident one ("mất ví ở bến xe" is no FAQ question).
             # A lost wallet or a cat is no FAQ question, however close the missing-person entry.
-            lenient = conf < CONFIDENCE_THRESHOLD and is_question(text) and not looks_harmless(text)
-            answer = answer_question(turn, text, strict=not lenient)
+            lenient = (
+                conf < CONFIDENCE_THRESHOLD
+                and (is_question(text) or name != "out_of_scope")
+                and not looks_harmless(text)
+            )
+            asked = is_question(text)
+            answer = answer_question(
+                turn,
+                text,
+                strict=not lenient,
+                # Unsure, and no question asked: only an entry that covers most of the words.
+                min_coverage=None if asked or not lenient else STATEMENT_COVERAGE,
+            )
             if answer is not None:
                 return answer
             if self._critical_offer(turn, text):

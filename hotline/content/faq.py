@@ -277,6 +277,9 @@ STRICT_COVERAGE = 0.6
 #: right, and the other is still one tap away when it is not.
 TIE = 0.98
 COVER_GAP = 0.05
+#: A message that is no question ("penalty for buying a child") is answered when the best entry
+#: covers at least this much of it; "cách trồng rau muống" covers far less of any entry.
+STATEMENT_COVERAGE = 0.5
 #: The next best is offered as a button when at least this close.
 NEXT_BEST = 0.45
 
@@ -290,12 +293,13 @@ class Decision:
     other: Hit | None = None
 
 
-def decide(hits: Sequence[Hit], *, strict: bool) -> Decision:
+def decide(hits: Sequence[Hit], *, strict: bool, min_coverage: float | None = None) -> Decision:
     """Answer, ask which of two was meant, or stay silent, from the ranked hits."""
     if not hits:
         return Decision("none")
     best = hits[0]
     min_score, min_cov = (STRICT_SCORE, STRICT_COVERAGE) if strict else (MIN_SCORE, MIN_COVERAGE)
+    min_cov = max(min_cov, min_coverage or 0.0)
     if best.score < min_score or best.coverage < min_cov:
         return Decision("none")
     other = next((h for h in hits[1:] if h.entry.faq_id != best.entry.faq_id), None)
