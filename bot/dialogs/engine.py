@@ -80,6 +80,10 @@ class DialogEngine:
         if payload is not None:
             # A button of a dialog that is no longer active (old message) falls back to the menu.
             result = active.handle(turn, incoming) if active else None
+            if result is None and payload == "tip:send":
+                # "Gửi" pressed again after the answer was lost (a crash between storing the tip
+                # and replying): the tip was kept once; say so rather than "not understood".
+                result = [Reply(turn.t("tip.send_again"), self.menu_buttons(turn))]
             replies += result if result is not None else self._fallback(turn)
             return replies
 

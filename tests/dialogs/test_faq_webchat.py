@@ -177,3 +177,12 @@ def test_a_greeting_that_could_be_english_is_answered_in_both(client, bot_rt) ->
     chat = Chat(client)
     chat.send(text="xin chao")
     assert "Hello" not in chat.text(), chat.messages
+
+
+def test_send_pressed_again_after_the_flow_ended_is_not_misunderstood(client, bot_rt) -> None:
+    """After a crash between storing a tip and answering, 'Gửi' again says it was kept once."""
+    import_content(bot_rt)
+    chat = Chat(client)
+    chat.send(payload="tip:send")
+    assert "không bị gửi trùng" in chat.text(), chat.messages
+    assert "chưa hiểu" not in chat.text().lower(), chat.messages
