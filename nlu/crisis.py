@@ -234,7 +234,8 @@ _HELD = [
     # "bị một nhóm người giữ", "bị bọn chúng nhốt": the people named before the verb.
     _rule(
         r"\bbi (?:mot |1 )?(?:nhom|bon|toan|dam|may|hai|2|ba|3)? ?(?:nguoi|thang|ke|ga|tui|chung no"
-        r"|chung|ho)(?: \w+){0,2} (?:giu|nhot|bat|giam|canh)\b(?! (?:xe|ho chieu|giay to|tien|cho"
+        r"|chung|ho)(?: \w+){0,2} (?:giu|nhot|bat|giam|canh|cho di|cho len|cho ve phia|dua len"
+        r"|dua di|keo len|loi len)\b(?! (?:xe|ho chieu|giay to|tien|cho"
         r"|dien thoai|lai cho))",
         "bị",
     ),
@@ -275,7 +276,8 @@ _HELD = [
         r"(?<!bo )(?<!me )(?<!ba )(?<!bo me )(?<!gia dinh )(?<!nha )(?<!ong ba )(?<!thay )"
         r"(?<!co giao )(?<!vo )(?<!chong )"
         r"\bkhong (?:cho|duoc phep|duoc) (?:em |toi |minh |chung toi |bon em |no |con )?"
-        r"(?:ve|ra ngoai|ra khoi|ra|di dau|lien lac|goi dien|nghi viec|nghi|roi khoi|bo ve)\b"
+        r"(?:ve|ra ngoai|ra khoi|ra|di dau|lien lac|goi dien|nghi viec|nghi|roi khoi|bo ve"
+        r"|xuong|xuong xe)\b"
     ),
     _rule(
         r"(?<!tu )(?<!khong )(?<!tu minh )(?<!se )(?<!ho se )(?<!cach )(?<!de )"
@@ -286,9 +288,12 @@ _HELD = [
     _rule(r"\b(?:dang|vua|muon|tim cach|phai) (?:tron|bo tron|chay tron|thoat ra)\b"),
     _rule(r"\btron (?:ra|thoat|khoi|duoc|ve)\b"),
     _rule(
+        r"\b(?:bi )?ket (?:o|tai|trong) (?:casino|song bac|dac khu|khu lua dao|cong ty lua dao)\b"
+    ),
+    _rule(
         r"\b(?:doi|doi nop|bat nop|nop|chuyen) (?:tien )?chuoc\b|\btien chuoc\b"
-        r"|\b(?:doi|nop|tra|chuyen|gui) (?:tien|[\d.,]+\S*)(?: \S+){0,3} (?:moi|de|thi) (?:tha"
-        r"|cho ve|duoc ve|duoc di|cho di)\b"
+        r"|\b(?:doi|nop|tra|chuyen|gui|pay) (?:tien|[\d.,]+\S*)(?: \S+){0,3} (?:moi|de|thi) (?:tha"
+        r"|cho ve|duoc ve|duoc di|cho di|release)\b"
     ),
     _rule(
         r"\b(?:doa|de doa|doa se) (?:giet|danh|ban|chat|bat)\b|\bgiet (?:em|toi|minh|con|chau)\b"
@@ -389,7 +394,8 @@ _STRANGERS = re.compile(
 _MISSING = [
     _rule(
         r"\b(?:mat (?:lien lac|lien he|contact|ket noi)|mat tich|bien mat|bat tin"
-        r"|biet vo am tin|block het|chan het (?:lien lac|moi nguoi|ca nha)|khong (?:the "
+        r"|biet vo am tin|block het|(?:zalo|facebook|fb|messenger|dien thoai|sdt) (?:\w+ )?(?:of+"
+        r"|tat may) (?:han|luon|mat|het|tu)|chan het (?:lien lac|moi nguoi|ca nha)|khong (?:the "
         r"|con )?lien (?:lac|he) duoc"
         r"|khong (?:ai )?(?:nghe|bat) may|tat may|khong (?:goi|nhan tin) (?:duoc|lai)"
         r"|khong tra loi (?:tin nhan|dien thoai|may)|khong goi (?:dien )?ve"
@@ -417,8 +423,8 @@ _MISSING = [
     ),
     _rule(r"\blen (?:\w+ ){0,2}(?:xe|o to|oto|xe hoi) (?:\w+ )?la\b"),
     _rule(
-        r"\b(?:bat coc|bi bat coc|bi bat di|bi dua di dau|bi (?:ai |nguoi la )?(?:be|bong"
-        r"|dat) di|di lac|lac mat|bi lac)\b(?! duong)"
+        r"\b(?:bat coc|bi bat coc|bi bat di|bi dua di dau|bi (?:\w+ ){0,5}(?:be|bong|dat|dan"
+        r"|keo|loi) di|di lac|lac mat|bi lac)\b(?! duong)"
     ),
     _rule(
         r"\b(?:khong ai|chang ai) (?:biet|bit) (?:\w+ )?(?:o dau|di dau)\b|\bkhong co tin tuc\b"
@@ -592,6 +598,11 @@ _THING = re.compile(
     r"|giay to xe|the atm|dong ho|kinh|hanh ly|do dac|bi trom|package|parcel|delivery|order"
     r"|luggage|wallet|keys|don hang|buu kien|goi hang|mat khau|password)\b"
 )
+# A pet shut in a wardrobe is no person held.
+_PET = re.compile(
+    r"\b(?:con meo|con cho|con cun|meo nha|cho nha|thu cung|pet|my (?:cat|dog)|the (?:cat|dog)"
+    r"|kitten|puppy)\b"
+)
 # A harmless reason for being shut in: "bị nhốt trong nhà cả tuần vì mưa".
 # Donation after death, registered lawfully, is not organ trade.
 _LAWFUL_DONATION = re.compile(
@@ -613,6 +624,9 @@ _BACK_HOME = re.compile(
     r"|(?:tro ve|moi ve|vua ve|ve duoc) (?:sau|tu|nha|nuoc|roi|thang|tuan|nam|hom)"
     r"|(?:roi|da|sau do) (?:tro )?ve(?: nha| nuoc| que)?(?=\W*$|,|\.| \w+ (?:hang xom|xau ho"
     r"|buon|so))"
+    r"|duoc dua ve|duoc (?:tra|trao) ve|(?:tu khi|sau khi) (?:duoc )?(?:ve|tro ve|dua ve)"
+    r"|(?:sang|qua|o) (?:\w+ ){1,3}(?:ve|tro ve)(?=\s*(?:[,.!?]|$))"
+    r"|since (?:i|she|he) (?:came|got) back|after (?:returning|coming back)"
     r"|now back|back (?:home|in vietnam)|years ago|came back|returned home|was rescued"
     r"|used to be)\b"
 )
@@ -688,6 +702,8 @@ _WILL_TAKE = re.compile(
     r"|\bwants? (?:me|us|her|him|them) to (?:go|come|travel|fly|move)\b|\bnext (?:week|month)\b"
     r"|\b(?:tuan|thang) (?:sau|toi)\b"
     r"|\b(?:tuyen|ru|ru re|recruit\w*|offer\w*|muon dua|want to take)\b"
+    # Still deciding whether to go: "... đưa sang Trung Quốc mổ, có nên đi không".
+    r"|\b(?:co nen di|nen di khong|co nen nhan|should i go|should i accept)\b"
     r"|\b(?:dua|ep|ban|cho|qua|sang|take|send)(?: \S+){0,3} (?:toi nay|dem nay|ngay mai|sang mai"
     r"|mai|tonight|tomorrow)\b"
 )
@@ -777,7 +793,12 @@ def detect(text: str, entities: list[dict[str, Any]] | None = None) -> Crisis | 
     not_real = seen(_NOT_REAL)
     past = seen(_BACK_HOME) and not seen(_NOW)
     at = _first(_HELD, folded, marked)
-    held = (at >= 0 or _search(_HELD_EN, lowered)) and not not_real and not seen(_BENIGN_CAUSE)
+    held = (
+        (at >= 0 or _search(_HELD_EN, lowered))
+        and not not_real
+        and not seen(_BENIGN_CAUSE)
+        and not seen(_PET)
+    )
     # "nếu con mình bị lừa bán thì..." asks what to do if it happens; "dọa giết nếu em báo" is now.
     maybe = _HYPOTHETICAL.search(folded)
     if held and (past or (maybe is not None and maybe.start() < max(at, 0) + 1 and not seen(_NOW))):

@@ -183,6 +183,20 @@ def test_a_foreign_national_in_viet_nam_is_a_foreign_worker() -> None:
         ("anh tôi đi Lào làm việc rồi block hết cả nhà", K.MISSING_PERSON, "abroad"),
         ("ông tôi đang bị một nhóm người giữ trong nhà trọ, họ đòi tiền", K.DANGER_NOW, None),
         ("họ định đưa em sang Campuchia đêm nay", K.DANGER_NOW, "vn"),
+        # Round 3 (07/12/2026), in wordings of our own.
+        ("từ khi được đưa về từ Lào, em chỉ muốn chết", K.SUICIDE, "vn"),
+        (
+            "tôi bị một người đàn ông chở đi Hà Giang, khóa cửa xe không cho xuống",
+            K.DANGER_NOW,
+            None,
+        ),
+        ("con tôi 7 tuổi bị một bà lạ dắt đi ở công viên", K.MISSING_CHILD, None),
+        (
+            "chị tôi qua Campuchia làm sale, từ hôm kia facebook off luôn",
+            K.MISSING_PERSON,
+            "abroad",
+        ),
+        ("em bi ket o casino, ho bat pay 3000$ moi release", K.ABROAD, None),
     ],
 )
 def test_outside_tester_classes(text: str, kind: CrisisKind | None, where: str | None) -> None:
@@ -213,6 +227,8 @@ def test_outside_tester_classes(text: str, kind: CrisisKind | None, where: str |
         "giết thời gian ở sân bay thế nào cho đỡ chán",
         "tôi bị công an giữ xe vì không đội mũ bảo hiểm",
         "bố mẹ đưa em qua nhà bà ngoại chơi",
+        "con chó nhà tôi bị nhốt ngoài ban công cả chiều",
+        "zalo của tôi bị lỗi, off luôn từ sáng",
     ],
 )
 def test_outside_tester_look_alikes(text: str) -> None:
