@@ -231,6 +231,11 @@ _HELD = [
         r"\b(?:ho|bon no|bon ho|chung no|nguoi ta|may thang|bon chung)(?: \w+){0,2} (?:dua|ban"
         r"|chuyen|dem|cho) (?:toi|em|minh|tui|chau|con|chung toi|chung em|bon em) (?:sang|qua)\b"
     ),
+    # The writer being led away ("em đang bị 2 người dẫn đi"): danger now, not a missing person.
+    _rule(
+        r"\b(?:em|toi|minh|tui|tao|chung em|chung toi) (?:dang |vua |da )?bi (?:\w+ ){0,4}(?:dan"
+        r"|dat|keo|loi|be|bong|cho) di\b"
+    ),
     # "bị một nhóm người giữ", "bị bọn chúng nhốt": the people named before the verb.
     _rule(
         r"\bbi (?:mot |1 )?(?:nhom|bon|toan|dam|may|hai|2|ba|3)? ?(?:nguoi|thang|ke|ga|tui|chung no"
@@ -488,8 +493,12 @@ _ADULT = re.compile(r"\b(?:(?:1[89]|[2-9]\d) ?(?:tuoi|t|years?[- ]?old|yo))\b")
 
 _ORGAN = [
     _rule(
-        r"\b(?:ban|mua|hien|lay|ghep|cat|thu mua|can mua|tuyen|hoi mua|ban di|ban bot|cho|donate)"
-        r" (?:1 |mot )?(?:qua |cai |bot |ben |phan |mieng )?(?:than|gan|noi tang|giac mac|tuy)\b",
+        r"\b(?:mua|hien|lay|ghep|cat|thu mua|can mua|tuyen|hoi mua|ban di|ban bot|cho|donate)"
+        r" (?:1 |mot )?(?:qua |cai |bot |ben |phan |mieng )?(?:than|gan|noi tang|giac mac|tuy)\b"
+        r"|\bban (?:1 |mot )?(?:qua |cai |bot |ben |phan |mieng )?(?:than|gan|noi tang|giac mac"
+        r"|tuy)\b"
+        # "ban than mk đi phỏng vấn": bạn thân (best friend) typed bare.
+        r"(?! (?:toi|minh|mk|em|e|anh|chi|cua|tui|t|nhat|thiet|cap|oi|ay|no|di|bi|tu|vua|da|dang))",
         "bán thận",
     ),
     _rule(r"\b(?:1|mot) (?:qua|ben|trai) than\b", "quả thận"),
@@ -567,7 +576,8 @@ _WANT_HOME = re.compile(
     r"|\b(?:go home|get home|come home|come back|get out|go back to vietnam)\b"
 )
 _ABROAD_WORDS = re.compile(
-    r"\b(?:nuoc ngoai|xu nguoi|dac khu|song bac|casino|khu (?:lua dao|cong ty|kin)|abroad"
+    r"\b(?:(?<!nguoi )nuoc ngoai|xu nguoi|dac khu|song bac|casino|khu (?:lua dao|cong ty|kin)"
+    r"|abroad"
     r"|overseas|compound|scam (?:company|center|centre))\b"
 )
 _IN_VIETNAM = re.compile(
@@ -600,7 +610,8 @@ _THING = re.compile(
 )
 # A pet shut in a wardrobe is no person held.
 _PET = re.compile(
-    r"\b(?:con meo|con cho|con cun|meo nha|cho nha|thu cung|pet|my (?:cat|dog)|the (?:cat|dog)"
+    r"\b(?:con meo|con cho|con cun|meo nha|cho nha|meo|cun|thu cung|pet|my (?:cat|dog)"
+    r"|the (?:cat|dog)"
     r"|kitten|puppy)\b"
 )
 # A harmless reason for being shut in: "bị nhốt trong nhà cả tuần vì mưa".
@@ -625,7 +636,8 @@ _BACK_HOME = re.compile(
     r"|(?:roi|da|sau do) (?:tro )?ve(?: nha| nuoc| que)?(?=\W*$|,|\.| \w+ (?:hang xom|xau ho"
     r"|buon|so))"
     r"|duoc dua ve|duoc (?:tra|trao) ve|(?:tu khi|sau khi) (?:duoc )?(?:ve|tro ve|dua ve)"
-    r"|(?:sang|qua|o) (?:\w+ ){1,3}(?:ve|tro ve)(?=\s*(?:[,.!?]|$))"
+    r"|(?:sang|qua|o|ben|tu|khoi) (?:\w+ ){1,3}(?:ve|tro ve)(?=\s*(?:[,.!?]|$))"
+    r"|(?:da |vua )?tron ve (?:duoc|dc|roi|nha|nuoc|vn|viet nam)"
     r"|since (?:i|she|he) (?:came|got) back|after (?:returning|coming back)"
     r"|now back|back (?:home|in vietnam)|years ago|came back|returned home|was rescued"
     r"|used to be)\b"
@@ -690,7 +702,7 @@ def _search(patterns: list[re.Pattern[str]], text: str) -> bool:
 # What stands just before a country name says its role: where the person is now...
 _AT = re.compile(
     r"(?:\b(?:o|tai|ben|trong|in|at|inside|stuck in|trapped in|held in|locked in|dang o|hien o"
-    r"|van o|dang ket o|bi giu o|bi nhot o|bi ban o|lam o|lam viec o|now in)\s*(?:\S+\s+){0,1})$"
+    r"|van o|dang ket o|bi giu o|bi nhot o|bi ban o|lam o|lam viec o|now in)\s*(?:\S+\s+){0,2})$"
 )
 # ... where they come from ("I'm from Myanmar", "tôi là người Campuchia") ...
 _FROM = re.compile(r"\b(?:from|nguoi|quoc tich|citizen of|national of)\s*$")
@@ -713,6 +725,9 @@ _ARRIVED = re.compile(
     r"\b(?:sang (?:toi|den) noi|toi noi|den noi|sang den|sang toi|arrived|got there)\b"
 )
 # A movement just before the country: "sang Campuchia", "bị bán qua Trung Quốc".
+_SAID_GO = re.compile(
+    r"\b(?:noi|bao|hua|keu|said|say|says|told)\b(?: \w+){0,2} (?:sang|qua|di|den)\s*$"
+)
 _WENT = re.compile(r"\b(?:sang|qua|di|den|toi|vao|went to|go to|gone to)\s*$")
 _AT_BORDER = re.compile(
     r"\b(?:o|tai|dang o|gan|near|at) (?:cua khau|bien gioi|border gate|the border|don bien phong)\b"
@@ -746,7 +761,11 @@ def _where(text: str, entities: list[dict[str, Any]], folded: str) -> tuple[Wher
         sentence = re.split(r"[.!?\n]", fold(plain.text[max(0, idx - 120) : idx]))[-1]
         if _FROM.search(before):
             continue
-        if _WILL_TAKE.search(before) or (_PROMISED.search(sentence) and not seen(_ARRIVED)):
+        if (
+            _WILL_TAKE.search(before)
+            or _SAID_GO.search(before)
+            or (_PROMISED.search(sentence) and not seen(_ARRIVED))
+        ):
             # "họ nói sẽ gả em cho một ông bên Trung Quốc": where they plan to take her.
             going.append(str(e.get("value")))
             continue
@@ -881,7 +900,11 @@ def mentions_child(text: str) -> bool:
 
 
 # Glad news: "sắp về rồi vui quá" is a family waiting, not one in fear.
-_GLAD = re.compile(r"\b(?:vui qua|mung qua|hanh phuc qua|vui lam|so happy|can'?t wait)\b")
+_GLAD = re.compile(
+    r"\b(?:vui qua|mung qua|hanh phuc qua|vui lam|so happy|can'?t wait|khong sao|ko sao|k sao"
+    r"|binh thuong|khong lo|chang sao|van on|da ve roi|ve nha roi|no worries|it'?s fine|i'?m fine"
+    r"|all good)\b"
+)
 
 
 def looks_harmless(text: str) -> bool:

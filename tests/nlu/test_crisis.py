@@ -197,6 +197,16 @@ def test_a_foreign_national_in_viet_nam_is_a_foreign_worker() -> None:
             "abroad",
         ),
         ("em bi ket o casino, ho bat pay 3000$ moi release", K.ABROAD, None),
+        # Round 4 (07/12/2026), in wordings of our own.
+        ("ban than toi di Hue tu tuan truoc, gio ko lien lac dc", K.MISSING_PERSON, None),
+        ("em đang bị 2 người dẫn đi trên xe ra Lạng Sơn, họ nói sang TQ làm", None, "vn"),
+        ("từ ngày trốn khỏi bên Lào về, tôi chỉ muốn chết", K.SUICIDE, "vn"),
+        ("em dang o Van Nam Trung Quoc, bi giu giay to, muon ve", K.ABROAD, "abroad"),
+        (
+            "phòng bên có mấy chị người nước ngoài bị nhốt, tôi nghe tiếng khóc",
+            K.FOREIGN_WORKER,
+            None,
+        ),
     ],
 )
 def test_outside_tester_classes(text: str, kind: CrisisKind | None, where: str | None) -> None:
@@ -229,6 +239,7 @@ def test_outside_tester_classes(text: str, kind: CrisisKind | None, where: str |
         "bố mẹ đưa em qua nhà bà ngoại chơi",
         "con chó nhà tôi bị nhốt ngoài ban công cả chiều",
         "zalo của tôi bị lỗi, off luôn từ sáng",
+        "bị mèo cào chảy máu tay, có cần tiêm không",
     ],
 )
 def test_outside_tester_look_alikes(text: str) -> None:
