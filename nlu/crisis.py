@@ -608,6 +608,11 @@ _THING = re.compile(
     r"|giay to xe|the atm|dong ho|kinh|hanh ly|do dac|bi trom|package|parcel|delivery|order"
     r"|luggage|wallet|keys|don hang|buu kien|goi hang|mat khau|password)\b"
 )
+# A definition asked for: "What is debt bondage?", "cưỡng bức lao động là gì".
+_DEFINITION = re.compile(
+    r"^\W*(?:what is|what's|what are|what does|define|meaning of)\b|\b(?:la gi|nghia la gi|la j"
+    r"|the nao la|hieu the nao)\W*$"
+)
 # A pet shut in a wardrobe is no person held.
 _PET = re.compile(
     r"\b(?:con meo|con cho|con cun|meo nha|cho nha|meo|cun|thu cung|pet|my (?:cat|dog)"
@@ -817,6 +822,8 @@ def detect(text: str, entities: list[dict[str, Any]] | None = None) -> Crisis | 
         and not not_real
         and not seen(_BENIGN_CAUSE)
         and not seen(_PET)
+        # "What is debt bondage?" asks for a definition; nobody says they are held.
+        and not (seen(_DEFINITION) and not seen(_PERSONAL_NOW))
     )
     # "nếu con mình bị lừa bán thì..." asks what to do if it happens; "dọa giết nếu em báo" is now.
     maybe = _HYPOTHETICAL.search(folded)
