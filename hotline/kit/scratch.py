@@ -62,26 +62,51 @@ class MemoryScratch:
 
 
 class RedisScratch:
-    """Shared scratch for several processes (SET ... EX); Redis must not persist to disk."""
+    """Shared scratch for several processes (SET ... EX); Redis must not persist to disk.
+
+    With Redis down, every turn reads the scratch: it falls back to this process's memory (a
+    follow-up then lives in one worker until Redis is back) instead of failing the turn.
+    """
 
     def __init__(self, url: str, prefix: str = "cg:x:") -> None:
         import redis
 
         self.prefix = prefix
         self._redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self._errors: tuple[type[Exception], ...] = (redis.RedisError, OSError)
+        self._local = MemoryScratch()
+
+    def _down(self) -> None:
+        log.warning("redis unavailable: per-process scratch", extra={"error": "redis"})
 
     def get(self, name: str) -> bytes | None:
         """The value while it is fresh."""
-        value = self._redis.get(self.prefix + name)
-        return value if isinstance(value, bytes) else None
+        try:
+            value = self._redis.get(self.prefix + name)
+        except self._errors:
+            self._down()
+            return self._local.get(name)
+        if isinstance(value, bytes):
+            return value
+        return self._local.get(name)  # written here while Redis was down
 
     def put(self, name: str, value: bytes, ttl_seconds: int) -> None:
         """Store with an expiry."""
-        self._redis.set(self.prefix + name, value, ex=ttl_seconds)
+        try:
+            self._redis.set(self.prefix + name, value, ex=ttl_seconds)
+        except self._errors:
+            self._down()
+            self._local.put(name, value, ttl_seconds)
+            return
+        self._local.delete(name)
 
     def delete(self, name: str) -> None:
         """Forget a value."""
-        self._redis.delete(self.prefix + name)
+        self._local.delete(name)
+        try:
+            self._redis.delete(self.prefix + name)
+        except self._errors:
+            self._down()
 
 
 def make_scratch(redis_url: str | None) -> Scratch:
