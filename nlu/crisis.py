@@ -553,7 +553,7 @@ _RECRUIT = re.compile(
     r"|lure\w*|take (?:her|him) to|talent agency)\b"
 )
 _FOREIGNER = re.compile(
-    r"\b(?:(?:la |toi la |em la )?nguoi (?:campuchia|lao|trung quoc|myanmar|thai lan|thai"
+    r"\b(?:(?:la |toi la |em la )?nguoi (?:campuchia|lao(?! dong)|trung quoc|myanmar|thai lan|thai"
     r"|philippines|indonesia|nepal|an do|bangladesh|chau phi)|lao dong (?:campuchia|lao|trung quoc"
     r"|myanmar)|nguoi nuoc ngoai|lao dong nuoc ngoai|foreigner|foreign (?:worker|staff|employee"
     r"|labou?r)s?"
@@ -610,8 +610,12 @@ _THING = re.compile(
 )
 # A definition asked for: "What is debt bondage?", "cưỡng bức lao động là gì".
 _DEFINITION = re.compile(
-    r"^\W*(?:what is|what's|what are|what does|define|meaning of)\b|\b(?:la gi|nghia la gi|la j"
+    r"^\W*(?:what is|what's|what are|what does|define|meaning of|is it legal|is it allowed"
+    r"|is it a crime|can (?:an|my|the) (?:employer|boss|company|agency) (?:legally )?(?:keep|hold"
+    r"|take))\b|\b(?:la gi|nghia la gi|la j"
     r"|the nao la|hieu the nao)\W*$"
+    # "Công ty có được giữ hộ chiếu của người lao động không?": a question about the rule.
+    r"|\bco (?:duoc|duoc phep|quyen) (?:giu|thu|cam|tich thu) (?:ho chieu|giay to|can cuoc|cccd)\b"
 )
 # A pet shut in a wardrobe is no person held.
 _PET = re.compile(

@@ -244,3 +244,20 @@ def test_outside_tester_classes(text: str, kind: CrisisKind | None, where: str |
 )
 def test_outside_tester_look_alikes(text: str) -> None:
     assert detect(text) is None, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Is it legal for my employer to keep my passport?",
+        "Công ty có được giữ hộ chiếu của người lao động không?",
+        "What is debt bondage?",
+    ],
+)
+def test_questions_about_the_rule_are_not_crises(text: str) -> None:
+    assert detect(text) is None, text
+
+
+def test_a_worker_is_not_a_lao_national() -> None:
+    crisis = detect("người lao động bị chủ nhốt trong xưởng, không cho về")
+    assert crisis is not None and crisis.kind == K.DANGER_NOW, crisis
