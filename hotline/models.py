@@ -4,6 +4,7 @@ from hotline.agencies.models import Agency, RoutingRuleState
 from hotline.audit.models import AuditEvent
 from hotline.campaigns.models import Campaign, CampaignClick, CampaignDelivery, TestRecipient
 from hotline.casework.models import TipCase, TipNote, TipRecipient
+from hotline.channel_tokens.models import ChannelToken
 from hotline.content.models import ContentItem, ContentPiece, ContentRevision, ContentVersion
 from hotline.conversations.models import ConversationState, ProcessedUpdate
 from hotline.db.base import Base
@@ -27,6 +28,7 @@ __all__ = [
     "Campaign",
     "CampaignClick",
     "CampaignDelivery",
+    "ChannelToken",
     "ContentItem",
     "ContentPiece",
     "ContentRevision",

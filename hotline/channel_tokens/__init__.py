@@ -1,0 +1,1 @@
+"""Platform credentials that the platform itself rotates (Zalo OA tokens), encrypted."""
