@@ -23,7 +23,9 @@ from hotline.db.base import utcnow
 from hotline.kit.crypto import Cipher
 from hotline.notifications import service as notifications
 from hotline.routing.engine import TipFacts, route
+from hotline.tips import reasons as tip_reasons
 from hotline.tips.models import Tip, TipIdentifier, TipResolution, TipStatus, Urgency
+from hotline.tips.reasons import Reason
 from hotline.users.models import Role, StaffUser
 
 TRANSITIONS: dict[str, set[str]] = {
@@ -51,18 +53,21 @@ def sla_for(settings: Settings, urgency: str) -> timedelta:
 
 
 def facts_for(tip: Tip) -> TipFacts:
-    """The routing facts of a tip (codes and flags only, never its text)."""
-    reasons = set((tip.urgency_reasons or "").split(","))
+    """The routing facts of a tip (codes and flags only, never its text).
+
+    Reads the reason codes triage writes (one shared enum, `hotline.tips.reasons`).
+    """
+    reasons = set(tip_reasons.parse(tip.urgency_reasons))
     return TipFacts(
         province=tip.province,
-        border_area="border_area" in reasons,
-        crosses_border=bool(tip.crosses_border) or "border_movement" in reasons,
+        border_area=bool(reasons & tip_reasons.AREA_REASONS),
+        crosses_border=bool(tip.crosses_border) or Reason.BORDER_MOVEMENT in reasons,
         destination_country=tip.destination_country,
         # Intake records "unsure" age as a possible child (reason child_uncertain_age).
         child_involved=True
-        if tip.child_involved or "child_uncertain_age" in reasons
+        if tip.child_involved or reasons & tip_reasons.CHILD_REASONS
         else tip.child_involved,
-        victim_needs_support=bool(tip.reporter_is_victim) or "victim_support" in reasons,
+        victim_needs_support=bool(tip.reporter_is_victim) or Reason.VICTIM_SUPPORT in reasons,
     )
 
 

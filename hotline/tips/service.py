@@ -32,6 +32,7 @@ from hotline.tips import repository
 from hotline.tips.models import (
     IdentifierKind,
     MessageDirection,
+    Tactic,
     Tip,
     TipAttachment,
     TipDraftPhoto,
@@ -40,8 +41,10 @@ from hotline.tips.models import (
     TipReplyHandle,
 )
 from hotline.tips.photos import CleanPhoto
+from hotline.tips.reasons import CHILD_REASONS, Reason
 from hotline.tips.schemas import TipContent, TipDraft
 from hotline.tips.triage import Triage, TriageInput, assess, fold
+from nlu.crisis import mentions_child
 from nlu.entities import extract
 from nlu.gazetteer import border_place
 
@@ -63,7 +66,19 @@ class TipKeys(Protocol):
 #: Triage reason added to a report whose content matches one from the last 24 hours. It is
 #: stored like any other tip: telling the sender "already received" would let anyone test
 #: whether a given text had been reported.
-POSSIBLE_DUPLICATE = "possible_duplicate"
+POSSIBLE_DUPLICATE = Reason.POSSIBLE_DUPLICATE
+
+#: When a story names several tactics, the most specific one wins: "việc nhẹ lương cao" is how
+#: a scam compound recruits, so a tip naming both is a scam-compound tip, not a job offer.
+TACTIC_PRECEDENCE = (
+    Tactic.ORGAN,
+    Tactic.SCAM_COMPOUND,
+    Tactic.ADOPTION_SURROGACY,
+    Tactic.MARRIAGE,
+    Tactic.TRAVEL_STUDY,
+    Tactic.JOB_OFFER,
+    Tactic.OTHER,
+)
 
 
 class Submission(NamedTuple):
@@ -165,6 +180,18 @@ def is_border_area(draft: TipDraft, province: str | None) -> bool:
     return bool(text) and border_place(text, province) is not None
 
 
+def tactic_of(draft: TipDraft) -> str | None:
+    """The draft's tactic, made more specific by what the story says (scam compound > job)."""
+    text = " \n ".join(x for x in (draft.what, draft.recruiter) if x)
+    found = {e["value"] for e in extract(text) if e["entity"] == "tactic"} if text else set()
+    if draft.tactic:
+        found.add(draft.tactic)
+    for tactic in TACTIC_PRECEDENCE:
+        if tactic.value in found:
+            return tactic.value
+    return draft.tactic
+
+
 def triage_draft(draft: TipDraft) -> Triage:
     """Run the triage rules on a draft."""
     text = " ".join(x for x in (draft.what, draft.place, draft.when, draft.people_text) if x)
@@ -174,10 +201,11 @@ def triage_draft(draft: TipDraft) -> Triage:
             child=draft.child,
             people_at_risk=draft.people_at_risk,
             destination_country=draft.destination_country,
-            tactic=draft.tactic,
+            tactic=tactic_of(draft),
             reporter_is_victim=draft.reporter_is_victim,
             urgent=draft.urgent,
             border_area=is_border_area(draft, province_of(draft)),
+            child_mentioned=bool(draft.what) and mentions_child(draft.what or ""),
         )
     )
 
@@ -200,8 +228,9 @@ def submit_tip(session: Session, keys: TipKeys, draft: TipDraft) -> Submission:
         urgency_reasons=",".join(reasons),
         province=province_of(draft),
         destination_country=draft.destination_country,
-        tactic=draft.tactic,
-        child_involved=draft.child_involved,
+        tactic=tactic_of(draft),
+        # A child named in the story counts even when the age question said "no" or was skipped.
+        child_involved=True if CHILD_REASONS.intersection(triage.reasons) else draft.child_involved,
         people_at_risk=draft.people_at_risk,
         reporter_is_victim=draft.reporter_is_victim,
         crosses_border=bool(draft.destination_country) and draft.destination_country != "Việt Nam",
