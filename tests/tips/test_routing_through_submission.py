@@ -35,7 +35,7 @@ def submit_and_route(rt, d: TipDraft) -> tuple[Tip, dict[str, list[str]]]:  # ty
         tip_id = service.submit_tip(s, rt, d).tip.id
     assert worker.tick(rt, {})["routed"] == 1
     with unit_of_work(rt.sessions) as s:
-        tip = s.get(Tip, tip_id)
+        tip = s.get_one(Tip, tip_id)
         s.expunge(tip)
         recs = {r.agency_code: list(r.rule_ids) for r in casework.recipients(s, tip_id)}
     for rules in recs.values():
