@@ -16,7 +16,14 @@ from typing import Any
 
 import yaml
 
-from nlu.gazetteer import Gazetteer, PlaceMatch, accents_subset, default_gazetteer, placed
+from nlu.gazetteer import (
+    DISTRICT,
+    Gazetteer,
+    PlaceMatch,
+    accents_subset,
+    default_gazetteer,
+    placed,
+)
 from nlu.normalize import fold, for_matching, has_diacritics
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -241,6 +248,28 @@ class EntityExtractor:
             found += self._places(low, norm, found)
         return resolve_overlaps(found)
 
+    def place_choices(self, text: str) -> list[tuple[str, tuple[str, ...]]]:
+        """Place names in `text` that lie in several provinces the text does not settle.
+
+        Each as (the name as typed, its provinces, districts' first): what to ask about.
+        """
+        if self.gazetteer is None:
+            return []
+        norm = for_matching(text)
+        low = norm.text
+        named = {m.value for m in self.matches(text) if m.entity == "province"}
+        out: list[tuple[str, tuple[str, ...]]] = []
+        for pm in self.gazetteer.find(low):
+            if not pm.evidence or len(pm.provinces) < 2 or pm.provinces & named:
+                continue
+            # "Châu Thành" the district is what people mean far more often than a commune of
+            # the same name: offer the district provinces when there are any.
+            districts = {p.province for p in pm.places if p.kind == DISTRICT}
+            choices = tuple(sorted(districts or pm.provinces))
+            s, e = norm.span(pm.start, pm.end)
+            out.append((text[s:e], choices))
+        return out
+
     @staticmethod
     def _is_word(entity: str, low: str, lo: int, hi: int) -> bool:
         """True for a province name used as an ordinary word ("hòa bình cho thế giới")."""
@@ -370,6 +399,11 @@ def extract(text: str) -> list[dict[str, Any]]:
     return default_extractor().extract(text)
 
 
+def place_choices(text: str) -> list[tuple[str, tuple[str, ...]]]:
+    """Place names in `text` found in several provinces, with those provinces."""
+    return default_extractor().place_choices(text)
+
+
 __all__ = [
     "DATA_DIR",
     "ENTITY_TYPES",
@@ -385,5 +419,6 @@ __all__ = [
     "extract",
     "has_diacritics",
     "load_tables",
+    "place_choices",
     "resolve_overlaps",
 ]

@@ -28,6 +28,7 @@ from hotline.tips.photos import MAX_PHOTOS, PhotoError, sanitize
 from hotline.tips.schemas import MAX_FIELD, TipDraft
 from hotline.tips.triage import fold
 from nlu.crisis import mentions_child
+from nlu.entities import place_choices
 
 log = logging.getLogger(__name__)
 
@@ -221,6 +222,17 @@ class TipIntakeDialog:
 
     # --- questions ------------------------------------------------------------------------
 
+    def _which_province(self, turn: Turn, text: str) -> list[Reply]:
+        """Ask which province a place name means when it is found in a few ("Châu Thành")."""
+        found = [(name, provs) for name, provs in place_choices(text) if len(provs) <= 5]
+        if not found:
+            return []
+        name, provinces = found[0]
+        turn.flow_state(NAME)["province_choices"] = list(provinces)
+        buttons = [Button(p, f"tip:province:{p}") for p in provinces]
+        buttons.append(Button(turn.t("tip.buttons.other_province"), "tip:skip"))
+        return [Reply(turn.t("tip.province_which", name=name), buttons)]
+
     def _ask(self, turn: Turn, step: str) -> list[Reply]:
         flow = turn.flow_state(NAME)
         flow["phase"], flow["step"] = "step", step
@@ -355,6 +367,13 @@ class TipIntakeDialog:
         if action.startswith("victim:"):
             draft["reporter_is_victim"] = action == "victim:yes"
             return self._after_victim(turn)
+        if action.startswith("province:") and step == "province":
+            # A payload is free text anyone can send: only one of the provinces offered counts.
+            choice = action[9:]
+            if choice in flow.get("province_choices", ()):
+                draft["province"] = choice
+            flow.pop("province_choices", None)
+            return self._next(turn, after="province")
         if action.startswith("country:"):
             value = action[8:]
             # A payload is free text anyone can send: only a recognised country goes into the
@@ -395,9 +414,15 @@ class TipIntakeDialog:
             draft["province"] = province[:64] if province else None
             draft["province_text"] = text
             if not province:
-                return [Reply(turn.t("tip.province_unknown")), *self._next(turn, after=step)]
+                return self._which_province(turn, text) or [
+                    Reply(turn.t("tip.province_unknown")),
+                    *self._next(turn, after=step),
+                ]
         elif step == "place":
             draft["place"] = text
+            province = _entities(turn, text).get("province")
+            if province and not draft.get("province"):
+                draft["province"] = province[:64]  # "chợ Cốc Lếu" settles the province
         elif step == "when":
             draft["when"] = text
         elif step == "people":

@@ -173,3 +173,16 @@ def test_border_places() -> None:
     assert border_place("nhà em ở huyện Gia Lâm") is None
     assert border_place("cửa khẩu Thanh Thủy") is None
     assert border_place("cửa khẩu Thanh Thủy", "Nghệ An") is not None
+
+
+def test_place_choices_lists_the_provinces_of_an_unsettled_name() -> None:
+    from nlu.entities import place_choices
+
+    assert place_choices("o chau thanh") == [
+        ("chau thanh", ("An Giang", "Cần Thơ", "Tây Ninh", "Vĩnh Long", "Đồng Tháp"))
+    ]
+    assert place_choices("huyện Bảo Lâm") == [("huyện Bảo Lâm", ("Cao Bằng", "Lâm Đồng"))]
+    # The province named beside it settles it; a one-province name and ordinary words ask nothing.
+    assert place_choices("ở Bảo Lâm, Lâm Đồng") == []
+    assert place_choices("em o sa pa") == []
+    assert place_choices("hòa bình cho thế giới") == []
