@@ -9,11 +9,13 @@ DEV_STAMP := $(VENV)/.installed-dev
 MODEL := var/models/embedded.joblib
 DEMO_ENV := var/demo.env
 PYTEST_FLAGS ?= -q
+# `make demo PORT=8100` serves on another port; every URL printed follows it.
+PORT ?= 8000
 
 .PHONY: demo test test-fast test-pg lint bench audit install chromium rasa-env clean help
 
 help:
-	@echo "make demo      - chạy toàn bộ sản phẩm trên http://127.0.0.1:8000 / run everything"
+	@echo "make demo      - chạy toàn bộ sản phẩm trên http://127.0.0.1:$(PORT) / run everything (PORT=$(PORT))"
 	@echo "make test      - cài mọi thứ cần cho kiểm thử và chạy toàn bộ / install and run the whole suite"
 	@echo "make test-fast - bỏ qua các bài kiểm thử chậm / skip slow tests"
 	@echo "make lint      - ruff + mypy"
@@ -46,12 +48,15 @@ $(DEMO_ENV): | $(STAMP)
 	  echo "CANHGIAC_COOKIE_SECURE=false"; \
 	} > $(DEMO_ENV)
 
+# Links (agency notices, the admin login printed below) point at this port unless
+# CANHGIAC_PUBLIC_URL is set.
 demo: $(STAMP) $(DEMO_ENV) $(MODEL)
 	set -a; source $(DEMO_ENV); set +a; \
+	export CANHGIAC_PUBLIC_URL="$${CANHGIAC_PUBLIC_URL:-http://127.0.0.1:$(PORT)}"; \
 	$(CG) db upgrade && \
 	$(CG) content import && \
 	$(CG) user ensure-admin --username admin && \
-	exec $(CG) serve --host 127.0.0.1 --port 8000
+	exec $(CG) serve --host 127.0.0.1 --port $(PORT)
 
 # Debian's Chromium for the browser tests (Playwright drives it; no browser download).
 chromium:

@@ -121,7 +121,8 @@ def user_ensure_admin(
             users.set_password(session, user, password)
             user.must_change_password = True
     typer.echo("")
-    typer.echo("  Đăng nhập bảng điều khiển / console login: http://127.0.0.1:8000/console")
+    console = f"{rt.settings.public_url.rstrip('/')}/console"
+    typer.echo(f"  Đăng nhập bảng điều khiển / console login: {console}")
     typer.echo(f"  Tên đăng nhập / username: {username}")
     typer.echo(f"  Mật khẩu dùng một lần / one-time password: {password}")
     typer.echo("")
