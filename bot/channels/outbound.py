@@ -3,7 +3,10 @@
 One ``Outbound`` per channel and process holds sliding-window limits (overall and per chat),
 pauses the whole channel when the platform answers 429, and retries a bounded number of times.
 With ``CANHGIAC_REDIS_URL`` set, the overall window is also shared between processes through
-Redis (a sorted-set sliding window), so a web process and a worker together stay under it.
+Redis (a sorted-set sliding window), so web processes and any number of workers together stay
+under one per-bot limit: a reply waiting anywhere holds every broadcast back (strict priority),
+and broadcasts take every slot replies leave free. Without Redis the worker cannot see the web
+process's replies, so broadcasts leave ``reply_reserve`` slots a second free instead.
 
 The broadcast worker uses the same object as the webhooks::
 
@@ -21,6 +24,7 @@ import logging
 import os
 import threading
 import time
+import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
@@ -46,6 +50,14 @@ class RecipientBlocked(OutboundError):
     """403: the user blocked the bot (or the bot may not write there): stop sending to them."""
 
 
+class QuotaExceeded(OutboundError):
+    """The platform's quota for proactive messages is used up: skip, do not retry today."""
+
+
+class NotNow(OutboundError):
+    """This recipient may not be messaged now (outside the platform's reply window)."""
+
+
 class RateLimited(OutboundError):
     """429 persisted after the allowed retries (or asked for an unreasonable wait)."""
 
@@ -68,17 +80,29 @@ class Limits:
 
     per_second: int = 30
     per_chat_per_second: int = 1
-    # Slots of the overall budget that broadcasts leave free for replies.
+    # Slots broadcasts leave free for replies, only when no Redis is shared: the worker cannot
+    # see the web process's waiting replies then. With Redis, replies have strict priority
+    # across processes and broadcasts take every slot replies leave free.
     reply_reserve: int = 5
-    # Extra spacing added to each window: clocks and networks jitter.
-    margin: float = 0.05
-    # Concurrent requests per channel and process (the API is HTTP/1.1; keep sockets few).
+    # Extra spacing added to each window (a send counts from its completion, which already
+    # covers network delay; this absorbs clock jitter).
+    margin: float = 0.02
+    # Concurrent requests per channel and process (keep sockets few; a paid 1000/s bot raises
+    # it with CANHGIAC_<CHANNEL>_MAX_IN_FLIGHT).
     max_in_flight: int = 8
 
 
 TELEGRAM_LIMITS = Limits()
 # Zalo publishes no numbers for the Bot Platform: assume Telegram-like, conservative pacing.
 ZALO_LIMITS = Limits(per_second=20, per_chat_per_second=1, reply_reserve=4)
+
+
+@dataclass
+class Ticket:
+    """One admitted send: its local window entries and its member in the shared window."""
+
+    slots: list[list[float]]
+    member: str | None = None
 
 
 class _Window:
@@ -111,45 +135,104 @@ class _Window:
         return any(s[1] or now - s[0] < window for s in self.slots)
 
 
-class _RedisWindow:
-    """The overall window shared through Redis; falls back to in-process on errors."""
+# Seconds a broadcast waits before asking again while a reply (anywhere) is waiting.
+_YIELD = 0.01
 
-    _SCRIPT = """
-local key, now, window, limit, member = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]),
-  tonumber(ARGV[3]), ARGV[4]
+
+class _RedisWindow:
+    """The overall window shared through Redis, with strict reply priority across processes.
+
+    One sorted set holds the sends of the last window (score: Redis's own clock, so machines
+    with skewed clocks agree); a second holds the replies waiting for a slot (score: when the
+    entry expires, so a crashed process's waiter does not hold broadcasts back for long). A
+    broadcast is refused while any reply waits; a reply takes the next free slot. A send is
+    scored at admission and re-scored at completion (the platform counts arrivals, never later
+    than completion). Broadcasts are also spread evenly (one every window/limit, a burst of a
+    tenth of the limit at most), so slots free up steadily and a waiting reply gets the next one
+    within a few hundredths of a second instead of waiting out a window filled in one burst.
+    """
+
+    _TAKE = """
+local key, waiting, pace = KEYS[1], KEYS[2], KEYS[3]
+local window, limit, member, prio = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4]
+local burst = tonumber(ARGV[5])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+local tat = now
+if prio == 'broadcast' then
+  redis.call('ZREMRANGEBYSCORE', waiting, '-inf', now)
+  if redis.call('ZCARD', waiting) > 0 then return '-1' end
+  tat = math.max(tonumber(redis.call('GET', pace) or '0'), now)
+  local early = tat - now - burst * window / limit
+  if early > 0 then return tostring(early) end
+end
 local n = redis.call('ZCARD', key)
 if n < limit then
   redis.call('ZADD', key, now, member)
-  redis.call('PEXPIRE', key, math.ceil(window * 1000) + 1000)
+  redis.call('PEXPIRE', key, math.ceil(window * 1000) + 5000)
+  if prio == 'reply' then
+    redis.call('ZREM', waiting, member)
+  else
+    redis.call('SET', pace, tostring(tat + window / limit), 'PX', math.ceil(window * 1000) + 5000)
+  end
   return '0'
+end
+if prio == 'reply' then
+  redis.call('ZADD', waiting, now + 2, member)
+  redis.call('PEXPIRE', waiting, 5000)
 end
 local oldest = redis.call('ZRANGE', key, n - limit, n - limit, 'WITHSCORES')
 return tostring(tonumber(oldest[2]) + window - now)
+"""
+
+    _DONE = """
+local t = redis.call('TIME')
+redis.call('ZADD', KEYS[1], tonumber(t[1]) + tonumber(t[2]) / 1000000, ARGV[1])
+return 1
 """
 
     def __init__(self, url: str, name: str) -> None:
         import redis
 
         self._redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
-        self._script = self._redis.register_script(self._SCRIPT)
-        self._key = f"cg:outbound:{name}"
+        self._take = self._redis.register_script(self._TAKE)
+        self._done = self._redis.register_script(self._DONE)
+        self._keys = [
+            f"cg:outbound:{name}",
+            f"cg:outbound:{name}:replies",
+            f"cg:outbound:{name}:pace",
+        ]
+        self._prefix = f"{os.getpid()}:{id(self)}:"
         self._seq = 0
 
-    def try_take(self, limit: int, window: float) -> float | None:
+    def member(self) -> str:
+        """A name for one send (or one waiting reply), unique across processes."""
+        self._seq += 1
+        return f"{self._prefix}{self._seq}"
+
+    def try_take(
+        self, limit: int, window: float, member: str, priority: Priority, burst: int
+    ) -> float | None:
         """Take a slot (0.0), or the seconds to wait; None when Redis is unreachable."""
         import redis
 
-        self._seq += 1
-        now = time.time()
         try:
-            answer = self._script(
-                keys=[self._key], args=[now, window, limit, f"{now}:{id(self)}:{self._seq}"]
-            )
+            args = [window, limit, member, priority, burst]
+            answer = float(self._take(keys=self._keys, args=args))
         except redis.RedisError:
             log.warning("redis unavailable: per-process pacing", extra={"error": "redis"})
             return None
-        return max(0.0, float(answer))
+        return _YIELD if answer < 0 else max(0.0, answer)
+
+    def done(self, member: str) -> None:
+        """The send finished: it counts from now."""
+        import redis
+
+        try:
+            self._done(keys=self._keys[:1], args=[member])
+        except redis.RedisError:
+            log.warning("redis unavailable: per-process pacing", extra={"error": "redis"})
 
 
 class Outbound:
@@ -164,73 +247,117 @@ class Outbound:
         self._paused_until = 0.0
         self._replies_waiting = 0
         self._in_flight = 0
+        # Broadcasts' theoretical next admission (GCRA): spreads them over the window.
+        self._tat = 0.0
         self._redis = _RedisWindow(redis_url, name) if redis_url else None
+        # One broadcast per event loop asks for a slot at a time; the others wait their turn
+        # without polling (a 64-wide campaign sender would otherwise spin 64 timers).
+        self._gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def _window(self) -> float:
         return 1.0 + self.limits.margin
 
-    def _try_take(self, chat: str, priority: Priority) -> tuple[float, list[list[float]]]:
-        """Take a slot now (0, its clock entries) or say how long to wait before trying again."""
+    def _try_take(
+        self, chat: str, priority: Priority, member: str | None = None
+    ) -> tuple[float, Ticket]:
+        """Take a slot now (0, its ticket) or say how long to wait before trying again."""
         now = time.monotonic()
         window = self._window()
+        empty = Ticket([])
         with self._lock:
             if now < self._paused_until:
-                return self._paused_until - now, []
+                return self._paused_until - now, empty
             if self._in_flight >= self.limits.max_in_flight:
-                return 0.01, []
+                return 0.01, empty
             if priority == "broadcast" and self._replies_waiting:
-                return 0.02, []
+                return _YIELD, empty
             limit = self.limits.per_second
-            if priority == "broadcast":
+            if priority == "broadcast" and self._redis is None:
                 limit = max(1, limit - self.limits.reply_reserve)
+            interval = window / limit
+            if priority == "broadcast" and self._redis is None:
+                early = max(self._tat, now) - now - self._burst(limit) * interval
+                if early > 0:
+                    return early, empty
             chat_window = self._chats.get(chat) or self._chats.setdefault(chat, _Window())
             wait = max(
                 self._global.wait(now, limit, window),
                 chat_window.wait(now, self.limits.per_chat_per_second, window),
             )
             if wait > 0:
-                return wait, []
+                return wait, empty
             if self._redis is not None:
-                shared = self._redis.try_take(limit, window)
-                if shared:
-                    return shared, []
+                member = member or self._redis.member()
+                shared = self._redis.try_take(limit, window, member, priority, self._burst(limit))
+                if shared is None:
+                    # Redis down: replies go on alone; broadcasts keep the reserve free.
+                    limit = max(1, limit - self.limits.reply_reserve)
+                    if priority == "broadcast" and self._global.wait(now, limit, window) > 0:
+                        return _YIELD, empty
+                    member = None
+                elif shared:
+                    return shared, Ticket([], member)
+            if priority == "broadcast":
+                self._tat = max(self._tat, now) + interval
             slots = [[now, 1.0], [now, 1.0]]
             self._global.slots.append(slots[0])
             chat_window.slots.append(slots[1])
             self._in_flight += 1
             if len(self._chats) > 10_000:  # forget chats with nothing left in their window
                 self._chats = {k: w for k, w in self._chats.items() if w.busy(now, window)}
-            return 0.0, slots
+            return 0.0, Ticket(slots, member)
 
-    def _done(self, slots: list[list[float]]) -> None:
+    @staticmethod
+    def _burst(limit: int) -> int:
+        return max(1, limit // 10)
+
+    def _done(self, ticket: Ticket) -> None:
         now = time.monotonic()
         with self._lock:
-            for slot in slots:
+            for slot in ticket.slots:
                 slot[0] = max(slot[0], now)
                 slot[1] = 0.0
             self._in_flight -= 1
+        if self._redis is not None and ticket.member is not None:
+            self._redis.done(ticket.member)
 
-    async def acquire(self, chat_id: str | int, priority: Priority = "reply") -> list[list[float]]:
+    def _gate(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            gate = self._gates.get(loop)
+            if gate is None:
+                gate = self._gates[loop] = asyncio.Lock()
+            return gate
+
+    async def acquire(self, chat_id: str | int, priority: Priority = "reply") -> Ticket:
         """Wait until one message to ``chat_id`` may be sent; pass the result to ``release``."""
         chat = str(chat_id)
-        if priority == "reply":
-            with self._lock:
-                self._replies_waiting += 1
+        if priority == "broadcast":
+            async with self._gate():
+                return await self._poll(chat, priority)
+        with self._lock:
+            self._replies_waiting += 1
         try:
-            while True:
-                wait, slots = self._try_take(chat, priority)
-                if wait <= 0:
-                    return slots
-                # Polling a clock shared across loops/threads: an asyncio.Event cannot span them.
-                await asyncio.sleep(min(wait, 1.0))
+            return await self._poll(chat, priority)
         finally:
-            if priority == "reply":
-                with self._lock:
-                    self._replies_waiting -= 1
+            with self._lock:
+                self._replies_waiting -= 1
 
-    def release(self, slots: list[list[float]]) -> None:
+    async def _poll(self, chat: str, priority: Priority) -> Ticket:
+        # A reply keeps one name while it waits: its entry in the shared waiting set.
+        member = self._redis.member() if self._redis is not None else None
+        while True:
+            wait, ticket = self._try_take(chat, priority, member)
+            if wait <= 0:
+                return ticket
+            # Polling a clock shared across loops/threads: an asyncio.Event cannot span them.
+            await asyncio.sleep(min(wait, 1.0))
+
+    def release(self, ticket: Ticket) -> None:
         """The send taken by ``acquire`` finished: its window counts from now."""
-        self._done(slots)
+        self._done(ticket)
 
     def pause(self, seconds: float) -> None:
         """Hold every send of this channel (the platform said 429)."""
@@ -248,7 +375,7 @@ class Outbound:
         """Run one platform call under the pacing; 429 (``RetryLater``) waits and retries."""
         attempt = 0
         while True:
-            slots = await self.acquire(chat_id, priority) if counted else None
+            ticket = await self.acquire(chat_id, priority) if counted else None
             try:
                 return await send()
             except RetryLater as exc:
@@ -262,8 +389,8 @@ class Outbound:
                 self.pause(exc.seconds)
                 delay = exc.seconds
             finally:
-                if slots is not None:
-                    self.release(slots)
+                if ticket is not None:
+                    self.release(ticket)
             await asyncio.sleep(delay)
 
 
@@ -302,5 +429,8 @@ def outbound_for(channel: str, redis_url: str | None = None) -> Outbound:
             per_chat = os.environ.get(f"CANHGIAC_{channel.upper()}_PER_CHAT_PER_SECOND", "").strip()
             if per_chat.isdigit() and int(per_chat) > 0:  # fakes and the bench only
                 limits = replace(limits, per_chat_per_second=int(per_chat))
+            in_flight = os.environ.get(f"CANHGIAC_{channel.upper()}_MAX_IN_FLIGHT", "").strip()
+            if in_flight.isdigit() and int(in_flight) > 0:
+                limits = replace(limits, max_in_flight=int(in_flight))
             found = _SHARED[key] = Outbound(channel, limits, redis_url)
         return found

@@ -55,10 +55,10 @@ def test_idle_chats_are_forgotten(monkeypatch) -> None:  # type: ignore[no-untyp
     monkeypatch.setattr(outbound, "time", SimpleNamespace(monotonic=lambda: clock[0]))
     ob = Outbound("test", Limits(per_second=100_000, per_chat_per_second=10, max_in_flight=10**6))
     for chat in range(10_050):
-        _, slots = ob._try_take(str(chat), "broadcast")
+        _, slots = ob._try_take(str(chat), "reply")
         ob._done(slots)
     assert len(ob._chats) > 10_000
     clock[0] += WINDOW + 0.05
-    _, slots = ob._try_take("last", "broadcast")
+    _, slots = ob._try_take("last", "reply")
     ob._done(slots)
     assert len(ob._chats) <= 2
