@@ -2,7 +2,8 @@
 
 ```
 /theodoi [CODE] -> (ask code) -> status + hotline messages
-  -> ✍️ reply (next text is stored) | 📷 photos (any time) | 🔔 notify consent | ✔ done
+  -> ✍️ reply (any text typed under the report is stored; danger also escalates the tip and gets
+     the crisis answer) | 📷 photos (any time) | 🔔 notify consent | ✔ done
 ```
 Wrong codes are limited per conversation and per code tag; a wrong code only ever gets
 "not found". While a follow-up is open (at most 30 minutes) the encrypted state holds the tip id;
@@ -18,6 +19,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.dialogs.types import Button, Incoming, Reply, Turn
+from hotline.casework import service as casework
 from hotline.kit.crypto import lookup_tag, normalize_receipt_code
 from hotline.tips import service
 from hotline.tips.limits import limiter
@@ -145,8 +147,8 @@ class FollowUpDialog:
         return self.start(turn, "")
 
     def keeps_crisis_text(self, turn: Turn) -> bool:
-        """A reply being written goes to the hotline even when it tells of danger."""
-        return turn.flow_state(NAME).get("phase") == "reply"
+        """Text under an open report goes to the hotline even when it tells of danger."""
+        return turn.flow_state(NAME).get("phase") in {"reply", "open"}
 
     def handle(self, turn: Turn, incoming: Incoming) -> list[Reply] | None:
         """A typed code, an answer, photos, or a button."""
@@ -198,8 +200,12 @@ class FollowUpDialog:
             return [Reply(turn.t("follow_up.done"), turn.rt.engine.menu_buttons(turn))]
         if payload:
             return None
-        if phase == "reply" and incoming.text:
-            service.add_tipster_message(turn.session, turn.rt.hotline.cipher, tip, incoming.text)
+        if phase in {"reply", "open"} and incoming.text:
+            # Text under an open report is written to the hotline, whether or not the person
+            # pressed "reply" first: losing "họ đánh nó, nó bị nhốt" is the worst outcome.
+            rt = turn.rt.hotline
+            service.add_tipster_message(turn.session, rt.cipher, tip, incoming.text)
+            casework.tipster_wrote(turn.session, rt.settings, tip, incoming.text)
             flow["phase"] = "open"
             return [Reply(turn.t("follow_up.reply_sent"), self._buttons(turn, tip))]
         return replies or None

@@ -26,6 +26,7 @@ from hotline.routing.engine import TipFacts, route
 from hotline.tips import reasons as tip_reasons
 from hotline.tips.models import Tip, TipIdentifier, TipResolution, TipStatus, Urgency
 from hotline.tips.reasons import Reason
+from hotline.tips.triage import signals_danger
 from hotline.users.models import Role, StaffUser
 
 TRANSITIONS: dict[str, set[str]] = {
@@ -122,6 +123,36 @@ def route_tip(
     for rec in added:
         notifications.notify_recipient(session, settings, tip, rec)
     return added
+
+
+def tipster_wrote(session: Session, settings: Settings, tip: Tip, text: str) -> bool:
+    """A tipster's follow-up message: danger in it makes the tip a crisis again (audited).
+
+    The message itself is stored by the caller; here only the urgency, its reason and the
+    triage deadline change, so the night shift sees the tip at the top of the queue.
+    """
+    if not signals_danger(text):
+        return False
+    reasons = tip_reasons.parse(tip.urgency_reasons)
+    if Reason.IMMINENT_DANGER not in reasons:
+        reasons.insert(0, Reason.IMMINENT_DANGER)
+    old = tip.urgency
+    tip.urgency, tip.urgency_reasons = Urgency.CRISIS.value, ",".join(reasons)
+    case = session.get(TipCase, tip.id)
+    if case is not None:
+        # Not get_case: a tip without a case is still waiting for the worker to route it.
+        case.sla_due_at = min(case.sla_due_at, utcnow() + sla_for(settings, Urgency.CRISIS))
+    session.flush()
+    audit.record(
+        session,
+        "tip.escalated",
+        None,
+        f"tip:{tip.id}",
+        old=old,
+        new=Urgency.CRISIS.value,
+        source="tipster_message",
+    )
+    return True
 
 
 def process_new_tips(session: Session, settings: Settings) -> int:

@@ -90,6 +90,12 @@ class Triage:
     reasons: list[Reason] = field(default_factory=list)
 
 
+def signals_danger(text: str) -> bool:
+    """Someone is in danger, or being moved, right now (a follow-up message is read this way)."""
+    folded = fold(text)
+    return bool(_DANGER.search(folded) or _MOVING.search(folded))
+
+
 def assess(facts: TriageInput) -> Triage:
     """Crisis: danger now, a child (or maybe a child), moving across a border; then high/normal.
 
