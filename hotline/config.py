@@ -128,6 +128,21 @@ class Settings(BaseSettings):
     zalo_api_base_url: str = Field(
         "https://bot-api.zaloplatforms.com", validation_alias=_env("ZALO_API_BASE_URL")
     )
+    # Zalo Official Account (API v3, OAuth v4): the app linked to a province's existing OA.
+    zalo_oa_app_id: str | None = Field(None, validation_alias=_env("ZALO_OA_APP_ID"))
+    zalo_oa_app_secret: SecretStr | None = Field(None, validation_alias=_env("ZALO_OA_APP_SECRET"))
+    # The OA secret key (not the app secret): it signs webhook events (X-ZEvent-Signature).
+    zalo_oa_secret_key: SecretStr | None = Field(None, validation_alias=_env("ZALO_OA_SECRET_KEY"))
+    zalo_oa_api_base_url: str = Field(
+        "https://openapi.zalo.me", validation_alias=_env("ZALO_OA_API_BASE_URL")
+    )
+    zalo_oa_oauth_base_url: str = Field(
+        "https://oauth.zaloapp.com", validation_alias=_env("ZALO_OA_OAUTH_BASE_URL")
+    )
+    # Events whose signed timestamp is further than this from now are refused (replays).
+    zalo_oa_signature_window: int = Field(
+        900, ge=30, validation_alias=_env("ZALO_OA_SIGNATURE_WINDOW_SECONDS")
+    )
 
     @field_validator("secret_key")
     @classmethod

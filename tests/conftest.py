@@ -26,6 +26,7 @@ PG_ADMIN_URL = os.environ.get(
 
 try:  # the fake Bot API server fixture, for every channel test
     from tests.fixtures.fake_botapi import fake_botapi  # noqa: F401
+    from tests.fixtures.fake_zalo_oa import fake_zalo_oa  # noqa: F401
 except ImportError:  # pragma: no cover - only while the fixture module is being written
     pass
 

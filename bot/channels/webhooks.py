@@ -1,4 +1,4 @@
-"""`POST /webhooks/telegram` and `POST /webhooks/zalo` (contract §4).
+"""`POST /webhooks/telegram`, `POST /webhooks/zalo` and `POST /webhooks/zalo-oa` (contract §4).
 
 A request is checked in this order, and nothing is processed before the secret matched:
 channel configured (else 404 JSON), secret configured (else 503), secret header equal
@@ -26,7 +26,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from telegram import Update
 
 from bot.channels import telegram as tg
-from bot.channels import zalo
+from bot.channels import zalo, zalo_oa
+from bot.channels import zalo_oa_api as oa
 from bot.channels.zalo_api import parse_updates
 from bot.runtime import BotRuntime
 from hotline.api.app import SECURITY_HEADER_PAIRS
@@ -38,6 +39,7 @@ TELEGRAM_HEADER = "x-telegram-bot-api-secret-token"
 ZALO_HEADER = "x-bot-api-secret-token"
 TELEGRAM_PATH = "/webhooks/telegram"
 ZALO_PATH = "/webhooks/zalo"
+ZALO_OA_PATH = "/webhooks/zalo-oa"
 
 #: A webhook's answer: HTTP status and a short detail (never user text).
 Answer = tuple[int, str]
@@ -178,6 +180,60 @@ class ZaloWebhook:
         return 200, "ok"
 
 
+class ZaloOaWebhook:
+    """The Zalo OA channel: signed events (X-ZEvent-Signature), fresh timestamps only.
+
+    Zalo signs sha256(app id + raw body + timestamp + OA secret key), the timestamp being the
+    body's own. The body is parsed only to read that timestamp; nothing is processed before
+    the signature matched and the timestamp is inside the window, so a captured event
+    replayed later is refused, and one replayed inside the window is a duplicate (processed
+    once by its message id). Unknown events are acknowledged so Zalo does not retry them.
+    """
+
+    def __init__(self, rt: BotRuntime) -> None:
+        self.rt = rt
+        self._channel: zalo_oa.ZaloOaChannel | None = None
+
+    async def close(self) -> None:
+        """Close the HTTP client."""
+        if self._channel is not None:
+            await self._channel.sender.api.aclose()
+            self._channel = None
+
+    async def __call__(self, headers: Mapping[str, str], read_body: ReadBody) -> Answer:
+        settings = self.rt.settings
+        if not zalo_oa.enabled(settings):
+            return 404, "zalo oa channel is off (ZALO_OA_APP_ID/APP_SECRET/SECRET_KEY unset)"
+        body = await read_body()
+        data, error = _json(body)
+        if error is not None:
+            return error
+        assert body is not None
+        stamp = oa.timestamp_ms(data.get("timestamp")) if isinstance(data, dict) else None
+        key = settings.zalo_oa_secret_key
+        assert key is not None
+        assert settings.zalo_oa_app_id
+        if stamp is None or not oa.signature_ok(
+            headers.get(oa.SIGNATURE_HEADER),
+            settings.zalo_oa_app_id,
+            body,
+            str(data["timestamp"]),
+            key.get_secret_value(),
+        ):
+            log.warning("webhook signature mismatch", extra={"channel": zalo_oa.CHANNEL})
+            return 401, "bad signature"
+        if not oa.fresh(stamp, settings.zalo_oa_signature_window):
+            log.warning("webhook timestamp outside window", extra={"channel": zalo_oa.CHANNEL})
+            return 401, "stale timestamp"
+        event = oa.parse_event(data)
+        if event is None:
+            return 200, "ignored"
+        if self._channel is None:
+            self._channel = zalo_oa.build_channel(self.rt)
+        await self._channel.process(event)  # never raises
+        return 200, "ok"
+
+
 Hook = Callable[[Mapping[str, str], ReadBody], Awaitable[Answer]]
 
 
@@ -217,16 +273,22 @@ class WebhookFront:
 
 
 def register(app: FastAPI, rt: BotRuntime) -> None:
-    """Answer both webhook paths in front of ``app`` (each 404s while its channel is off)."""
+    """Answer the webhook paths in front of ``app`` (each 404s while its channel is off)."""
     telegram_hook = TelegramWebhook(rt)
     zalo_hook = ZaloWebhook(rt)
+    oa_hook = ZaloOaWebhook(rt)
     app.state.telegram_webhook = telegram_hook
     app.state.zalo_webhook = zalo_hook
+    app.state.zalo_oa_webhook = oa_hook
     # The outermost user middleware: only FastAPI's own error and body-limit layers run first.
-    app.add_middleware(WebhookFront, hooks={TELEGRAM_PATH: telegram_hook, ZALO_PATH: zalo_hook})
+    app.add_middleware(
+        WebhookFront,
+        hooks={TELEGRAM_PATH: telegram_hook, ZALO_PATH: zalo_hook, ZALO_OA_PATH: oa_hook},
+    )
 
     async def _close() -> None:
         await telegram_hook.close()
         await zalo_hook.close()
+        await oa_hook.close()
 
     app.router.on_shutdown.append(_close)

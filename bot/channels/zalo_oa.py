@@ -1,0 +1,280 @@
+"""Zalo Official Account in front of the shared dialogs (webhook events, API v3 replies).
+
+Menus are the OA's own buttons: each is an ``oa.query.hide`` button whose payload comes back
+as the user's text behind ``#cg:``, and is turned back into the dialog payload here. A reply
+carries the user's message id, so Zalo counts it inside the free 48-hour reply window;
+campaign messages carry none and count as proactive. The user id Zalo gives is only ever used
+to answer and to derive the conversation pseudonym: it is never logged nor stored with a tip.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+import httpx
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import conversation
+from bot.channels import base, memory
+from bot.channels.outbound import (
+    NotNow,
+    Outbound,
+    OutboundError,
+    Priority,
+    QuotaExceeded,
+    RecipientBlocked,
+    RetryLater,
+    outbound_for,
+)
+from bot.channels.zalo_oa_api import (
+    EVENT_FOLLOW,
+    EVENT_IMAGE,
+    EVENT_LINK,
+    EVENT_TEXT,
+    EVENT_UNFOLLOW,
+    PAYLOAD_MARK,
+    OaApiError,
+    OaEvent,
+    OaOutsideWindow,
+    OaQuotaExceeded,
+    OaRateLimited,
+    OaRecipientGone,
+    OaTokenInvalid,
+    ZaloOaApi,
+)
+from bot.channels.zalo_oa_tokens import OaNotAuthorized, TokenKeeper
+from bot.dialogs.types import Button, Incoming, Reply
+from bot.runtime import BotRuntime
+from hotline.config import Settings
+from hotline.kit.crypto import Cipher
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "zalo_oa"
+T = TypeVar("T")
+
+
+class ZaloOaSender:
+    """Paced OA messages with the stored token; one refresh and retry on an expired token."""
+
+    channel = CHANNEL
+
+    def __init__(
+        self, api: ZaloOaApi, keeper: TokenKeeper, outbound: Outbound, more: str = "…"
+    ) -> None:
+        self.api = api
+        self.keeper = keeper
+        self.outbound = outbound
+        self.more = more
+
+    async def _with_token(self, send: Callable[[str], Awaitable[T]]) -> T:
+        """Call with the current token; on "token invalid" refresh once and call again."""
+        current = await self.keeper.current()
+        try:
+            return await send(current.access)
+        except OaTokenInvalid:
+            log.warning("zalo oa token rejected: refreshing", extra={"channel": CHANNEL})
+        # Zalo refused the token, so the message was not taken: sending it again is no repeat.
+        fresh = await self.keeper.refresh(current.version)
+        return await send(fresh.access)
+
+    async def call(
+        self, user_id: str, send: Callable[[str], Awaitable[T]], priority: Priority = "reply"
+    ) -> T:
+        """One API call under the pacing, its errors mapped to the Outbound ones."""
+
+        async def attempt() -> T:
+            try:
+                return await self._with_token(send)
+            except OaRateLimited:
+                raise RetryLater(1.0) from None
+
+        try:
+            return await self.outbound.call(user_id, attempt, priority)
+        except OaRecipientGone as exc:
+            raise RecipientBlocked(f"zalo_oa {exc.code}") from None
+        except OaQuotaExceeded as exc:
+            raise QuotaExceeded(f"zalo_oa {exc.code}") from None
+        except OaOutsideWindow as exc:
+            raise NotNow(f"zalo_oa {exc.code}") from None
+        except OaTokenInvalid as exc:
+            raise OutboundError(f"zalo_oa token {exc.code}") from None
+        except OaNotAuthorized:
+            raise OutboundError("zalo_oa not authorized") from None
+        except OaApiError as exc:
+            # A timeout may have been delivered: say so, the broadcast worker never resends it.
+            timeout = "Timeout" if "timed out" in exc.description else ""
+            raise OutboundError(f"zalo_oa {exc.code} {timeout}".strip()) from None
+
+    async def send_text(
+        self,
+        chat_id: str,
+        text: str,
+        buttons: Sequence[Button] = (),
+        priority: Priority = "reply",
+        *,
+        reply_to: str | None = None,
+    ) -> list[Any]:
+        """Text (split at 2,000 characters) with the buttons under it; returns message ids."""
+        ids: list[Any] = []
+        for message in self.api.text_messages(text, list(buttons), self.more):
+
+            async def send(token: str, message: dict[str, Any] = message) -> str:
+                return await self.api.send(token, chat_id, message, reply_to=reply_to)
+
+            ids.append(await self.call(chat_id, send, priority))
+        return ids
+
+    async def send_image(
+        self, chat_id: str, url: str, caption: str | None = None, *, reply_to: str | None = None
+    ) -> str:
+        """One image (a public URL) with an optional caption."""
+        message = self.api.image_message(url, caption)
+
+        async def send(token: str) -> str:
+            return await self.api.send(token, chat_id, message, reply_to=reply_to)
+
+        return await self.call(chat_id, send)
+
+
+class ZaloOaChannel:
+    """Turns OA webhook events into dialog turns and the replies back into OA messages."""
+
+    def __init__(self, rt: BotRuntime, sender: ZaloOaSender) -> None:
+        self.rt = rt
+        self.sender = sender
+
+    async def process(self, event: OaEvent) -> None:
+        """Handle one event; never raises."""
+        try:
+            await self._route(event)
+        except Exception as exc:
+            log.error(
+                "zalo oa event failed", extra={"channel": CHANNEL, "error": type(exc).__name__}
+            )
+
+    async def _route(self, ev: OaEvent) -> None:
+        user = ev.user_id
+        if user is None:
+            return
+        name = ev.event_name
+        if name == EVENT_UNFOLLOW:
+            if await self._first(f"unfollow:{user}:{ev.timestamp}"):
+                await asyncio.to_thread(base.mark_blocked, self.rt, CHANNEL, user)
+            return
+        if name == EVENT_FOLLOW:
+            # A new follower gets the welcome and the menu, once per follow event.
+            await self.converse(user, Incoming(text="/start"), f"follow:{user}:{ev.timestamp}")
+            return
+        if not name.startswith("user_send_"):
+            return  # seen/received receipts, the OA's own messages, clicks: nothing to answer
+        if name == EVENT_TEXT and ev.text:
+            text = ev.text.strip()
+            if text.startswith(PAYLOAD_MARK):
+                incoming = Incoming(payload=text[len(PAYLOAD_MARK) :])
+            else:
+                incoming = Incoming(text=ev.text)
+        elif name == EVENT_LINK and ev.url:
+            incoming = Incoming(text=ev.url)  # a job ad's link is something to check
+        elif name == EVENT_IMAGE and ev.url:
+            try:
+                photo = await base.download(ev.url, trusted=self.rt.settings.zalo_oa_api_base_url)
+            except base.PhotoTooLarge:
+                await self._simple(ev, "channels.photo_too_large")
+                return
+            except httpx.HTTPError as exc:
+                log.warning(
+                    "photo download failed", extra={"channel": CHANNEL, "error": type(exc).__name__}
+                )
+                await self._simple(ev, "channels.photo_failed")
+                return
+            incoming = Incoming(text=ev.text or None, photos=(photo,))
+        else:
+            # Stickers, locations, files, voice: a polite pointer to what works, once.
+            await self._simple(ev, "core.unsupported_message")
+            return
+        await self.converse(user, incoming, ev.message_id, reply_to=ev.message_id)
+
+    async def _first(self, update_id: str) -> bool:
+        """Whether this event is seen for the first time (Zalo redelivers)."""
+        return await asyncio.to_thread(memory.mark_update, self.rt, CHANNEL, update_id)
+
+    async def _simple(self, ev: OaEvent, key: str) -> None:
+        """A fixed message outside the dialogs, with the menu, once per message."""
+        assert ev.user_id is not None
+        if ev.message_id is not None and not await self._first(ev.message_id):
+            return
+        lang = await base.stored_lang(self.rt, CHANNEL, ev.user_id)
+        reply = Reply(self.rt.catalog.t(lang, key), base.menu_buttons(self.rt, lang, CHANNEL))
+        await self._send(ev.user_id, [reply], ev.message_id)
+
+    async def converse(
+        self,
+        user_id: str,
+        incoming: Incoming,
+        update_id: str | None,
+        *,
+        reply_to: str | None = None,
+    ) -> None:
+        """Run the dialogs for one message and send the replies."""
+        rt = self.rt
+        try:
+            outcome = await asyncio.to_thread(
+                conversation.handle, rt, CHANNEL, user_id, incoming, update_id=update_id
+            )
+        except Exception as exc:
+            log.error("turn failed", extra={"channel": CHANNEL, "error": type(exc).__name__})
+            lang = await base.stored_lang(rt, CHANNEL, user_id)
+            outcome = conversation.Outcome(replies=[Reply(rt.catalog.t(lang, "core.error"))])
+        if outcome.duplicate:
+            return
+        await self._send(user_id, outcome.replies, reply_to)
+
+    async def _send(self, user_id: str, replies: Sequence[Reply], reply_to: str | None) -> None:
+        """Send in order; an unfollowed or blocking user is marked and nothing more is sent."""
+        for reply in replies:
+            try:
+                await self.sender.send_text(user_id, reply.text, reply.buttons, reply_to=reply_to)
+            except RecipientBlocked:
+                await asyncio.to_thread(base.mark_blocked, self.rt, CHANNEL, user_id)
+                return
+            except OutboundError as exc:
+                log.warning("reply not delivered", extra={"channel": CHANNEL, "error": str(exc)})
+                return
+
+
+def enabled(settings: Settings) -> bool:
+    """Whether the OA channel is configured (app id, app secret and OA secret key)."""
+    secret, key = settings.zalo_oa_app_secret, settings.zalo_oa_secret_key
+    return bool(
+        (settings.zalo_oa_app_id or "").strip()
+        and secret is not None
+        and secret.get_secret_value()
+        and key is not None
+        and key.get_secret_value()
+    )
+
+
+def build_sender(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    cipher: Cipher,
+    more: str,
+    client: httpx.AsyncClient | None = None,
+) -> ZaloOaSender:
+    """A sender on the shared pacing, reading tokens from the database."""
+    api = ZaloOaApi(settings.zalo_oa_api_base_url, settings.zalo_oa_oauth_base_url, client=client)
+    keeper = TokenKeeper(settings, sessions, cipher, api)
+    return ZaloOaSender(api, keeper, outbound_for(CHANNEL, settings.redis_url), more)
+
+
+def build_channel(rt: BotRuntime, client: httpx.AsyncClient | None = None) -> ZaloOaChannel:
+    """The channel with its API client, token keeper and the process-wide pacing."""
+    if not enabled(rt.settings):
+        raise RuntimeError("ZALO_OA_APP_ID / ZALO_OA_APP_SECRET / ZALO_OA_SECRET_KEY not set")
+    more = rt.catalog.t("vi", "channels.more_choices")
+    hrt = rt.hotline
+    return ZaloOaChannel(rt, build_sender(rt.settings, hrt.sessions, hrt.cipher, more, client))
