@@ -64,10 +64,13 @@ import hotline.casework.cli  # noqa: E402,F401  (registers `worker` and `report`
 from bot.broadcast import register as _register_broadcasts  # noqa: E402
 
 _register_broadcasts()  # campaign sends run inside `canhgiac worker`
-from bot.channels.cli import telegram_app, zalo_app  # noqa: E402
+from bot.channels.cli import telegram_app, zalo_app, zalo_oa_app  # noqa: E402
+from bot.channels.zalo_oa_tokens import register as _register_oa_tokens  # noqa: E402
 
+_register_oa_tokens()  # the OA token is refreshed ahead of expiry inside `canhgiac worker`
 app.add_typer(telegram_app, name="telegram")
 app.add_typer(zalo_app, name="zalo")
+app.add_typer(zalo_oa_app, name="zalo-oa")
 
 
 def main() -> None:

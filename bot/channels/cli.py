@@ -1,4 +1,4 @@
-"""`canhgiac telegram …` and `canhgiac zalo …`: polling and webhook setup."""
+"""`canhgiac telegram …`, `canhgiac zalo …`: polling and webhooks; `canhgiac zalo-oa …`: tokens."""
 
 from __future__ import annotations
 
@@ -196,3 +196,112 @@ def zalo_set_webhook(url: UrlArg) -> None:
 
     asyncio.run(run())
     typer.echo(f"Zalo webhook: {url}")
+
+
+# ---------------------------------------------------------------------- Zalo Official Account
+
+zalo_oa_app = typer.Typer(
+    help="Zalo Official Account: tokens (authorize, status, refresh).", no_args_is_help=True
+)
+
+
+def _oa_keeper():  # type: ignore[no-untyped-def]
+    """Settings, database and a token keeper (no NLU model needed)."""
+    from bot.channels.zalo_oa_tokens import enabled, keeper_for
+    from hotline.config import get_settings
+    from hotline.runtime import HotlineRuntime
+
+    settings = get_settings()
+    settings.require_keys()
+    if not enabled(settings):
+        raise CliError(
+            "ZALO_OA_APP_ID, ZALO_OA_APP_SECRET, ZALO_OA_SECRET_KEY chưa đặt đủ / are not all set"
+        )
+    rt = HotlineRuntime.from_settings(settings)
+    return rt, keeper_for(settings, rt.sessions, rt.cipher)
+
+
+def _local(when) -> str:  # type: ignore[no-untyped-def]
+    from zoneinfo import ZoneInfo
+
+    return str(when.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%d/%m/%Y %H:%M"))
+
+
+@zalo_oa_app.command("authorize")
+def zalo_oa_authorize(
+    code: Annotated[
+        str | None, typer.Option(help="Mã ủy quyền OA / the OA authorization code")
+    ] = None,
+    code_verifier: Annotated[
+        str | None, typer.Option(help="code_verifier (PKCE), nếu có / if the code used one")
+    ] = None,
+) -> None:
+    """Store the OA's tokens the first time: from an authorization code, or a refresh token.
+
+    Without --code the refresh token is asked for (hidden, so it stays out of shell history).
+    """
+    from bot.channels.zalo_oa_api import OaAuthError
+    from bot.channels.zalo_oa_tokens import OaNotAuthorized, authorize
+
+    rt, keeper = _oa_keeper()
+    refresh = None
+    if not code:
+        refresh = typer.prompt("Refresh token", hide_input=True).strip()
+
+    async def run() -> int:
+        try:
+            return await authorize(
+                keeper, refresh_token=refresh, code=code, code_verifier=code_verifier
+            )
+        finally:
+            await keeper.api.aclose()
+
+    try:
+        version = asyncio.run(run())
+    except (OaAuthError, OaNotAuthorized) as exc:
+        raise CliError(f"Zalo OA từ chối / refused: {exc}") from None
+    finally:
+        rt.close()
+    typer.echo(f"Zalo OA: đã lưu token / tokens stored (version {version})")
+
+
+@zalo_oa_app.command("status")
+def zalo_oa_status() -> None:
+    """When the access token expires and whether the last refresh failed (no token shown)."""
+    from hotline.channel_tokens import service as tokens
+    from hotline.db.session import unit_of_work
+
+    rt, keeper = _oa_keeper()
+    try:
+        with unit_of_work(rt.sessions) as session:
+            found = tokens.load(session, rt.cipher, keeper.name)
+    finally:
+        rt.close()
+    if found is None:
+        raise CliError("chưa có token / no tokens yet: canhgiac zalo-oa authorize")
+    typer.echo(f"Zalo OA: access token hết hạn / expires {_local(found.expires_at)}")
+    if found.last_error:
+        typer.echo(f"Lần làm mới gần nhất lỗi / last refresh failed: {found.last_error}")
+
+
+@zalo_oa_app.command("refresh")
+def zalo_oa_refresh() -> None:
+    """Refresh the tokens now (the worker does it an hour before they expire)."""
+    from bot.channels.zalo_oa_tokens import OaNotAuthorized
+
+    rt, keeper = _oa_keeper()
+
+    async def run():  # type: ignore[no-untyped-def]
+        try:
+            current = await keeper.current()
+            return await keeper.refresh(current.version)
+        finally:
+            await keeper.api.aclose()
+
+    try:
+        found = asyncio.run(run())
+    except OaNotAuthorized as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        rt.close()
+    typer.echo(f"Zalo OA: đã làm mới / refreshed; expires {_local(found.expires_at)}")

@@ -45,7 +45,7 @@ from bot.channels.zalo_oa_api import (
     OaTokenInvalid,
     ZaloOaApi,
 )
-from bot.channels.zalo_oa_tokens import OaNotAuthorized, TokenKeeper
+from bot.channels.zalo_oa_tokens import OaNotAuthorized, TokenKeeper, enabled
 from bot.dialogs.types import Button, Incoming, Reply
 from bot.runtime import BotRuntime
 from hotline.config import Settings
@@ -55,6 +55,7 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "zalo_oa"
 T = TypeVar("T")
+__all__ = ["CHANNEL", "ZaloOaChannel", "ZaloOaSender", "build_channel", "build_sender", "enabled"]
 
 
 class ZaloOaSender:
@@ -244,18 +245,6 @@ class ZaloOaChannel:
             except OutboundError as exc:
                 log.warning("reply not delivered", extra={"channel": CHANNEL, "error": str(exc)})
                 return
-
-
-def enabled(settings: Settings) -> bool:
-    """Whether the OA channel is configured (app id, app secret and OA secret key)."""
-    secret, key = settings.zalo_oa_app_secret, settings.zalo_oa_secret_key
-    return bool(
-        (settings.zalo_oa_app_id or "").strip()
-        and secret is not None
-        and secret.get_secret_value()
-        and key is not None
-        and key.get_secret_value()
-    )
 
 
 def build_sender(

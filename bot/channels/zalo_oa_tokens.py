@@ -26,6 +26,7 @@ from hotline.db.base import utcnow
 from hotline.db.session import unit_of_work
 from hotline.kit.crypto import Cipher
 from hotline.notifications.models import Notification
+from hotline.runtime import HotlineRuntime
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,18 @@ CACHE_SECONDS = 5.0
 
 class OaNotAuthorized(RuntimeError):
     """No usable token: run `canhgiac zalo-oa authorize` (or the refresh failed)."""
+
+
+def enabled(settings: Settings) -> bool:
+    """Whether the OA channel is configured (app id, app secret and OA secret key)."""
+    secret, key = settings.zalo_oa_app_secret, settings.zalo_oa_secret_key
+    return bool(
+        (settings.zalo_oa_app_id or "").strip()
+        and secret is not None
+        and secret.get_secret_value()
+        and key is not None
+        and key.get_secret_value()
+    )
 
 
 def token_name(settings: Settings) -> str:
@@ -194,3 +207,36 @@ async def authorize(
             )
 
     return await asyncio.to_thread(save)
+
+
+def keeper_for(settings: Settings, sessions: sessionmaker[Session], cipher: Cipher) -> TokenKeeper:
+    """A keeper with its own API client (close it with ``keeper.api.aclose()``)."""
+    api = ZaloOaApi(settings.zalo_oa_api_base_url, settings.zalo_oa_oauth_base_url)
+    return TokenKeeper(settings, sessions, cipher, api)
+
+
+def job(rt: HotlineRuntime) -> None:
+    """Worker tick: refresh the OA token an hour before it expires (one worker does it)."""
+    if not enabled(rt.settings):
+        return
+
+    async def run() -> bool:
+        keeper = keeper_for(rt.settings, rt.sessions, rt.cipher)
+        try:
+            return await keeper.refresh_if_due()
+        finally:
+            await keeper.api.aclose()
+
+    try:
+        asyncio.run(run())
+    except OaNotAuthorized as exc:
+        # Already logged and alerted once per streak by the keeper; the next tick tries again.
+        log.warning("zalo oa token not refreshed", extra={"channel": "zalo_oa", "error": str(exc)})
+
+
+def register() -> None:
+    """Add the refresh job to `canhgiac worker` (idempotent)."""
+    from hotline.worker import EXTRA_JOBS
+
+    if job not in EXTRA_JOBS:
+        EXTRA_JOBS.append(job)
