@@ -82,6 +82,14 @@ def get_case(session: Session, settings: Settings, tip: Tip) -> TipCase:
     return case
 
 
+def case_view(session: Session, settings: Settings, tip: Tip) -> TipCase:
+    """The tip's workflow record for reading: a transient one, never stored, if none yet."""
+    case = session.get(TipCase, tip.id)
+    if case is None:
+        case = TipCase(tip_id=tip.id, sla_due_at=tip.created_at + sla_for(settings, tip.urgency))
+    return case
+
+
 def route_tip(
     session: Session, settings: Settings, tip: Tip, actor: str = "rules"
 ) -> list[TipRecipient]:
@@ -156,12 +164,15 @@ def tipster_wrote(session: Session, settings: Settings, tip: Tip, text: str) -> 
 
 
 def process_new_tips(session: Session, settings: Settings) -> int:
-    """Route every tip that has no workflow record yet (worker tick, queue load)."""
+    """Route every tip not routed yet (the worker's job only: reading the queue changes nothing).
+
+    A tip whose case was made before routing (an early escalation) is still unrouted.
+    """
     agencies.ensure_imported(session, settings.content_dir)
     pending = list(
         session.scalars(
             select(Tip)
-            .where(~exists().where(TipCase.tip_id == Tip.id))
+            .where(~exists().where(TipCase.tip_id == Tip.id, TipCase.routed_at.is_not(None)))
             .order_by(Tip.id)
             .limit(200)
             # Two workers never route the same tip at once (the loser would roll back its tick).

@@ -100,7 +100,6 @@ def queue_page(
 ) -> HTMLResponse:
     """The queue: crisis first, with filters."""
     q = request.query_params
-    casework.process_new_tips(session, rt.settings)
     f = casework.QueueFilters(
         status=q.get("status") or None,
         urgency=q.get("urgency") or None,
@@ -131,7 +130,7 @@ def tip_page(
 ) -> HTMLResponse:
     """A tip: decrypted content, photos, routing and reasons, thread, notes, actions."""
     tip = visible(session, user, tip_id)
-    case = casework.get_case(session, rt.settings, tip)
+    case = casework.case_view(session, rt.settings, tip)
     audit.record(session, "tip.viewed", user.username, f"tip:{tip.id}", via="console")
     related = [
         (t, kind)

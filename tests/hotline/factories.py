@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from datetime import datetime
 from typing import Any
@@ -41,3 +42,22 @@ def make_user(session: Session, username: str, role: str, agency: str | None = N
 def at(s: str) -> datetime:
     """An aware datetime from ISO text (`2026-01-05T10:00+07:00`)."""
     return datetime.fromisoformat(s)
+
+
+def sign_in(app: Any, username: str) -> tuple[Any, str, str]:
+    """A console session (client, CSRF token) and an API bearer token for `username`."""
+    from fastapi.testclient import TestClient
+
+    c = TestClient(app)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/console/login").text)
+    assert token is not None
+    r = c.post(
+        "/console/login",
+        data={"username": username, "password": PASSWORD, "csrf_token": token.group(1)},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/console").text)
+    assert csrf is not None
+    bearer = c.post("/api/v1/auth/token", data={"username": username, "password": PASSWORD})
+    return c, csrf.group(1), bearer.json()["access_token"]

@@ -109,7 +109,7 @@ def _fail(exc: casework.CaseError) -> HTTPException:
 
 def detail(rt: HotlineRuntime, session: Session, user: StaffUser, tip: Tip) -> TipDetail:
     """Everything about a tip (the caller audits the view)."""
-    case = casework.get_case(session, rt.settings, tip)
+    case = casework.case_view(session, rt.settings, tip)
     recs = casework.recipients(session, tip.id)
 
     return TipDetail(
@@ -165,7 +165,6 @@ def list_tips(
     overdue: bool = False,
 ) -> list[TipSummary]:
     """The queue the user may see: crisis first, then overdue, then oldest."""
-    casework.process_new_tips(session, rt.settings)
     rows = casework.queue(
         session,
         rt.settings,
