@@ -139,9 +139,10 @@ class Settings(BaseSettings):
     zalo_oa_oauth_base_url: str = Field(
         "https://oauth.zaloapp.com", validation_alias=_env("ZALO_OA_OAUTH_BASE_URL")
     )
-    # Events whose signed timestamp is further than this from now are refused (replays).
+    # Events whose signed timestamp is further than this from now are refused (replays);
+    # inside it a replay is a duplicate, processed once (processed updates are kept 7 days).
     zalo_oa_signature_window: int = Field(
-        900, ge=30, validation_alias=_env("ZALO_OA_SIGNATURE_WINDOW_SECONDS")
+        3600, ge=30, le=86_400, validation_alias=_env("ZALO_OA_SIGNATURE_WINDOW_SECONDS")
     )
 
     @field_validator("secret_key")

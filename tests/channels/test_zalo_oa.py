@@ -120,8 +120,8 @@ def test_forged_or_replayed_signature_refused_nothing_processed(
     body, headers = fake.sign(ev)
     forged_body, forged = fake.sign(ev, secret="not-the-oa-secret")
     tampered = body.replace(b"/start", b"/menu!")
-    old = event("user_send_text", USER, text="/start", ts=int((time.time() - 3600) * 1000))
-    old_body, old_headers = fake.sign(old)  # a correct signature, captured an hour ago
+    old = event("user_send_text", USER, text="/start", ts=int((time.time() - 3 * 3600) * 1000))
+    old_body, old_headers = fake.sign(old)  # a correct signature, captured 3 h ago
     cases = [
         (forged_body, forged),
         (tampered, headers),
