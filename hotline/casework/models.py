@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hotline.db.base import Base, UTCDateTime, utcnow
@@ -29,6 +38,35 @@ class RecipientStatus(StrEnum):
     in_progress = "in_progress"
     done = "done"
     declined = "declined"
+
+
+class NoteScope(StrEnum):
+    """Who may read a note: the hotline only, or the hotline and one agency."""
+
+    hotline = "hotline"
+    agency = "agency"
+
+
+class Verification(StrEnum):
+    """What an agency found when it checked a tip."""
+
+    confirmed = "confirmed"
+    unfounded = "unfounded"
+    unverifiable = "unverifiable"
+
+
+class SupportKind(StrEnum):
+    """Kinds of victim support of Điều 37, Law 53/2024 (what was given, not who to)."""
+
+    essentials = "essentials"
+    travel = "travel"
+    medical = "medical"
+    psychological = "psychological"
+    legal_aid = "legal_aid"
+    education_vocational = "education_vocational"
+    initial_allowance = "initial_allowance"
+    loan = "loan"
+    interpretation = "interpretation"
 
 
 class TipCase(Base):
@@ -67,6 +105,17 @@ class TipRecipient(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # The agency's outcome (counts, never names): it feeds the plans' indicators in reports.
+    outcome_verified: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    victims_identified: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    victims_children: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    victims_rescued: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    victims_supported: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    support_kinds: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    case_opened: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    prosecuted: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    outcome_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class TipNote(Base):
@@ -77,5 +126,8 @@ class TipNote(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tip_id: Mapped[int] = mapped_column(ForeignKey("tips.id", ondelete="CASCADE"), index=True)
     author: Mapped[str] = mapped_column(String(64))
+    # hotline: staff only; agency: staff and the one agency in agency_code (never another).
+    scope: Mapped[str] = mapped_column(String(16), default=NoteScope.hotline)
+    agency_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
     body_enc: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
