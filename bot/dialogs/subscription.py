@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 NAME = "subscription"
 TOPICS = ("tactics", "safe_migration", "online_safety", "rights", "law")
-DELIVERABLE = ("telegram", "zalo")
+DELIVERABLE = ("telegram", "zalo", "zalo_oa")
 
 
 class SubscriptionDialog:

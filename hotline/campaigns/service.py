@@ -37,7 +37,7 @@ from hotline.subscribers.models import Subscriber
 from hotline.subscribers.service import AGE_BANDS, LANGUAGES
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-CHANNELS = ("telegram", "zalo")
+CHANNELS = ("telegram", "zalo", "zalo_oa")
 SEGMENT_KEYS = ("channels", "provinces", "topics", "languages", "age_bands")
 BUTTON_KINDS = ("hoc", "quiz")
 MAX_MESSAGE = 3500

@@ -284,3 +284,23 @@ async def test_image_sent_and_expired_token_refreshed_once(
     assert image.message["attachment"]["payload"]["elements"][0]["url"].endswith("poster.jpg")
     assert text.text == "xin chào"
     assert [code for _, code in fake.refused] == [-216]
+
+
+def test_subscribe_on_the_oa_then_unfollow_unsubscribes(
+    web: TestClient, fake_zalo_oa: FakeZaloOa, oa_rt: BotRuntime
+) -> None:
+    from hotline.subscribers.models import Subscriber
+
+    fake = fake_zalo_oa
+    say(web, fake, "/dangky")
+    for payload in ("sub:t:tactics", "sub:t:done", "sub:p:-", "sub:a:-", "sub:l:vi", "sub:ok"):
+        answer = press(web, fake, PAYLOAD_MARK + payload)
+        assert answer
+    key = oa_rt.hotline.pseudonyms.key("zalo_oa", USER)
+    with oa_rt.hotline.sessions() as s:
+        sub = s.scalars(select(Subscriber)).one()
+        assert (sub.key, sub.channel, sub.topics) == (key, "zalo_oa", ["tactics"])
+        assert oa_rt.hotline.cipher.decrypt_text(sub.address_enc) == USER
+    post(web, fake, event("unfollow", USER))
+    with oa_rt.hotline.sessions() as s:
+        assert s.scalars(select(Subscriber)).all() == []
