@@ -10,7 +10,9 @@ when ``CANHGIAC_REDIS_URL`` is set), so two workers stay under the platform limi
 Outcomes: 403 -> ``blocked`` and the subscriber is deleted; 429 beyond the limiter's own
 retries and transient errors (5xx, connection) -> retried with exponential backoff up to
 ``MAX_ATTEMPTS``; a timeout (maybe delivered) -> ``failed_unknown``; Zalo beyond
-``CANHGIAC_ZALO_DAILY_BROADCAST_CAP`` sends a day -> ``skipped_quota``.
+``CANHGIAC_ZALO_DAILY_BROADCAST_CAP`` sends a day -> ``skipped_quota``; a Zalo OA beyond
+``CANHGIAC_ZALO_OA_DAILY_BROADCAST_CAP`` or out of its quota -> ``skipped_quota``, a follower
+outside the OA's interaction window -> ``skipped`` (bot/channels/zalo_oa.py).
 """
 
 from __future__ import annotations
@@ -28,7 +30,14 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.orm import Session
 
-from bot.channels.outbound import OutboundError, RateLimited, RecipientBlocked, Sender
+from bot.channels.outbound import (
+    NotNow,
+    OutboundError,
+    QuotaExceeded,
+    RateLimited,
+    RecipientBlocked,
+    Sender,
+)
 from bot.conversation import channel_memory
 from bot.dialogs.types import Button
 from hotline.campaigns import service as campaigns
@@ -59,6 +68,8 @@ class BroadcastSettings(BaseSettings):
     max_attempts: int = Field(5, ge=1, alias="CANHGIAC_BROADCAST_MAX_ATTEMPTS")
     backoff_seconds: float = Field(2.0, alias="CANHGIAC_BROADCAST_BACKOFF_SECONDS")
     zalo_daily_cap: int = Field(1000, ge=0, alias="CANHGIAC_ZALO_DAILY_BROADCAST_CAP")
+    # Zalo OA campaign messages are proactive: 1,000 free a month for a verified OA, then paid.
+    zalo_oa_daily_cap: int = Field(30, ge=0, alias="CANHGIAC_ZALO_OA_DAILY_BROADCAST_CAP")
 
 
 @dataclass
@@ -110,6 +121,19 @@ async def channel_senders(
             api, outbound_for("zalo", settings.redis_url), catalog.t("vi", "channels.choose_number")
         )
         closers.append(api.aclose)
+    from bot.channels import zalo_oa
+
+    if zalo_oa.enabled(settings):
+        catalog = Catalog.load(settings.content_dir)
+        oa_sender = zalo_oa.campaign_sender(
+            settings,
+            rt.sessions,
+            rt.cipher,
+            catalog.t("vi", "channels.more_choices"),
+            BroadcastSettings().zalo_oa_daily_cap,
+        )
+        senders[zalo_oa.CHANNEL] = oa_sender
+        closers.append(oa_sender.inner.api.aclose)
 
     async def close() -> None:
         for closer in closers:
@@ -235,6 +259,17 @@ class Broadcaster:
             return None
         except RateLimited as exc:
             self._retry_or_fail(row, attempts, "429", max(exc.retry_after, 1.0))
+            return None
+        except (QuotaExceeded, NotNow) as exc:
+            # Not sent, and sending again today would not help: final, never retried.
+            status = (
+                DeliveryStatus.skipped_quota
+                if isinstance(exc, QuotaExceeded)
+                else DeliveryStatus.skipped
+            )
+            with unit_of_work(self.rt.sessions) as session:
+                campaigns.mark_result(session, row.id, status, error=str(exc)[:60])
+            self.stats.skipped += 1
             return None
         except OutboundError as exc:
             code = str(exc)[:60] or "error"

@@ -55,7 +55,17 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "zalo_oa"
 T = TypeVar("T")
-__all__ = ["CHANNEL", "ZaloOaChannel", "ZaloOaSender", "build_channel", "build_sender", "enabled"]
+__all__ = [
+    "CHANNEL",
+    "CampaignOaSender",
+    "ZaloOaChannel",
+    "ZaloOaSender",
+    "build_channel",
+    "build_sender",
+    "campaign_sender",
+    "enabled",
+    "sent_today",
+]
 
 
 class ZaloOaSender:
@@ -139,6 +149,53 @@ class ZaloOaSender:
             return await self.api.send(token, chat_id, message, reply_to=reply_to)
 
         return await self.call(chat_id, send)
+
+
+class CampaignOaSender:
+    """The broadcast worker's OA sender: a daily cap, and a stop once Zalo says "quota".
+
+    Campaign messages are proactive for Zalo (no user message to reply to): a verified OA
+    gets a monthly allowance, then pays. The worker stops at ``cap`` a day (counted from the
+    outbox, so restarts and other workers' sends count), and after Zalo's own quota error it
+    sends nothing more this run: the rest are skipped, conversation replies are not affected.
+    """
+
+    channel = CHANNEL
+
+    def __init__(self, inner: ZaloOaSender, cap: int, sent_today: Callable[[], int]) -> None:
+        self.inner = inner
+        self.outbound = inner.outbound
+        self.cap = cap
+        self._sent_today = sent_today
+        self._count: int | None = None
+        self._exhausted = False
+        self._lock = asyncio.Lock()
+
+    async def send_text(
+        self,
+        chat_id: str,
+        text: str,
+        buttons: Sequence[Button] = (),
+        priority: Priority = "broadcast",
+    ) -> list[Any]:
+        """Send one campaign message unless the cap or Zalo's quota says no (QuotaExceeded)."""
+        async with self._lock:
+            if self._exhausted:
+                raise QuotaExceeded("zalo_oa quota")
+            if self._count is None:
+                self._count = await asyncio.to_thread(self._sent_today)
+            if self._count >= self.cap:
+                raise QuotaExceeded("zalo_oa_daily_cap")
+            self._count += 1  # reserved before the call: concurrent sends cannot overshoot
+        try:
+            return await self.inner.send_text(chat_id, text, buttons, priority)
+        except QuotaExceeded:
+            self._exhausted = True
+            raise
+        except OutboundError:
+            async with self._lock:
+                self._count -= 1
+            raise
 
 
 class ZaloOaChannel:
@@ -267,3 +324,39 @@ def build_channel(rt: BotRuntime, client: httpx.AsyncClient | None = None) -> Za
     more = rt.catalog.t("vi", "channels.more_choices")
     hrt = rt.hotline
     return ZaloOaChannel(rt, build_sender(rt.settings, hrt.sessions, hrt.cipher, more, client))
+
+
+def campaign_sender(
+    settings: Settings, sessions: sessionmaker[Session], cipher: Cipher, more: str, cap: int
+) -> CampaignOaSender:
+    """The broadcast worker's capped OA sender (close it with ``.inner.api.aclose()``)."""
+    return CampaignOaSender(
+        build_sender(settings, sessions, cipher, more), cap, lambda: sent_today(sessions)
+    )
+
+
+def sent_today(sessions: sessionmaker[Session]) -> int:
+    """OA campaign messages sent since local midnight (Asia/Ho_Chi_Minh), by every worker.
+
+    Only rows already ``sent``: the rows this worker is about to send are counted by the
+    sender itself, one by one.
+    """
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import func, select
+
+    from hotline.campaigns.models import CampaignDelivery, DeliveryStatus
+    from hotline.db.session import unit_of_work
+
+    local = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh"))
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+    with unit_of_work(sessions) as session:
+        found = session.scalar(
+            select(func.count()).where(
+                CampaignDelivery.status == DeliveryStatus.sent,
+                CampaignDelivery.channel == CHANNEL,
+                CampaignDelivery.sent_at >= midnight,
+            )
+        )
+    return int(found or 0)
