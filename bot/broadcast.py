@@ -1,11 +1,14 @@
 """The broadcast worker job: schedule due campaigns, then drain the outbox through the channels.
 
 Runs inside `canhgiac worker` (registered on ``hotline.worker.EXTRA_JOBS`` by bot/cli.py: the
-back office never imports the channels). Each row goes pending -> claimed -> sending -> final;
-``sending`` is committed before the API call, so a worker killed mid-send never resends it
-(an expired ``sending`` row becomes ``failed_unknown``: "no message twice" wins over
-"everyone gets it"). Pacing is the channel's shared ``Outbound`` (replies first; Redis-shared
-when ``CANHGIAC_REDIS_URL`` is set), so two workers stay under the platform limit together.
+back office never imports the channels). A worker works in batches of
+``CANHGIAC_BROADCAST_BATCH`` rows: one transaction marks the whole batch ``sending`` (pending ->
+sending) and commits before any of it is handed to the API; the batch is sent; one transaction
+records every result. A worker killed mid-batch therefore leaves at most that one batch
+``sending``, which becomes ``failed_unknown`` when its lease expires and is never resent: "no
+message twice" wins over "everyone gets it". Pacing is the channel's shared ``Outbound``
+(replies first; Redis-shared when ``CANHGIAC_REDIS_URL`` is set), so several workers stay under
+one platform limit together; PostgreSQL's SKIP LOCKED gives them disjoint batches.
 
 Outcomes: 403 -> ``blocked`` and the subscriber is deleted; 429 beyond the limiter's own
 retries and transient errors (5xx, connection) -> retried with exponential backoff up to
@@ -47,7 +50,6 @@ from hotline.db.session import unit_of_work
 from hotline.kit.i18n import Catalog
 from hotline.runtime import HotlineRuntime
 from hotline.subscribers import service as subscribers
-from hotline.subscribers.models import Subscriber
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +63,8 @@ class BroadcastSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
     lease_seconds: float = Field(120.0, alias="CANHGIAC_BROADCAST_LEASE_SECONDS")
-    batch: int = Field(100, ge=1, alias="CANHGIAC_BROADCAST_BATCH")
+    # Rows per claim: also the most a killed worker can leave failed_unknown.
+    batch: int = Field(200, ge=1, alias="CANHGIAC_BROADCAST_BATCH")
     concurrency: int = Field(16, ge=1, alias="CANHGIAC_BROADCAST_CONCURRENCY")
     # Longest a worker tick spends draining before agency notifications get their turn.
     tick_seconds: float = Field(20.0, alias="CANHGIAC_BROADCAST_TICK_SECONDS")
@@ -146,7 +149,7 @@ async def channel_senders(
 
 
 class Broadcaster:
-    """Drains the outbox with bounded concurrency; every DB step is its own transaction."""
+    """Drains the outbox one batch at a time: claim (one transaction), send, record (one)."""
 
     def __init__(
         self,
@@ -161,156 +164,122 @@ class Broadcaster:
         self.worker_id = worker_id or f"{socket.gethostname()[:40]}:{os.getpid()}"
         self.catalog = Catalog.load(rt.settings.content_dir)
         self._campaigns: dict[int, Campaign] = {}
-        self._zalo_today: int | None = None
+        self._texts: dict[tuple[int, str, bool], tuple[str, list[Button]]] = {}
         self.stats = Stats()
 
     async def drain(self, seconds: float | None = None) -> Stats:
         """Send due rows until none are left or ``seconds`` have passed."""
         deadline = time.monotonic() + (self.config.tick_seconds if seconds is None else seconds)
         sem = asyncio.Semaphore(self.config.concurrency)
+
+        async def one(row: campaigns.Claimed) -> campaigns.Outcome:
+            async with sem:
+                return await self.send_one(row)
+
         while time.monotonic() < deadline:
-            with unit_of_work(self.rt.sessions) as session:
-                rows = campaigns.claim(
-                    session, self.worker_id, self.config.batch, self.config.lease_seconds
-                )
-                self._campaigns = {}
-                self._zalo_today = None
+            rows = self._claim()
             if not rows:
                 break
-
-            async def one(row: campaigns.Claimed) -> None:
-                async with sem:
-                    await self.send_one(row)
-
-            await asyncio.gather(*(one(r) for r in rows))
+            outcomes = await asyncio.gather(*(one(r) for r in rows))
+            self._record(rows, outcomes)
         with unit_of_work(self.rt.sessions) as session:
             campaigns.finish(session)
         return self.stats
 
-    def _campaign(self, campaign_id: int) -> Campaign | None:
-        found = self._campaigns.get(campaign_id)
+    def _claim(self) -> list[campaigns.Claimed]:
+        """One batch marked ``sending`` and committed before any of it is handed to the API."""
+        with unit_of_work(self.rt.sessions) as session:
+            rows, skipped = campaigns.claim(
+                session,
+                self.worker_id,
+                self.config.batch,
+                self.config.lease_seconds,
+                channels=set(self.senders),
+                zalo_daily_cap=self.config.zalo_daily_cap,
+            )
+            self.stats.skipped += skipped
+            self._campaigns = {
+                c.id: c for c in campaigns.many(session, {r.campaign_id for r in rows})
+            }
+            self._texts = {}
+            for row in rows:
+                campaign = self._campaigns[row.campaign_id]
+                if row.channel == "zalo" and campaign.buttons and row.key is not None:
+                    # Zalo shows buttons as numbered lines (ZaloSender numbers them from 1).
+                    _, pairs = campaigns.content_of(campaign, row.lang)
+                    remember_choices(
+                        self.rt, session, row.key, {str(i + 1): p for i, (_, p) in enumerate(pairs)}
+                    )
+        return rows
+
+    def _record(self, rows: list[campaigns.Claimed], outcomes: list[campaigns.Outcome]) -> None:
+        """The batch's results in one transaction; 403s unsubscribe their subscriber."""
+        by_id = {r.id: r for r in rows}
+        with unit_of_work(self.rt.sessions) as session:
+            campaigns.record(session, outcomes)
+            for o in outcomes:
+                row = by_id[o.id]
+                if o.status == DeliveryStatus.blocked and not row.is_test:
+                    subscribers.unsubscribe_id(session, row.subscriber_id)
+
+    def _content(self, row: campaigns.Claimed) -> tuple[str, list[Button]]:
+        """The text and buttons of a row (built once per campaign, language and kind)."""
+        cache_key = (row.campaign_id, row.lang, row.is_test)
+        found = self._texts.get(cache_key)
         if found is None:
-            with unit_of_work(self.rt.sessions) as session:
-                found = campaigns.get(session, campaign_id)
-            if found is not None:
-                self._campaigns[campaign_id] = found
+            campaign = self._campaigns[row.campaign_id]
+            text, pairs = campaigns.content_of(campaign, row.lang)
+            if row.is_test:
+                text = self.catalog.t(row.lang, "subscription.test_prefix") + "\n" + text
+            text += "\n\n" + self.catalog.t(row.lang, "subscription.footer")
+            found = self._texts[cache_key] = (text, [Button(t, p) for t, p in pairs])
         return found
 
-    def _release(self, row: campaigns.Claimed, status: DeliveryStatus, error: str) -> None:
-        with unit_of_work(self.rt.sessions) as session:
-            campaigns.release(session, row.id, status, error)
-        self.stats.skipped += 1
-
-    def _over_quota(self, row: campaigns.Claimed) -> bool:
-        """Zalo Bot Platform: a per-day cap on proactive sends (configurable)."""
-        if row.channel != "zalo" or row.is_test:
-            return False
-        if self._zalo_today is None:
-            with unit_of_work(self.rt.sessions) as session:
-                self._zalo_today = campaigns.sent_today(session, "zalo")
-        if self._zalo_today >= self.config.zalo_daily_cap:
-            return True
-        self._zalo_today += 1
-        return False
-
-    async def send_one(self, row: campaigns.Claimed) -> None:
-        """Send one leased row and record the outcome."""
-        sender = self.senders.get(row.channel)
-        campaign = self._campaign(row.campaign_id)
-        if sender is None:
-            return self._release(row, DeliveryStatus.skipped, "channel_off")
-        if campaign is None or (campaign.status == "cancelled" and not row.is_test):
-            return self._release(row, DeliveryStatus.skipped, "cancelled")
-        address_enc = row.address_enc
-        key: str | None = None
-        if not row.is_test:
-            with unit_of_work(self.rt.sessions) as session:
-                sub = session.get(Subscriber, row.subscriber_id)
-                address_enc = sub.address_enc if sub is not None else None
-                key = sub.key if sub is not None else None
-        if address_enc is None:
-            return self._release(row, DeliveryStatus.skipped, "unsubscribed")
-        if self._over_quota(row):
-            return self._release(row, DeliveryStatus.skipped_quota, "zalo_daily_cap")
-        address = self.rt.cipher.decrypt_text(address_enc)
-        text, pairs = campaigns.content_of(campaign, row.lang)
-        if row.is_test:
-            text = self.catalog.t(row.lang, "subscription.test_prefix") + "\n" + text
-        text += "\n\n" + self.catalog.t(row.lang, "subscription.footer")
-        buttons = [Button(title, payload) for title, payload in pairs]
-        with unit_of_work(self.rt.sessions) as session:
-            # Committed before the call: a crash from here on never leads to a second send.
-            if not campaigns.mark_sending(session, row.id, self.config.lease_seconds):
-                return None
-            if row.channel == "zalo" and pairs and key is not None:
-                # Zalo shows buttons as numbered lines (ZaloSender numbers them from 1).
-                remember_choices(
-                    self.rt, session, key, {str(i + 1): p for i, (_, p) in enumerate(pairs)}
-                )
-        attempts = row.attempts + 1
+    async def send_one(self, row: campaigns.Claimed) -> campaigns.Outcome:
+        """Send one row (already ``sending``) and say what became of it."""
+        sender = self.senders[row.channel]
+        address = self.rt.cipher.decrypt_text(row.address_enc)
+        text, buttons = self._content(row)
         try:
             ids = await sender.send_text(address, text, buttons, priority="broadcast")
         except RecipientBlocked:
-            with unit_of_work(self.rt.sessions) as session:
-                campaigns.mark_result(session, row.id, DeliveryStatus.blocked, error="403")
-                if not row.is_test:
-                    subscribers.unsubscribe_id(session, row.subscriber_id)
             self.stats.blocked += 1
-            return None
+            return campaigns.Outcome(row.id, DeliveryStatus.blocked, "403")
         except RateLimited as exc:
-            self._retry_or_fail(row, attempts, "429", max(exc.retry_after, 1.0))
-            return None
+            return self._retry_or_fail(row, "429", max(exc.retry_after, 1.0))
         except (QuotaExceeded, NotNow) as exc:
             # Not sent, and sending again today would not help: final, never retried.
+            self.stats.skipped += 1
             status = (
                 DeliveryStatus.skipped_quota
                 if isinstance(exc, QuotaExceeded)
                 else DeliveryStatus.skipped
             )
-            with unit_of_work(self.rt.sessions) as session:
-                campaigns.mark_result(session, row.id, status, error=str(exc)[:60])
-            self.stats.skipped += 1
-            return None
+            return campaigns.Outcome(row.id, status, str(exc)[:60])
         except OutboundError as exc:
             code = str(exc)[:60] or "error"
             if any(t in code for t in _TIMEOUTS):
                 # The request may have reached the platform: never resend.
-                with unit_of_work(self.rt.sessions) as session:
-                    campaigns.mark_result(
-                        session, row.id, DeliveryStatus.failed_unknown, error=code
-                    )
                 self.stats.failed += 1
-                return None
-            self._retry_or_fail(row, attempts, code, None)
-            return None
+                return campaigns.Outcome(row.id, DeliveryStatus.failed_unknown, code)
+            return self._retry_or_fail(row, code, None)
         except Exception as exc:  # a bug or an unexpected client error: retry, capped
             log.exception("broadcast send crashed")
-            self._retry_or_fail(row, attempts, type(exc).__name__[:60], None)
-            return None
-        with unit_of_work(self.rt.sessions) as session:
-            campaigns.mark_result(
-                session, row.id, DeliveryStatus.sent, message_ids=[str(i) for i in ids]
-            )
+            return self._retry_or_fail(row, type(exc).__name__[:60], None)
         self.stats.sent += 1
-        return None
+        return campaigns.Outcome(row.id, DeliveryStatus.sent, message_ids=[str(i) for i in ids])
 
     def _retry_or_fail(
-        self, row: campaigns.Claimed, attempts: int, code: str, wait: float | None
-    ) -> None:
-        with unit_of_work(self.rt.sessions) as session:
-            if attempts >= self.config.max_attempts:
-                campaigns.mark_result(session, row.id, DeliveryStatus.failed, error=code)
-                self.stats.failed += 1
-                return
-            backoff = self.config.backoff_seconds * 2 ** (attempts - 1)
-            campaigns.mark_result(
-                session,
-                row.id,
-                DeliveryStatus.pending,
-                error=code,
-                retry_in=min(300.0, max(backoff, wait or 0.0)),
-            )
+        self, row: campaigns.Claimed, code: str, wait: float | None
+    ) -> campaigns.Outcome:
+        if row.attempts >= self.config.max_attempts:
+            self.stats.failed += 1
+            return campaigns.Outcome(row.id, DeliveryStatus.failed, code)
+        backoff = self.config.backoff_seconds * 2 ** (row.attempts - 1)
         self.stats.retried += 1
+        return campaigns.Outcome(
+            row.id, DeliveryStatus.pending, code, retry_in=min(300.0, max(backoff, wait or 0.0))
+        )
 
 
 def remember_choices(

@@ -137,6 +137,8 @@ class _Window:
 
 # Seconds a broadcast waits before asking again while a reply (anywhere) is waiting.
 _YIELD = 0.01
+# How long a send in flight keeps its slot in the shared window at most (the HTTP timeout).
+FLIGHT = 10.0
 
 
 class _RedisWindow:
@@ -146,10 +148,13 @@ class _RedisWindow:
     with skewed clocks agree); a second holds the replies waiting for a slot (score: when the
     entry expires, so a crashed process's waiter does not hold broadcasts back for long). A
     broadcast is refused while any reply waits; a reply takes the next free slot. A send is
-    scored at admission and re-scored at completion (the platform counts arrivals, never later
-    than completion). Broadcasts are also spread evenly (one every window/limit, a burst of a
-    tenth of the limit at most), so slots free up steadily and a waiting reply gets the next one
-    within a few hundredths of a second instead of waiting out a window filled in one burst.
+    scored ``FLIGHT`` seconds ahead while in flight (a paused process may hand it to the platform
+    late: it must not leave the window before it is done) and re-scored at completion (the
+    platform counts arrivals, never later than completion). A killed process's sends in flight
+    hold their slots for ``FLIGHT`` seconds more. Broadcasts are also spread evenly (one every
+    window/limit, a burst of a tenth of the limit at most), so slots free up steadily and a
+    waiting reply gets the next one within a few hundredths of a second instead of waiting out
+    a window filled in one burst.
     """
 
     _TAKE = """
@@ -169,7 +174,7 @@ if prio == 'broadcast' then
 end
 local n = redis.call('ZCARD', key)
 if n < limit then
-  redis.call('ZADD', key, now, member)
+  redis.call('ZADD', key, now + tonumber(ARGV[6]), member)
   redis.call('PEXPIRE', key, math.ceil(window * 1000) + 5000)
   if prio == 'reply' then
     redis.call('ZREM', waiting, member)
@@ -218,7 +223,7 @@ return 1
         import redis
 
         try:
-            args = [window, limit, member, priority, burst]
+            args = [window, limit, member, priority, burst, FLIGHT]
             answer = float(self._take(keys=self._keys, args=args))
         except redis.RedisError:
             log.warning("redis unavailable: per-process pacing", extra={"error": "redis"})

@@ -16,6 +16,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -85,13 +86,53 @@ class Campaign(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
+OPEN_SQL = "status IN ('pending', 'claimed', 'sending')"
+LEASED_SQL = "status IN ('claimed', 'sending')"
+
+
 class CampaignDelivery(Base):
     """One message to one subscriber for one occurrence: the unique key makes it exactly once."""
 
     __tablename__ = "campaign_deliveries"
     __table_args__ = (
         UniqueConstraint("campaign_id", "subscriber_id", "occurrence"),
-        Index("ix_campaign_deliveries_due", "status", "next_attempt_at"),
+        # Partial indexes hold only the few rows each query looks for, however many millions
+        # of finished rows the table keeps: the claim (pending; test sends first) ...
+        Index(
+            "ix_campaign_deliveries_claim",
+            "id",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+        Index(
+            "ix_campaign_deliveries_claim_test",
+            "id",
+            postgresql_where=text("status = 'pending' AND is_test"),
+            sqlite_where=text("status = 'pending' AND is_test"),
+        ),
+        # ... a campaign's open rows (is it finished?), leases to recover ...
+        Index(
+            "ix_campaign_deliveries_open",
+            "campaign_id",
+            postgresql_where=text(OPEN_SQL),
+            sqlite_where=text(OPEN_SQL),
+        ),
+        Index(
+            "ix_campaign_deliveries_leased",
+            "claimed_until",
+            postgresql_where=text(LEASED_SQL),
+            sqlite_where=text(LEASED_SQL),
+        ),
+        # ... a channel's sends of the day (Zalo's cap) ...
+        Index(
+            "ix_campaign_deliveries_sent",
+            "channel",
+            "sent_at",
+            postgresql_where=text("status = 'sent'"),
+            sqlite_where=text("status = 'sent'"),
+        ),
+        # ... and the oldest rows, for the retention purge.
+        Index("ix_campaign_deliveries_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

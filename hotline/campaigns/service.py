@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import secrets
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -221,6 +222,11 @@ def create(session: Session, data: dict[str, Any], author: str) -> Campaign:
 def get(session: Session, campaign_id: int) -> Campaign | None:
     """One campaign."""
     return session.get(Campaign, campaign_id)
+
+
+def many(session: Session, ids: set[int]) -> list[Campaign]:
+    """The campaigns with these ids."""
+    return list(session.scalars(select(Campaign).where(Campaign.id.in_(ids)))) if ids else []
 
 
 def list_all(session: Session) -> list[Campaign]:
@@ -454,51 +460,78 @@ def recover(session: Session, now: datetime | None = None) -> tuple[int, int]:
 
 @dataclass
 class Claimed:
-    """One leased outbox row with what the sender needs (address still encrypted)."""
+    """One outbox row marked ``sending`` for this worker, with what the sender needs."""
 
     id: int
     campaign_id: int
     subscriber_id: int
     channel: str
     lang: str
-    attempts: int
-    address_enc: bytes | None
+    attempts: int  # including this one
+    address_enc: bytes  # still encrypted
     is_test: bool
+    key: str | None  # the subscriber's pseudonym (None for test sends)
 
 
 def claim(
-    session: Session, worker: str, limit: int, lease_seconds: float, now: datetime | None = None
-) -> list[Claimed]:
-    """Lease up to ``limit`` due rows to ``worker`` (SKIP LOCKED on PostgreSQL)."""
+    session: Session,
+    worker: str,
+    limit: int,
+    lease_seconds: float,
+    now: datetime | None = None,
+    *,
+    channels: tuple[str, ...] | set[str] = CHANNELS,
+    zalo_daily_cap: int | None = None,
+) -> tuple[list[Claimed], int]:
+    """Mark up to ``limit`` due rows ``sending`` for ``worker`` in this one transaction.
+
+    Returns the rows to send and how many were settled without sending.
+
+    The caller commits before any API call: from then on a crash leaves at most these rows
+    ``failed_unknown`` (never resent). Rows that will not be sent at all (channel off, campaign
+    cancelled, subscriber gone, Zalo's daily cap reached) get their final status here too.
+    """
     now = now or utcnow()
     token = f"{worker}:{secrets.token_hex(4)}"
-    due = (
-        select(CampaignDelivery.id)
-        .where(
-            CampaignDelivery.status == DeliveryStatus.pending,
-            CampaignDelivery.next_attempt_at <= now,
+    postgres = session.get_bind().dialect.name == "postgresql"
+    zalo_before = sent_today(session, "zalo", now) if zalo_daily_cap is not None else 0
+    taken = 0
+    # Test sends first (their own tiny partial index), then the campaigns in id order.
+    for only_tests in (True, False):
+        due = (
+            select(CampaignDelivery.id)
+            .where(
+                CampaignDelivery.status == DeliveryStatus.pending,
+                CampaignDelivery.next_attempt_at <= now,
+            )
+            .order_by(CampaignDelivery.id)
+            .limit(limit - taken)
         )
-        .order_by(CampaignDelivery.is_test.desc(), CampaignDelivery.id)
-        .limit(limit)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        ids = list(session.scalars(due.with_for_update(skip_locked=True)))
-        if not ids:
-            return []
-        condition: Any = CampaignDelivery.id.in_(ids)
-    else:
-        # SQLite has one writer at a time: the UPDATE ... WHERE status='pending' is the lock.
-        condition = CampaignDelivery.id.in_(due.scalar_subquery())
-    session.execute(
-        update(CampaignDelivery)
-        .where(condition, CampaignDelivery.status == DeliveryStatus.pending)
-        .values(
-            status=DeliveryStatus.claimed,
-            claimed_by=token,
-            claimed_until=now + timedelta(seconds=lease_seconds),
+        if only_tests:
+            due = due.where(CampaignDelivery.is_test)
+        if postgres:
+            # SKIP LOCKED: two workers claiming at once get disjoint rows without waiting.
+            ids = list(session.scalars(due.with_for_update(skip_locked=True)))
+            condition: Any = CampaignDelivery.id.in_(ids)
+        else:
+            # SQLite has one writer at a time: the UPDATE ... WHERE status='pending' is the lock.
+            condition = CampaignDelivery.id.in_(due.scalar_subquery())
+        result = session.execute(
+            update(CampaignDelivery)
+            .where(condition, CampaignDelivery.status == DeliveryStatus.pending)
+            .values(
+                status=DeliveryStatus.sending,
+                attempts=CampaignDelivery.attempts + 1,
+                claimed_by=token,
+                claimed_until=now + timedelta(seconds=lease_seconds),
+            )
+            .execution_options(synchronize_session=False)
         )
-        .execution_options(synchronize_session=False)
-    )
+        taken += int(getattr(result, "rowcount", 0) or 0)
+        if taken >= limit:
+            break
+    if not taken:
+        return [], 0
     rows = session.execute(
         select(
             CampaignDelivery.id,
@@ -509,87 +542,96 @@ def claim(
             CampaignDelivery.attempts,
             CampaignDelivery.address_enc,
             CampaignDelivery.is_test,
+            Subscriber.address_enc,
+            Subscriber.key,
+            Campaign.status,
         )
+        .join(Campaign, Campaign.id == CampaignDelivery.campaign_id)
+        .outerjoin(Subscriber, Subscriber.id == CampaignDelivery.subscriber_id)
         .where(
-            CampaignDelivery.claimed_by == token, CampaignDelivery.status == DeliveryStatus.claimed
+            CampaignDelivery.claimed_by == token, CampaignDelivery.status == DeliveryStatus.sending
         )
         .order_by(CampaignDelivery.id)
     ).all()
-    return [Claimed(*r) for r in rows]
+    out: list[Claimed] = []
+    skipped: list[Outcome] = []
+    zalo = zalo_before
+    for r in rows:
+        values: list[Any] = list(r)
+        did, cid, sid, channel, lang, attempts, test_enc, is_test, sub_enc, key, cstatus = values
+        address = test_enc if is_test else sub_enc
+        if channel not in channels:
+            skipped.append(Outcome(did, DeliveryStatus.skipped, "channel_off"))
+        elif cstatus == CampaignStatus.cancelled and not is_test:
+            skipped.append(Outcome(did, DeliveryStatus.skipped, "cancelled"))
+        elif address is None:
+            skipped.append(Outcome(did, DeliveryStatus.skipped, "unsubscribed"))
+        elif channel == "zalo" and not is_test and zalo_daily_cap is not None:
+            if zalo >= zalo_daily_cap:
+                skipped.append(Outcome(did, DeliveryStatus.skipped_quota, "zalo_daily_cap"))
+                continue
+            zalo += 1
+            out.append(Claimed(did, cid, sid, channel, lang, attempts, address, is_test, key))
+        else:
+            key = None if is_test else key
+            out.append(Claimed(did, cid, sid, channel, lang, attempts, address, is_test, key))
+    record(session, skipped, now)
+    return out, len(skipped)
 
 
-def mark_sending(session: Session, delivery_id: int, lease_seconds: float) -> bool:
-    """claimed -> sending, committed by the caller BEFORE the API call; False if lost."""
-    result = session.execute(
-        update(CampaignDelivery)
-        .where(
-            CampaignDelivery.id == delivery_id, CampaignDelivery.status == DeliveryStatus.claimed
+@dataclass
+class Outcome:
+    """What became of one ``sending`` row; ``retry_in`` puts it back to pending for later."""
+
+    id: int
+    status: DeliveryStatus
+    error: str | None = None
+    message_ids: list[Any] | None = None
+    retry_in: float | None = None
+
+
+def record(session: Session, outcomes: Sequence[Outcome], now: datetime | None = None) -> None:
+    """Record a batch of outcomes in one executemany (the worker's lease on them ends)."""
+    if not outcomes:
+        return
+    now = now or utcnow()
+    params = []
+    for o in outcomes:
+        sent = o.status == DeliveryStatus.sent and o.retry_in is None
+        params.append(
+            {
+                "id": o.id,
+                "status": DeliveryStatus.pending if o.retry_in is not None else o.status,
+                "last_error": None if sent else o.error,
+                "claimed_by": None,
+                "claimed_until": None,
+                "sent_at": now if sent else None,
+                "message_ids": (o.message_ids or []) if sent else [],
+                "next_attempt_at": now + timedelta(seconds=o.retry_in or 0.0),
+            }
         )
-        .values(
-            status=DeliveryStatus.sending,
-            attempts=CampaignDelivery.attempts + 1,
-            claimed_until=utcnow() + timedelta(seconds=lease_seconds),
-        )
-    )
-    return bool(getattr(result, "rowcount", 0))
-
-
-def mark_result(
-    session: Session,
-    delivery_id: int,
-    status: DeliveryStatus,
-    *,
-    error: str | None = None,
-    message_ids: list[Any] | None = None,
-    retry_in: float | None = None,
-) -> None:
-    """Record an API outcome; ``retry_in`` puts the row back to pending for a later attempt."""
-    values: dict[str, Any] = {"last_error": error, "claimed_by": None, "claimed_until": None}
-    if retry_in is not None:
-        values.update(
-            status=DeliveryStatus.pending, next_attempt_at=utcnow() + timedelta(seconds=retry_in)
-        )
-    else:
-        values["status"] = status
-    if status == DeliveryStatus.sent:
-        values.update(sent_at=utcnow(), message_ids=message_ids or [], last_error=None)
-    session.execute(
-        update(CampaignDelivery)
-        .where(
-            CampaignDelivery.id == delivery_id,
-            CampaignDelivery.status.in_(
-                [DeliveryStatus.sending, DeliveryStatus.claimed, DeliveryStatus.failed_unknown]
-            ),
-        )
-        .values(**values)
-    )
-
-
-def release(session: Session, delivery_id: int, status: DeliveryStatus, error: str) -> None:
-    """A claimed row that is not sent at all (unsubscribed meanwhile, quota, channel off)."""
-    session.execute(
-        update(CampaignDelivery)
-        .where(
-            CampaignDelivery.id == delivery_id, CampaignDelivery.status == DeliveryStatus.claimed
-        )
-        .values(status=status, last_error=error, claimed_by=None, claimed_until=None)
-    )
+    # ORM bulk UPDATE by primary key: one statement, many parameter sets.
+    session.execute(update(CampaignDelivery), params)
 
 
 def sent_today(session: Session, channel: str, now: datetime | None = None) -> int:
     """Broadcast messages sent on a channel since local midnight (Asia/Ho_Chi_Minh)."""
     local = (now or utcnow()).astimezone(TZ)
     midnight = local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
-    return int(
-        session.scalar(
-            select(func.count(CampaignDelivery.id)).where(
-                CampaignDelivery.channel == channel,
-                CampaignDelivery.status.in_([DeliveryStatus.sent, DeliveryStatus.sending]),
-                or_(CampaignDelivery.sent_at >= midnight, CampaignDelivery.sent_at.is_(None)),
-            )
+    # Two counts, each over its own partial index: today's sent rows, and the ones in flight.
+    sent = session.scalar(
+        select(func.count()).where(
+            CampaignDelivery.status == DeliveryStatus.sent,
+            CampaignDelivery.channel == channel,
+            CampaignDelivery.sent_at >= midnight,
         )
-        or 0
     )
+    sending = session.scalar(
+        select(func.count()).where(
+            CampaignDelivery.status == DeliveryStatus.sending, CampaignDelivery.channel == channel
+        )
+    )
+    return int(sent or 0) + int(sending or 0)
 
 
 def content_of(campaign: Campaign, lang: str) -> tuple[str, list[tuple[str, str]]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime
 
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy import func, select
 from hotline.campaigns import service as campaigns
 from hotline.campaigns.models import CampaignDelivery, DeliveryStatus
 from hotline.db.session import unit_of_work
+from hotline.subscribers import service as subscribers
 from hotline.subscribers.models import Subscriber
 from tests.campaigns.conftest import add_subscribers, approved_campaign
 from tests.hotline.factories import PASSWORD, make_user
@@ -87,23 +89,53 @@ def test_expansion_is_idempotent_and_claims_are_exclusive(hotline_rt) -> None:
         assert c is not None
         assert campaigns.expand(session, c, "once") == 0  # a second expansion adds nothing
     with unit_of_work(hotline_rt.sessions) as session:
-        a = campaigns.claim(session, "w1", 6, 60)
+        a, _ = campaigns.claim(session, "w1", 6, 60)
     with unit_of_work(hotline_rt.sessions) as session:
-        b = campaigns.claim(session, "w2", 6, 60)
+        b, _ = campaigns.claim(session, "w2", 6, 60)
     assert len(a) == 6
     assert len(b) == 4
     assert not {r.id for r in a} & {r.id for r in b}
-    # A crash: w1 handed one row to the API, the rest were only claimed.
+    # One claim is one batch marked `sending` before any API call; w2 records its results.
     with unit_of_work(hotline_rt.sessions) as session:
-        assert campaigns.mark_sending(session, a[0].id, 60)
+        campaigns.record(
+            session, [campaigns.Outcome(r.id, DeliveryStatus.sent, message_ids=[1]) for r in b]
+        )
+    # w1 is killed mid-batch: its lease expires and exactly its batch becomes failed_unknown.
     later = datetime(2100, 1, 1, tzinfo=UTC)
     with unit_of_work(hotline_rt.sessions) as session:
         back, unknown = campaigns.recover(session, later)
-    assert (back, unknown) == (9, 1)
+    assert (back, unknown) == (0, 6)
     with unit_of_work(hotline_rt.sessions) as session:
-        row = session.get(CampaignDelivery, a[0].id)
-        assert row is not None
-        assert row.status == DeliveryStatus.failed_unknown  # never resent
+        statuses = Counter(r.status for r in session.scalars(select(CampaignDelivery)))
+        assert statuses == {DeliveryStatus.failed_unknown: 6, DeliveryStatus.sent: 4}
+        assert campaigns.claim(session, "w3", 10, 60, later) == ([], 0)  # never resent
+
+
+def test_claim_settles_rows_it_will_not_send(hotline_rt) -> None:
+    """Unsubscribed, channel off and Zalo over its daily cap: final in the claim itself."""
+    add_subscribers(hotline_rt, 3)
+    add_subscribers(hotline_rt, 3, 100, channel="zalo")
+    approved_campaign(hotline_rt)
+    with unit_of_work(hotline_rt.sessions) as session:
+        assert campaigns.run_scheduler(session) == 6
+        zalo_ids = select(Subscriber.id).where(Subscriber.channel == "zalo").order_by(Subscriber.id)
+        gone = session.scalars(zalo_ids).first()
+        assert gone is not None
+        subscribers.unsubscribe_id(session, gone)
+    with unit_of_work(hotline_rt.sessions) as session:
+        rows, settled = campaigns.claim(session, "w", 10, 60, channels={"zalo"}, zalo_daily_cap=1)
+    assert (len(rows), settled) == (1, 5)
+    assert {r.channel for r in rows} == {"zalo"} and all(r.key for r in rows)
+    with unit_of_work(hotline_rt.sessions) as session:
+        errors = Counter(
+            (r.status, r.last_error) for r in session.scalars(select(CampaignDelivery))
+        )
+    assert errors == {
+        ("sending", None): 1,
+        ("skipped", "unsubscribed"): 1,
+        ("skipped", "channel_off"): 3,
+        ("skipped_quota", "zalo_daily_cap"): 1,
+    }
 
 
 def test_yearly_campaign_expands_once_per_year(hotline_rt) -> None:
