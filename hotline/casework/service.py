@@ -17,7 +17,15 @@ from sqlalchemy.orm import Session
 from hotline.agencies import service as agencies
 from hotline.agencies.models import Agency
 from hotline.audit import service as audit
-from hotline.casework.models import RecipientStatus, TipCase, TipNote, TipRecipient
+from hotline.casework.models import (
+    NoteScope,
+    RecipientStatus,
+    SupportKind,
+    TipCase,
+    TipNote,
+    TipRecipient,
+    Verification,
+)
 from hotline.config import Settings
 from hotline.db.base import utcnow
 from hotline.kit.crypto import Cipher
@@ -36,6 +44,16 @@ TRANSITIONS: dict[str, set[str]] = {
     TipStatus.IN_PROGRESS: {TipStatus.REFERRED, TipStatus.RESOLVED},
     TipStatus.RESOLVED: {TipStatus.CLOSED, TipStatus.IN_PROGRESS},
     TipStatus.CLOSED: {TipStatus.IN_PROGRESS},
+}
+# An agency's own status: it acknowledges before it works and works before it is done, so
+# "not sent" never jumps to "done"; done or declined can be reopened.
+RECIPIENT_TRANSITIONS: dict[str, set[str]] = {
+    RecipientStatus.pending: {RecipientStatus.notified, RecipientStatus.acknowledged},
+    RecipientStatus.notified: {RecipientStatus.acknowledged, RecipientStatus.declined},
+    RecipientStatus.acknowledged: {RecipientStatus.in_progress, RecipientStatus.declined},
+    RecipientStatus.in_progress: {RecipientStatus.done, RecipientStatus.declined},
+    RecipientStatus.done: {RecipientStatus.in_progress},
+    RecipientStatus.declined: {RecipientStatus.acknowledged},
 }
 URGENCY_ORDER = {Urgency.CRISIS: 0, Urgency.HIGH: 1, Urgency.NORMAL: 2}
 STAFF_ROLES = (Role.admin, Role.supervisor, Role.operator)
@@ -252,6 +270,10 @@ def set_recipient_status(
     )
     if rec is None:
         raise CaseError("cơ quan không nhận tin này / not a recipient")
+    if new.value == rec.status:
+        return rec
+    if new not in RECIPIENT_TRANSITIONS[RecipientStatus(rec.status)]:
+        raise CaseError(f"không thể chuyển / cannot move {rec.status} -> {new.value}")
     old, rec.status = rec.status, new
     session.flush()
     audit.record(
@@ -325,16 +347,42 @@ def assign(session: Session, settings: Settings, tip: Tip, user_id: int | None, 
     audit.record(session, "tip.assigned", actor, f"tip:{tip.id}", to=user_id)
 
 
-def add_note(session: Session, cipher: Cipher, tip: Tip, actor: str, text: str) -> TipNote:
-    """An internal note, encrypted at rest."""
+def add_note(
+    session: Session,
+    cipher: Cipher,
+    tip: Tip,
+    actor: str,
+    text: str,
+    agency_code: str | None = None,
+) -> TipNote:
+    """A note, encrypted at rest: hotline-only, or shared with one recipient agency."""
     text = text.strip()
     if not text:
         raise CaseError("ghi chú trống / empty note")
-    note = TipNote(tip_id=tip.id, author=actor, body_enc=cipher.encrypt_text(text[:5000]))
+    if agency_code and agency_code not in {r.agency_code for r in recipients(session, tip.id)}:
+        raise CaseError("cơ quan không nhận tin này / not a recipient")
+    note = TipNote(
+        tip_id=tip.id,
+        author=actor,
+        scope=NoteScope.agency if agency_code else NoteScope.hotline,
+        agency_code=agency_code or None,
+        body_enc=cipher.encrypt_text(text[:5000]),
+    )
     session.add(note)
     session.flush()
-    audit.record(session, "tip.note_added", actor, f"tip:{tip.id}")
+    audit.record(
+        session, "tip.note_added", actor, f"tip:{tip.id}", scope=note.scope, agency=agency_code
+    )
     return note
+
+
+def note_for(
+    session: Session, cipher: Cipher, tip: Tip, user: StaffUser, text: str, share: str = ""
+) -> TipNote:
+    """A note as this user may write it: an agency user's note is its agency's, always."""
+    if Role(user.role) is Role.agency:
+        return add_note(session, cipher, tip, user.username, text, user.agency_code or "-")
+    return add_note(session, cipher, tip, user.username, text, share or None)
 
 
 @dataclass
@@ -344,6 +392,8 @@ class NoteView:
     author: str
     created_at: datetime
     text: str
+    scope: str = NoteScope.hotline
+    agency_code: str | None = None
 
 
 def notes(
@@ -351,17 +401,115 @@ def notes(
 ) -> list[NoteView]:
     """The tip's notes a viewer may read, decrypted, oldest first.
 
-    Hotline staff read every note; an agency user reads only notes written by its own agency
-    (the hotline's internal notes and other agencies' notes stay with their writers).
+    Hotline staff read every note; an agency user reads only the notes shared with its own
+    agency (hotline-only notes and other agencies' notes never reach it).
     """
     query = select(TipNote).where(TipNote.tip_id == tip_id).order_by(TipNote.id)
-    if viewer is not None and Role(viewer.role) is Role.agency:
-        colleagues = select(StaffUser.username).where(
-            StaffUser.role == Role.agency, StaffUser.agency_code == viewer.agency_code
+    if viewer is not None and Role(viewer.role) not in STAFF_ROLES:
+        query = query.where(
+            TipNote.scope == NoteScope.agency,
+            # An agency account without an agency reads nothing ("" never matches a code).
+            TipNote.agency_code == (viewer.agency_code or ""),
         )
-        query = query.where(TipNote.author.in_(colleagues))
     rows = session.scalars(query)
-    return [NoteView(n.author, n.created_at, cipher.decrypt_text(n.body_enc)) for n in rows]
+    return [
+        NoteView(n.author, n.created_at, cipher.decrypt_text(n.body_enc), n.scope, n.agency_code)
+        for n in rows
+    ]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an agency reports back: counts and facts only, never a person's identity."""
+
+    verified: str | None = None
+    victims_identified: int | None = None
+    victims_children: int | None = None
+    victims_rescued: int | None = None
+    victims_supported: int | None = None
+    support_kinds: tuple[str, ...] = ()
+    case_opened: bool | None = None
+    prosecuted: bool | None = None
+
+
+def _check_outcome(o: Outcome) -> None:
+    if o.verified is not None and o.verified not in {v.value for v in Verification}:
+        raise CaseError(f"kết quả xác minh không hợp lệ / invalid verification: {o.verified}")
+    counts = (o.victims_identified, o.victims_children, o.victims_rescued, o.victims_supported)
+    if any(c is not None and not 0 <= c <= 100_000 for c in counts):
+        raise CaseError("số người không hợp lệ / invalid count")
+    for part in (o.victims_children, o.victims_rescued, o.victims_supported):
+        if part is not None and (o.victims_identified or 0) < part:
+            raise CaseError(
+                "không thể nhiều hơn số nạn nhân được xác định / cannot exceed victims identified"
+            )
+    unknown = set(o.support_kinds) - {k.value for k in SupportKind}
+    if unknown:
+        raise CaseError(f"loại hỗ trợ không hợp lệ / invalid support: {sorted(unknown)}")
+    if o.prosecuted and o.case_opened is False:
+        raise CaseError("truy tố cần khởi tố vụ án / prosecution needs an opened case")
+
+
+def record_outcome(
+    session: Session, tip: Tip, agency_code: str, actor: str, outcome: Outcome
+) -> TipRecipient:
+    """An agency's outcome on a tip (replaces its earlier one; audited, counts only)."""
+    _check_outcome(outcome)
+    rec = session.scalar(
+        select(TipRecipient).where(
+            TipRecipient.tip_id == tip.id, TipRecipient.agency_code == agency_code
+        )
+    )
+    if rec is None:
+        raise CaseError("cơ quan không nhận tin này / not a recipient")
+    rec.outcome_verified = outcome.verified
+    rec.victims_identified = outcome.victims_identified
+    rec.victims_children = outcome.victims_children
+    rec.victims_rescued = outcome.victims_rescued
+    rec.victims_supported = outcome.victims_supported
+    rec.support_kinds = sorted(set(outcome.support_kinds)) or None
+    rec.case_opened = True if outcome.prosecuted else outcome.case_opened
+    rec.prosecuted = outcome.prosecuted
+    rec.outcome_at, rec.outcome_by = utcnow(), actor
+    session.flush()
+    audit.record(
+        session,
+        "tip.outcome",
+        actor,
+        f"tip:{tip.id}",
+        agency=agency_code,
+        verified=outcome.verified,
+        identified=outcome.victims_identified,
+        supported=outcome.victims_supported,
+        case_opened=rec.case_opened,
+        prosecuted=rec.prosecuted,
+    )
+    return rec
+
+
+def change_urgency(
+    session: Session, settings: Settings, tip: Tip, urgency: str, actor: str, reason: str
+) -> None:
+    """An operator sets the urgency by hand; the reason is required and audited."""
+    try:
+        new = Urgency(urgency)
+    except ValueError as exc:
+        raise CaseError(f"mức khẩn cấp không hợp lệ / invalid urgency: {urgency}") from exc
+    reason = reason.strip()[:500]
+    if not reason:
+        raise CaseError("cần ghi lý do / a reason is required")
+    old = tip.urgency
+    if new.value == old:
+        return
+    tip.urgency = new.value
+    case = session.get(TipCase, tip.id)
+    if case is not None and case.triaged_at is None:
+        # The triage deadline follows the urgency the operator set.
+        case.sla_due_at = tip.created_at + sla_for(settings, new)
+    session.flush()
+    audit.record(
+        session, "tip.urgency", actor, f"tip:{tip.id}", old=old, new=new.value, reason=reason
+    )
 
 
 def is_overdue(tip: Tip, case: TipCase | None, settings: Settings, now: datetime) -> bool:
@@ -370,6 +518,13 @@ def is_overdue(tip: Tip, case: TipCase | None, settings: Settings, now: datetime
         return False
     due = case.sla_due_at if case else tip.created_at + sla_for(settings, tip.urgency)
     return now > due
+
+
+def minutes_left(tip: Tip, case: TipCase | None, now: datetime) -> int | None:
+    """Minutes until the triage deadline (negative: overdue); None once triaged."""
+    if tip.status != TipStatus.NEW or case is None:
+        return None
+    return int((case.sla_due_at - now).total_seconds() // 60)
 
 
 def can_see(session: Session, user: StaffUser, tip: Tip) -> bool:

@@ -19,14 +19,16 @@ from hotline.api.deps import RuntimeDep, SessionDep
 from hotline.audit import service as audit
 from hotline.audit.models import AuditEvent
 from hotline.casework import service as casework
-from hotline.casework.models import RecipientStatus
+from hotline.casework.models import RecipientStatus, SupportKind, Verification
 from hotline.console.auth import check_csrf, current_user
 from hotline.console.routes import console_lang, render
 from hotline.db.base import utcnow
 from hotline.reports import export
 from hotline.reports.service import DIMENSIONS, PeriodError, build_report, parse_period
+from hotline.tips import reasons as tip_reasons
 from hotline.tips import service as tips
 from hotline.tips.models import Tip, TipResolution, TipStatus, Urgency
+from hotline.tips.triage import signals_danger
 from hotline.users import service as users
 from hotline.users.models import Role, StaffUser
 
@@ -78,6 +80,11 @@ def page(request: Request, template: str, user: StaffUser, **ctx: Any) -> HTMLRe
 def back(path: str, error: str | None = None) -> RedirectResponse:
     """Post/redirect/get, with an optional short error code in the query."""
     return RedirectResponse(path + (f"?error={error}" if error else ""), status_code=303)
+
+
+def agency_names(session: Session) -> dict[str, str]:
+    """Agency code -> its name, for screens that would otherwise show codes."""
+    return {a.code: a.name for a in agencies.list_agencies(session)}
 
 
 def visible(session: Session, user: StaffUser, tip_id: int) -> Tip:
@@ -144,12 +151,30 @@ def tip_page(
         )
         .order_by(StaffUser.username)
     )
+    is_staff = Role(user.role) is not Role.agency
+    lang = console_lang(request)
+    history = (
+        list(
+            session.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.target == f"tip:{tip.id}", AuditEvent.action != "tip.viewed")
+                .order_by(AuditEvent.id)
+            )
+        )
+        if is_staff
+        else []
+    )
     return page(
         request,
         "cases/tip.html",
         user,
         tip=tip,
         case=case,
+        minutes_left=casework.minutes_left(tip, case, utcnow()),
+        reason_labels=tip_reasons.labels(tip.urgency_reasons, lang),
+        agency_names=agency_names(session),
+        history=history,
+        danger=signals_danger,
         content=tips.decrypt_content(rt.cipher, tip),
         photos=tips.attachments(session, tip),
         recipients=casework.recipients(session, tip.id),
@@ -157,10 +182,17 @@ def tip_page(
         notes=casework.notes(session, rt.cipher, tip.id, user),
         related=related,
         overdue=casework.is_overdue(tip, case, rt.settings, utcnow()),
-        is_staff=Role(user.role) is not Role.agency,
+        is_staff=is_staff,
+        urgencies=list(Urgency),
         next_statuses=sorted(casework.TRANSITIONS[TipStatus(tip.status)]),
         resolutions=list(TipResolution),
         recipient_statuses=list(RecipientStatus),
+        recipient_next={
+            r.agency_code: sorted(casework.RECIPIENT_TRANSITIONS[RecipientStatus(r.status)])
+            for r in casework.recipients(session, tip.id)
+        },
+        verifications=list(Verification),
+        support_kinds=list(SupportKind),
         staff_users=list(staff_users),
         agency_list=agencies.list_agencies(session),
         error=request.query_params.get("error"),
@@ -297,11 +329,84 @@ def post_note(
     user: Reader,
     csrf_token: CsrfField = "",
     text: Annotated[str, Form(max_length=5000)] = "",
+    share_with: Annotated[str, Form(max_length=64)] = "",
 ) -> RedirectResponse:
-    """Add an internal note."""
+    """Add a note: hotline-only, or shared with one agency (an agency's note is its own)."""
     check_csrf(request, csrf_token)
     tip = visible(session, user, tip_id)
-    return _act(tip_id, lambda: casework.add_note(session, rt.cipher, tip, user.username, text))
+    return _act(tip_id, lambda: casework.note_for(session, rt.cipher, tip, user, text, share_with))
+
+
+def _count(raw: str) -> int | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise casework.CaseError("số người không hợp lệ / invalid count")
+    return int(raw)
+
+
+def _yes_no(raw: str) -> bool | None:
+    return {"yes": True, "no": False}.get(raw)
+
+
+@router.post("/tips/{tip_id}/recipients/{code}/outcome")
+def post_outcome(
+    tip_id: int,
+    code: str,
+    request: Request,
+    session: SessionDep,
+    user: Reader,
+    csrf_token: CsrfField = "",
+    verified: Annotated[str, Form(max_length=16)] = "",
+    victims_identified: Annotated[str, Form(max_length=6)] = "",
+    victims_children: Annotated[str, Form(max_length=6)] = "",
+    victims_rescued: Annotated[str, Form(max_length=6)] = "",
+    victims_supported: Annotated[str, Form(max_length=6)] = "",
+    support_kinds: Annotated[list[str] | None, Form()] = None,
+    case_opened: Annotated[str, Form(max_length=3)] = "",
+    prosecuted: Annotated[str, Form(max_length=3)] = "",
+) -> RedirectResponse:
+    """An agency's outcome: verification, victims, Điều 37 support, case opened / prosecuted."""
+    check_csrf(request, csrf_token)
+    tip = visible(session, user, tip_id)
+    if Role(user.role) is Role.agency and user.agency_code != code:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Không có quyền / forbidden")
+
+    def save() -> None:
+        outcome = casework.Outcome(
+            verified=verified or None,
+            victims_identified=_count(victims_identified),
+            victims_children=_count(victims_children),
+            victims_rescued=_count(victims_rescued),
+            victims_supported=_count(victims_supported),
+            support_kinds=tuple(support_kinds or ()),
+            case_opened=_yes_no(case_opened),
+            prosecuted=_yes_no(prosecuted),
+        )
+        casework.record_outcome(session, tip, code, user.username, outcome)
+
+    return _act(tip_id, save)
+
+
+@router.post("/tips/{tip_id}/urgency")
+def post_urgency(
+    tip_id: int,
+    request: Request,
+    rt: RuntimeDep,
+    session: SessionDep,
+    user: Staff,
+    csrf_token: CsrfField = "",
+    urgency: Annotated[str, Form(max_length=16)] = "",
+    reason: Annotated[str, Form(max_length=500)] = "",
+) -> RedirectResponse:
+    """Set the urgency by hand, with the reason (audited)."""
+    check_csrf(request, csrf_token)
+    tip = visible(session, user, tip_id)
+    return _act(
+        tip_id,
+        lambda: casework.change_urgency(session, rt.settings, tip, urgency, user.username, reason),
+    )
 
 
 @router.post("/tips/{tip_id}/messages")

@@ -33,6 +33,8 @@ RULES: dict[tuple[str, str], set[str]] = {
     ("DELETE", "/api/v1/tips/{tip_id}/recipients/{code}"): STAFF,
     ("POST", "/api/v1/tips/{tip_id}/recipients/{code}/status"): READ,
     ("POST", "/api/v1/tips/{tip_id}/notes"): READ,
+    ("POST", "/api/v1/tips/{tip_id}/recipients/{code}/outcome"): READ,
+    ("POST", "/api/v1/tips/{tip_id}/urgency"): STAFF,
     ("POST", "/api/v1/tips/{tip_id}/messages"): STAFF,
     ("GET", "/api/v1/agencies"): STAFF,
     ("PATCH", "/api/v1/agencies/{code}"): SUP,
@@ -52,6 +54,8 @@ RULES: dict[tuple[str, str], set[str]] = {
     ("POST", "/console/tips/{tip_id}/recipients/{code}/remove"): STAFF,
     ("POST", "/console/tips/{tip_id}/recipients/{code}/status"): READ,
     ("POST", "/console/tips/{tip_id}/notes"): READ,
+    ("POST", "/console/tips/{tip_id}/recipients/{code}/outcome"): READ,
+    ("POST", "/console/tips/{tip_id}/urgency"): STAFF,
     ("POST", "/console/tips/{tip_id}/messages"): STAFF,
     ("GET", "/console/agencies"): SUP,
     ("POST", "/console/agencies/{code}"): SUP,
@@ -97,6 +101,8 @@ BODIES = {
     "recipients": {"agency_code": "zzz", "reason": "r"},
     "notes": {"text": "n"},
     "messages": {"text": "m"},
+    "outcome": {"verified": "bogus"},
+    "urgency": {"urgency": "bogus", "reason": "r"},
     "users": {"username": "u", "password": "x" * 12, "role": "agency"},
 }
 

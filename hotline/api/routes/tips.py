@@ -49,6 +49,7 @@ class Recipient(BaseModel):
     reason_en: str
     added_by: str
     notified_at: datetime | None
+    outcome: dict[str, Any] | None = None
 
 
 class TipDetail(TipSummary):
@@ -90,9 +91,51 @@ class RecipientStatusChange(BaseModel):
 
 
 class Text(BaseModel):
-    """A note or a question to the tipster."""
+    """A question to the tipster."""
 
     text: str = Field(min_length=1, max_length=4000)
+
+
+class NoteIn(Text):
+    """A note: hotline-only unless shared with one recipient agency (agency users: theirs)."""
+
+    share_with: str | None = Field(None, max_length=64)
+
+
+class OutcomeIn(BaseModel):
+    """An agency's outcome on a tip: counts and facts, never names."""
+
+    verified: str | None = None
+    victims_identified: int | None = Field(None, ge=0, le=100_000)
+    victims_children: int | None = Field(None, ge=0, le=100_000)
+    victims_rescued: int | None = Field(None, ge=0, le=100_000)
+    victims_supported: int | None = Field(None, ge=0, le=100_000)
+    support_kinds: list[str] = Field(default_factory=list, max_length=20)
+    case_opened: bool | None = None
+    prosecuted: bool | None = None
+
+
+class UrgencyChange(BaseModel):
+    """An operator's new urgency and why."""
+
+    urgency: str
+    reason: str = Field(min_length=1, max_length=500)
+
+
+def _outcome(r: Any) -> dict[str, Any] | None:
+    if r.outcome_at is None:
+        return None
+    return {
+        "verified": r.outcome_verified,
+        "victims_identified": r.victims_identified,
+        "victims_children": r.victims_children,
+        "victims_rescued": r.victims_rescued,
+        "victims_supported": r.victims_supported,
+        "support_kinds": list(r.support_kinds or []),
+        "case_opened": r.case_opened,
+        "prosecuted": r.prosecuted,
+        "recorded_at": r.outcome_at.isoformat(),
+    }
 
 
 def visible_tip(session: Session, user: StaffUser, tip_id: int) -> Tip:
@@ -133,6 +176,7 @@ def detail(rt: HotlineRuntime, session: Session, user: StaffUser, tip: Tip) -> T
                 reason_en=r.reason_en,
                 added_by=r.added_by,
                 notified_at=r.notified_at,
+                outcome=_outcome(r),
             )
             for r in recs
         ],
@@ -141,7 +185,13 @@ def detail(rt: HotlineRuntime, session: Session, user: StaffUser, tip: Tip) -> T
             for m in tips.thread(session, rt.cipher, tip)
         ],
         notes=[
-            {"author": n.author, "text": n.text, "created_at": n.created_at.isoformat()}
+            {
+                "author": n.author,
+                "text": n.text,
+                "created_at": n.created_at.isoformat(),
+                "scope": n.scope,
+                "agency_code": n.agency_code,
+            }
             for n in casework.notes(session, rt.cipher, tip.id, user)
         ],
         related=[
@@ -272,15 +322,45 @@ def recipient_status(
 
 @router.post("/{tip_id}/notes", status_code=201)
 def add_note(
-    tip_id: int, body: Text, rt: RuntimeDep, session: SessionDep, user: Worker
+    tip_id: int, body: NoteIn, rt: RuntimeDep, session: SessionDep, user: Worker
 ) -> dict[str, bool]:
-    """Add an internal note (encrypted at rest)."""
+    """Add a note (encrypted at rest): hotline-only, or shared with one agency."""
     tip = visible_tip(session, user, tip_id)
     try:
-        casework.add_note(session, rt.cipher, tip, user.username, body.text)
+        casework.note_for(session, rt.cipher, tip, user, body.text, body.share_with or "")
     except casework.CaseError as exc:
         raise _fail(exc) from exc
     return {"ok": True}
+
+
+@router.post("/{tip_id}/recipients/{code}/outcome")
+def record_outcome(
+    tip_id: int, code: str, body: OutcomeIn, session: SessionDep, user: Worker
+) -> dict[str, Any]:
+    """An agency records what it found and did (an agency user only for its own agency)."""
+    tip = visible_tip(session, user, tip_id)
+    if Role(user.role) is Role.agency and user.agency_code != code:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Không có quyền / forbidden")
+    data = body.model_dump()
+    data["support_kinds"] = tuple(data["support_kinds"])
+    try:
+        rec = casework.record_outcome(session, tip, code, user.username, casework.Outcome(**data))
+    except casework.CaseError as exc:
+        raise _fail(exc) from exc
+    return _outcome(rec) or {}
+
+
+@router.post("/{tip_id}/urgency")
+def change_urgency(
+    tip_id: int, body: UrgencyChange, rt: RuntimeDep, session: SessionDep, user: Staff
+) -> dict[str, str]:
+    """Set the tip's urgency by hand, with the reason (audited)."""
+    tip = visible_tip(session, user, tip_id)
+    try:
+        casework.change_urgency(session, rt.settings, tip, body.urgency, user.username, body.reason)
+    except casework.CaseError as exc:
+        raise _fail(exc) from exc
+    return {"urgency": tip.urgency}
 
 
 @router.post("/{tip_id}/messages", status_code=201)
