@@ -18,7 +18,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import JSON, and_, case, func, literal, select, update
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -31,7 +32,7 @@ from hotline.campaigns.models import (
     ScheduleKind,
     TestRecipient,
 )
-from hotline.db.base import utcnow
+from hotline.db.base import UTCDateTime, utcnow
 from hotline.kit.crypto import Cipher, Pseudonymizer
 from hotline.quiz.models import QuizResult
 from hotline.subscribers.models import Subscriber
@@ -310,25 +311,9 @@ def cancel(session: Session, campaign: Campaign) -> Campaign:
 # ---------------------------------------------------------------------- segments
 
 
-def matches(segment: dict[str, list[str]], sub: Subscriber) -> bool:
-    """Whether a subscriber is in a segment (an empty criterion matches everyone)."""
-    checks = (
-        ("channels", sub.channel),
-        ("provinces", sub.province),
-        ("languages", sub.lang),
-        ("age_bands", sub.age_band),
-    )
-    for key, value in checks:
-        wanted = segment.get(key) or []
-        if wanted and value not in wanted:
-            return False
-    topics = segment.get("topics") or []
-    return not topics or bool(set(topics) & set(sub.topics or []))
-
-
-def segment_query(segment: dict[str, list[str]]) -> Any:
-    """Subscribers of a segment (topics, a JSON list, are filtered in Python)."""
-    query = select(Subscriber)
+def _segment_filters(session: Session, segment: dict[str, list[str]]) -> list[Any]:
+    """SQL conditions on subscribers for a segment (topics, a JSON list, included)."""
+    conditions: list[Any] = []
     for key, column in (
         ("channels", Subscriber.channel),
         ("provinces", Subscriber.province),
@@ -336,53 +321,86 @@ def segment_query(segment: dict[str, list[str]]) -> Any:
         ("age_bands", Subscriber.age_band),
     ):
         if segment.get(key):
-            query = query.where(column.in_(segment[key]))
-    return query.order_by(Subscriber.id)
+            conditions.append(column.in_(segment[key]))
+    topics = list(segment.get("topics") or [])
+    if topics:
+        if session.get_bind().dialect.name == "postgresql":
+            as_jsonb = sql_cast(Subscriber.topics, postgresql.JSONB)
+            conditions.append(as_jsonb.has_any(postgresql.array(topics)))
+        else:
+            each = func.json_each(Subscriber.topics).table_valued("value")
+            conditions.append(
+                select(literal(1)).select_from(each).where(each.c.value.in_(topics)).exists()
+            )
+    return conditions
+
+
+def segment_query(session: Session, segment: dict[str, list[str]]) -> Any:
+    """Subscribers of a segment, filtered entirely in SQL."""
+    return select(Subscriber).where(*_segment_filters(session, segment)).order_by(Subscriber.id)
 
 
 def audience(session: Session, segment: dict[str, list[str]]) -> list[Subscriber]:
-    """Every subscriber in a segment."""
-    return [s for s in session.scalars(segment_query(segment)) if matches(segment, s)]
+    """Every subscriber in a segment (small segments: previews and tests)."""
+    return list(session.scalars(segment_query(session, segment)))
 
 
-def _insert_ignore(session: Session, rows: list[dict[str, Any]]) -> int:
-    """Insert outbox rows, silently skipping ones that exist (the unique key)."""
-    if not rows:
-        return 0
-    table: Any = CampaignDelivery.__table__
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        stmt: Any = postgresql.insert(table).on_conflict_do_nothing()
-    else:
-        stmt = sqlite.insert(table).on_conflict_do_nothing()
-    # RETURNING counts what was really inserted: executemany's rowcount is -1 on psycopg.
-    stmt = stmt.returning(table.c.id)
-    total = 0
-    for start in range(0, len(rows), 500):
-        total += len(session.execute(stmt, rows[start : start + 500]).all())
-    return total
+# Subscriber ids per INSERT ... SELECT: each statement stays short however big the segment.
+EXPAND_CHUNK = 50_000
 
 
-def expand(session: Session, campaign: Campaign, occurrence: str) -> int:
-    """Create the outbox rows of one occurrence (idempotent); returns rows inserted."""
+def expand(session: Session, campaign: Campaign, occurrence: str, chunk: int = EXPAND_CHUNK) -> int:
+    """Create the outbox rows of one occurrence (idempotent); returns rows inserted.
+
+    Set-based: INSERT ... SELECT over ranges of subscriber ids, so no subscriber passes
+    through Python however many millions the segment holds; the unique key (campaign,
+    subscriber, occurrence) with ON CONFLICT DO NOTHING makes a second expansion a no-op.
+    """
     now = utcnow()
-    rows = [
-        {
-            "campaign_id": campaign.id,
-            "subscriber_id": s.id,
-            "occurrence": occurrence,
-            "channel": s.channel,
-            "lang": s.lang,
-            "is_test": False,
-            "status": DeliveryStatus.pending,
-            "attempts": 0,
-            "next_attempt_at": now,
-            "message_ids": [],
-            "created_at": now,
-        }
-        for s in audience(session, campaign.segment)
+    table: Any = CampaignDelivery.__table__
+    bounds = session.execute(select(func.min(Subscriber.id), func.max(Subscriber.id))).one()
+    lowest, highest = bounds.tuple()
+    if lowest is None or highest is None:
+        return 0
+    filters = _segment_filters(session, campaign.segment)
+    columns = [
+        "campaign_id",
+        "subscriber_id",
+        "occurrence",
+        "channel",
+        "lang",
+        "is_test",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "message_ids",
+        "created_at",
     ]
-    return _insert_ignore(session, rows)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    insert: Any = postgresql.insert if postgres else sqlite.insert
+    total = 0
+    for start in range(int(lowest), int(highest) + 1, chunk):
+        rows = select(
+            literal(campaign.id),
+            Subscriber.id,
+            literal(occurrence),
+            Subscriber.channel,
+            Subscriber.lang,
+            literal(False),
+            literal(str(DeliveryStatus.pending)),
+            literal(0),
+            literal(now, UTCDateTime()),
+            literal([], JSON()),
+            literal(now, UTCDateTime()),
+        ).where(Subscriber.id >= start, Subscriber.id < start + chunk, *filters)
+        stmt = insert(table).from_select(columns, rows).on_conflict_do_nothing()
+        if postgres:
+            # psycopg reports no rowcount for INSERT ... SELECT: count the RETURNING rows there.
+            inserted = stmt.returning(table.c.id).cte("inserted")
+            total += int(session.scalar(select(func.count()).select_from(inserted)) or 0)
+        else:
+            total += int(getattr(session.execute(stmt), "rowcount", 0) or 0)
+    return total
 
 
 def run_scheduler(session: Session, now: datetime | None = None) -> int:
