@@ -95,6 +95,9 @@ class Limits:
 TELEGRAM_LIMITS = Limits()
 # Zalo publishes no numbers for the Bot Platform: assume Telegram-like, conservative pacing.
 ZALO_LIMITS = Limits(per_second=20, per_chat_per_second=1, reply_reserve=4)
+# Zalo OA publishes no rate either; its webhook must be answered within 2 seconds, and one
+# answer is up to a few messages (five buttons each), so a user's messages may go 5 a second.
+ZALO_OA_LIMITS = Limits(per_second=20, per_chat_per_second=5, reply_reserve=4)
 
 
 @dataclass
@@ -426,7 +429,9 @@ def outbound_for(channel: str, redis_url: str | None = None) -> Outbound:
         key = (channel, redis_url)
         found = _SHARED.get(key)
         if found is None:
-            limits = TELEGRAM_LIMITS if channel == "telegram" else ZALO_LIMITS
+            limits = {"telegram": TELEGRAM_LIMITS, "zalo_oa": ZALO_OA_LIMITS}.get(
+                channel, ZALO_LIMITS
+            )
             # e.g. CANHGIAC_TELEGRAM_PER_SECOND=1000 for Telegram paid broadcasts (and the bench).
             override = os.environ.get(f"CANHGIAC_{channel.upper()}_PER_SECOND", "").strip()
             if override.isdigit() and int(override) > 0:
