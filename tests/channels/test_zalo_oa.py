@@ -304,3 +304,15 @@ def test_subscribe_on_the_oa_then_unfollow_unsubscribes(
     post(web, fake, event("unfollow", USER))
     with oa_rt.hotline.sessions() as s:
         assert s.scalars(select(Subscriber)).all() == []
+
+
+def test_answered_within_zalos_two_seconds_at_production_pacing(
+    web: TestClient, fake_zalo_oa: FakeZaloOa
+) -> None:
+    """Zalo retries (and in the end disables) an OA webhook not answered within 2 seconds."""
+    outbound._SHARED.pop((oa.CHANNEL, None), None)  # the real limits of the OA channel
+    for text in ("/start", "xin chào"):
+        started = time.perf_counter()
+        answer = say(web, fake_zalo_oa, text)
+        assert len(answer) >= 2
+        assert time.perf_counter() - started < 1.5
