@@ -20,12 +20,14 @@ from datetime import timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels.zalo_oa_api import OaAuthError, ZaloOaApi
+from hotline.agencies.models import Agency
 from hotline.channel_tokens import service as tokens
 from hotline.config import Settings
 from hotline.db.base import utcnow
 from hotline.db.session import unit_of_work
 from hotline.kit.crypto import Cipher
 from hotline.notifications.models import Notification
+from hotline.notifications.service import SUPERVISOR_DESK
 from hotline.runtime import HotlineRuntime
 
 log = logging.getLogger(__name__)
@@ -162,7 +164,14 @@ class TokenKeeper:
                 f"token could not be refreshed ({error[:120]}); re-run `canhgiac zalo-oa "
                 "authorize` before the channel stops."
             )
-            for dest in self.settings.supervisor_notify:
+            # The supervisors' channels and the national desk's, as for an overdue tip.
+            desk = session.get(Agency, SUPERVISOR_DESK)
+            extra = list(desk.notify or []) if desk is not None and desk.active else []
+            seen: list[dict[str, str]] = []
+            for dest in [*self.settings.supervisor_notify, *extra]:
+                if dest in seen or not dest.get("channel"):
+                    continue
+                seen.append(dest)
                 session.add(
                     Notification(
                         agency_code=None,

@@ -110,6 +110,18 @@ def test_two_processes_refresh_once(oa_hrt: HotlineRuntime, fake: FakeZaloOa) ->
 async def test_failed_refresh_alerts_supervisors_once(
     oa_hrt: HotlineRuntime, fake: FakeZaloOa
 ) -> None:
+    from hotline.agencies.models import Agency
+
+    with oa_hrt.sessions.begin() as s:
+        s.add(
+            Agency(
+                code="national-desk",
+                name="Bàn trực quốc gia",
+                name_en="National desk",
+                kind="desk",
+                notify=[SUPERVISORS[0], {"channel": "webhook", "url": "https://desk.example/h"}],
+            )
+        )
     k = await _authorized(oa_hrt, fake)
     version = (await k.current()).version
     fake.refuse_refresh = True
@@ -120,7 +132,8 @@ async def test_failed_refresh_alerts_supervisors_once(
     assert "Invalid refresh token" in (row(oa_hrt).last_error or "")
     with oa_hrt.sessions() as s:
         alerts = s.scalars(select(Notification).where(Notification.kind == "zalo_oa_token")).all()
-        assert sorted(a.channel for a in alerts) == ["email", "telegram"]
+        # Each supervisor once (the desk's copy of the Telegram chat is not sent twice).
+        assert sorted(a.channel for a in alerts) == ["email", "telegram", "webhook"]
         assert all("canhgiac zalo-oa authorize" in a.text for a in alerts)
         assert all(a.tip_id is None for a in alerts)
     # Refreshing works again once the OA is authorized again; the error is cleared.
