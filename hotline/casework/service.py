@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
-from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
@@ -28,13 +28,14 @@ from hotline.casework.models import (
 )
 from hotline.config import Settings
 from hotline.db.base import utcnow
-from hotline.kit.crypto import Cipher
+from hotline.kit.crypto import Cipher, Pseudonymizer, normalize_receipt_code
 from hotline.notifications import service as notifications
 from hotline.routing.engine import TipFacts, route
 from hotline.tips import reasons as tip_reasons
+from hotline.tips import service as tips_service
 from hotline.tips.models import Tip, TipIdentifier, TipResolution, TipStatus, Urgency
 from hotline.tips.reasons import Reason
-from hotline.tips.triage import signals_danger
+from hotline.tips.triage import fold, signals_danger
 from hotline.users.models import Role, StaffUser
 
 TRANSITIONS: dict[str, set[str]] = {
@@ -554,6 +555,11 @@ class QueueFilters:
     agency: str | None = None
     overdue: bool = False
     open_only: bool = True
+    # Free text, a receipt code or a recruiter's phone (see `search_ids`).
+    q: str | None = None
+    # Only tips assigned to this staff user id ("my tips").
+    assigned_to: int | None = None
+    page: int = 1
 
 
 @dataclass
@@ -583,6 +589,8 @@ def queue_query(user: StaffUser, f: QueueFilters, now: datetime) -> Select[Any]:
         q = q.where(Tip.status != TipStatus.CLOSED)
     if f.urgency:
         q = q.where(Tip.urgency == f.urgency)
+    if f.assigned_to is not None:
+        q = q.where(TipCase.assigned_to == f.assigned_to)
     if f.province:
         q = q.where(Tip.province == f.province)
     if f.agency:
@@ -612,15 +620,99 @@ def queue_order(q: Select[Any], now: datetime) -> Select[Any]:
     return q.order_by(done, urgency, overdue, Tip.created_at, Tip.id)
 
 
-def queue(
-    session: Session, settings: Settings, user: StaffUser, f: QueueFilters, limit: int = 500
-) -> list[QueueRow]:
-    """Crisis first, then overdue, then oldest first (the night shift's order)."""
+PAGE_SIZE = 50
+#: Free-text search decrypts at most this many of the newest candidate tips (content is
+#: encrypted, so it cannot be searched in SQL).
+TEXT_SEARCH_LIMIT = 2000
+
+
+class SearchKeys(Protocol):
+    """What searching needs from the runtime (HotlineRuntime fits)."""
+
+    cipher: Cipher
+    pseudonyms: Pseudonymizer
+    secret_key: bytes
+
+
+def search_ids(session: Session, keys: SearchKeys, text: str) -> set[int] | None:
+    """Tips a receipt code or a recruiter's phone / account / link names; None: search text."""
+    text = text.strip()
+    if normalize_receipt_code(text) is not None:
+        tip = tips_service.find_by_receipt(session, keys.secret_key, text)
+        return {tip.id} if tip else set()
+    found = tips_service.extract_identifiers(text)
+    if found:
+        hashes = [keys.pseudonyms.derive(f"tip-id:{kind}", value) for kind, value in found]
+        return set(
+            session.scalars(select(TipIdentifier.tip_id).where(TipIdentifier.key_hash.in_(hashes)))
+        )
+    return None
+
+
+def _text_matches(keys: SearchKeys, tip: Tip, needle: str) -> bool:
+    content = tips_service.decrypt_content(keys.cipher, tip)
+    hay = fold(" ".join(str(v) for v in content.values() if isinstance(v, str)))
+    return needle in hay
+
+
+@dataclass
+class QueuePage:
+    """One page of the queue and how many tips match in all."""
+
+    rows: list[QueueRow]
+    total: int
+    page: int
+    pages: int
+
+
+def queue_page(
+    session: Session,
+    settings: Settings,
+    user: StaffUser,
+    f: QueueFilters,
+    keys: SearchKeys | None = None,
+    page_size: int | None = None,
+) -> QueuePage:
+    """The queue in the night shift's order, searched and cut into pages."""
+    page_size = page_size or PAGE_SIZE
     now = utcnow()
-    rows = cast(
-        "list[tuple[Tip, TipCase | None]]",
-        session.execute(queue_order(queue_query(user, f, now), now).limit(limit)).all(),
-    )
+    base = queue_query(user, f, now)
+    needle: str | None = None
+    if f.q and f.q.strip() and keys is not None:
+        ids = search_ids(session, keys, f.q)
+        if ids is None:
+            needle = fold(f.q)
+        else:
+            base = base.where(Tip.id.in_(ids or {-1}))
+    ordered = queue_order(base, now)
+    if needle is None and not f.overdue:
+        total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+        pages = max(1, -(-total // page_size))
+        number = min(max(f.page, 1), pages)
+        rows = cast(
+            "list[tuple[Tip, TipCase | None]]",
+            session.execute(ordered.offset((number - 1) * page_size).limit(page_size)).all(),
+        )
+        return QueuePage(_rows(session, settings, rows, now), total, number, pages)
+    limit = TEXT_SEARCH_LIMIT if needle is not None else 5000
+    rows = cast("list[tuple[Tip, TipCase | None]]", session.execute(ordered.limit(limit)).all())
+    if needle is not None:
+        assert keys is not None
+        rows = [(t, c) for t, c in rows if _text_matches(keys, t, needle)]
+    out = _night_order(_rows(session, settings, rows, now))
+    if f.overdue:
+        out = [r for r in out if r.overdue]
+    pages = max(1, -(-len(out) // page_size))
+    number = min(max(f.page, 1), pages)
+    return QueuePage(out[(number - 1) * page_size : number * page_size], len(out), number, pages)
+
+
+def _rows(
+    session: Session,
+    settings: Settings,
+    rows: list[tuple[Tip, TipCase | None]],
+    now: datetime,
+) -> list[QueueRow]:
     ids = [t.id for t, _ in rows]
     by_tip: dict[int, list[str]] = {}
     if ids:
@@ -630,19 +722,36 @@ def queue(
             )
         ):
             by_tip.setdefault(tid, []).append(code)
-    out = [QueueRow(t, c, is_overdue(t, c, settings, now), by_tip.get(t.id, [])) for t, c in rows]
+    return [QueueRow(t, c, is_overdue(t, c, settings, now), by_tip.get(t.id, [])) for t, c in rows]
+
+
+def queue(
+    session: Session, settings: Settings, user: StaffUser, f: QueueFilters, limit: int = 500
+) -> list[QueueRow]:
+    """Crisis first, then overdue, then oldest first (the night shift's order)."""
+    now = utcnow()
+    rows = cast(
+        "list[tuple[Tip, TipCase | None]]",
+        session.execute(queue_order(queue_query(user, f, now), now).limit(limit)).all(),
+    )
+    out = _rows(session, settings, rows, now)
     if f.overdue:
         out = [r for r in out if r.overdue]
+    return _night_order(out)
+
+
+def _night_order(out: list[QueueRow]) -> list[QueueRow]:
+    """Open before done, crisis first, overdue next, oldest first (in Python, exact overdue)."""
     done = {TipStatus.RESOLVED, TipStatus.CLOSED}
-    out.sort(
+    return sorted(
+        out,
         key=lambda r: (
             r.tip.status in done,
             URGENCY_ORDER.get(Urgency(r.tip.urgency), 9) if r.tip.urgency in URGENCY_ORDER else 9,
             not r.overdue,
             r.tip.created_at,
-        )
+        ),
     )
-    return out
 
 
 def related_tips(session: Session, tip_id: int) -> list[tuple[int, str]]:

@@ -6,8 +6,11 @@ test reads; every view of tip content, export and change is audited.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -21,7 +24,7 @@ from hotline.audit.models import AuditEvent
 from hotline.casework import service as casework
 from hotline.casework.models import RecipientStatus, SupportKind, Verification
 from hotline.console.auth import check_csrf, current_user
-from hotline.console.routes import console_lang, render
+from hotline.console.routes import console_lang, local_time, render
 from hotline.db.base import utcnow
 from hotline.reports import export
 from hotline.reports.service import DIMENSIONS, PeriodError, build_report, parse_period
@@ -36,6 +39,8 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 READERS = (Role.supervisor, Role.operator, Role.agency)
 STAFF = (Role.supervisor, Role.operator)
 CsrfField = Annotated[str, Form()]
+#: How often an open queue page refreshes itself (and alerts on a new crisis tip).
+QUEUE_REFRESH_MS = 20_000
 
 
 def staff(*roles: Role) -> Callable[..., StaffUser]:
@@ -98,6 +103,21 @@ def visible(session: Session, user: StaffUser, tip_id: int) -> Tip:
 # --- queue and tip ---------------------------------------------------------------------------
 
 
+def _filters(request: Request, user: StaffUser) -> casework.QueueFilters:
+    q = request.query_params
+    page_no = q.get("page", "1")
+    return casework.QueueFilters(
+        status=q.get("status") or None,
+        urgency=q.get("urgency") or None,
+        province=q.get("province") or None,
+        agency=q.get("agency") or None,
+        overdue=q.get("overdue") == "1",
+        q=(q.get("q") or "").strip()[:200] or None,
+        assigned_to=user.id if q.get("mine") == "1" else None,
+        page=int(page_no) if page_no.isdigit() else 1,
+    )
+
+
 @router.get("/tips", response_class=HTMLResponse)
 def queue_page(
     request: Request,
@@ -105,29 +125,100 @@ def queue_page(
     session: SessionDep,
     user: Reader,
 ) -> HTMLResponse:
-    """The queue: crisis first, with filters."""
-    q = request.query_params
-    f = casework.QueueFilters(
-        status=q.get("status") or None,
-        urgency=q.get("urgency") or None,
-        province=q.get("province") or None,
-        agency=q.get("agency") or None,
-        overdue=q.get("overdue") == "1",
-    )
-    rows = casework.queue(session, rt.settings, user, f)
+    """The queue: crisis first, with filters, search, "my tips" and pages."""
+    f = _filters(request, user)
+    result = casework.queue_page(session, rt.settings, user, f, rt)
+    if f.q:
+        # What was searched for is not logged (it may be a phone or a receipt code).
+        audit.record(session, "tip.queue_searched", user.username, None, hits=result.total)
     assignees = {u.id: u.username for u in session.scalars(select(StaffUser))}
     provinces = agencies.load_provinces(rt.settings.content_dir).provinces
+    lang = console_lang(request)
+    now = utcnow()
+    args = {k: v for k, v in request.query_params.items() if k != "page" and v}
     return page(
         request,
         "cases/queue.html",
         user,
-        rows=rows,
+        rows=result.rows,
+        result=result,
         f=f,
+        mine=request.query_params.get("mine") == "1",
+        refresh_ms=QUEUE_REFRESH_MS,
+        query_args=urlencode(args),
+        minutes_left={r.tip.id: casework.minutes_left(r.tip, r.case, now) for r in result.rows},
+        reason_labels={
+            r.tip.id: tip_reasons.labels(r.tip.urgency_reasons, lang) for r in result.rows
+        },
+        agency_names=agency_names(session),
         assignees=assignees,
         statuses=list(TipStatus),
         urgencies=list(Urgency),
         provinces=provinces,
         agency_list=agencies.list_agencies(session),
+    )
+
+
+@router.get("/tips/export.csv")
+def queue_export(
+    request: Request,
+    rt: RuntimeDep,
+    session: SessionDep,
+    user: Reader,
+) -> Response:
+    """The filtered queue as CSV (facts only, never the tip's text; audited)."""
+    f = _filters(request, user)
+    lang = console_lang(request)
+    names = agency_names(session)
+    assignees = {u.id: u.username for u in session.scalars(select(StaffUser))}
+    catalog = request.app.state.catalog
+
+    def tc(key: str) -> str:
+        return str(catalog.t(lang, f"console_cases.{key}"))
+
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(
+        [
+            tc("queue.id"),
+            tc("queue.received"),
+            tc("tip.urgency"),
+            tc("tip.status"),
+            tc("tip.province"),
+            tc("tip.sla_due"),
+            tc("tip.facts"),
+            tc("queue.agencies"),
+            tc("queue.assigned"),
+        ]
+    )
+    rows = 0
+    number = 1
+    while True:
+        f.page = number
+        result = casework.queue_page(session, rt.settings, user, f, rt, page_size=500)
+        for r in result.rows:
+            w.writerow(
+                [
+                    r.tip.id,
+                    local_time(r.tip.created_at),
+                    tc(f"urgency.{r.tip.urgency}"),
+                    tc(f"status.{r.tip.status}"),
+                    r.tip.province or "",
+                    local_time(r.case.sla_due_at) if r.case else "",
+                    "; ".join(tip_reasons.labels(r.tip.urgency_reasons, lang)),
+                    "; ".join(names.get(c, c) for c in r.agencies),
+                    assignees.get(r.case.assigned_to, "") if r.case and r.case.assigned_to else "",
+                ]
+            )
+        rows += len(result.rows)
+        if number >= result.pages:
+            break
+        number += 1
+    audit.record(session, "tip.queue_exported", user.username, None, rows=rows)
+    return Response(
+        "\ufeff" + out.getvalue(),  # a BOM so Excel reads Vietnamese as UTF-8
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="hang-doi-tin-bao.csv"'},
     )
 
 

@@ -47,6 +47,7 @@ RULES: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/audit"): SUP,
     ("GET", "/console/tips"): READ,
     ("GET", "/console/tips/{tip_id}"): READ,
+    ("GET", "/console/tips/export.csv"): READ,
     ("GET", "/console/tips/{tip_id}/photos/{photo_id}"): READ,
     ("POST", "/console/tips/{tip_id}/status"): STAFF,
     ("POST", "/console/tips/{tip_id}/assign"): STAFF,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
@@ -37,6 +37,8 @@ class TipSummary(BaseModel):
     overdue: bool
     agencies: list[str]
     assigned_to: int | None
+    reasons: list[str] = []
+    sla_due_at: datetime | None = None
 
 
 class Recipient(BaseModel):
@@ -61,7 +63,6 @@ class TipDetail(TipSummary):
     thread: list[dict[str, Any]]
     notes: list[dict[str, Any]]
     related: list[int]
-    sla_due_at: datetime | None
 
 
 class StatusChange(BaseModel):
@@ -166,6 +167,7 @@ def detail(rt: HotlineRuntime, session: Session, user: StaffUser, tip: Tip) -> T
         agencies=[r.agency_code for r in recs],
         assigned_to=case.assigned_to,
         resolution=tip.resolution,
+        reasons=tip.urgency_reasons.split(",") if tip.urgency_reasons else [],
         content=tips.decrypt_content(rt.cipher, tip),
         recipients=[
             Recipient(
@@ -208,19 +210,35 @@ def list_tips(
     rt: RuntimeDep,
     session: SessionDep,
     user: Reader,
+    response: Response,
     status_: Annotated[str | None, Query(alias="status")] = None,
     urgency: str | None = None,
     province: str | None = None,
     agency: str | None = None,
     overdue: bool = False,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    mine: bool = False,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int | None, Query(ge=1, le=500)] = None,
 ) -> list[TipSummary]:
-    """The queue the user may see: crisis first, then overdue, then oldest."""
-    rows = casework.queue(
-        session,
-        rt.settings,
-        user,
-        casework.QueueFilters(status_, urgency, province, agency, overdue),
+    """The queue the user may see: crisis first, then overdue, then oldest; searched, paged.
+
+    `q` is free text, a receipt code or a recruiter's phone; X-Total-Count gives all matches.
+    """
+    f = casework.QueueFilters(
+        status_,
+        urgency,
+        province,
+        agency,
+        overdue,
+        q=q,
+        assigned_to=user.id if mine else None,
+        page=page,
     )
+    result = casework.queue_page(session, rt.settings, user, f, rt, page_size)
+    if q:
+        audit.record(session, "tip.queue_searched", user.username, None, hits=result.total)
+    response.headers["X-Total-Count"] = str(result.total)
     return [
         TipSummary(
             id=r.tip.id,
@@ -232,8 +250,10 @@ def list_tips(
             overdue=r.overdue,
             agencies=r.agencies,
             assigned_to=r.case.assigned_to if r.case else None,
+            reasons=r.tip.urgency_reasons.split(",") if r.tip.urgency_reasons else [],
+            sla_due_at=r.case.sla_due_at if r.case else None,
         )
-        for r in rows
+        for r in result.rows
     ]
 
 
