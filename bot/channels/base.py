@@ -63,6 +63,19 @@ def menu_buttons(rt: BotRuntime, lang: str, channel: str) -> list[Button]:
     return rt.engine.menu_buttons(turn)
 
 
+async def fetch_photo(url: str, trusted: str, channel: str) -> bytes | str:
+    """A user's photo, or the catalogue key of the message to answer instead (never raises)."""
+    try:
+        return await download(url, trusted=trusted)
+    except PhotoTooLarge:
+        return "channels.photo_too_large"
+    except httpx.HTTPError as exc:
+        log.warning(
+            "photo download failed", extra={"channel": channel, "error": type(exc).__name__}
+        )
+        return "channels.photo_failed"
+
+
 def mark_blocked(rt: BotRuntime, channel: str, user_id: str | int) -> None:
     """Remember that a user blocked the bot and tell the hooks (no identity is logged)."""
     log.info("recipient blocked the bot", extra={"channel": channel})

@@ -161,18 +161,11 @@ class ZaloChannel:
         if upd.event_name == EVENT_TEXT and upd.text is not None:
             incoming = Incoming(text=upd.text)
         elif upd.event_name == EVENT_IMAGE and upd.photo_url:
-            try:
-                photo = await base.download(
-                    upd.photo_url, trusted=self.rt.settings.zalo_api_base_url
-                )
-            except base.PhotoTooLarge:
-                await self._simple(upd, "channels.photo_too_large")
-                return
-            except httpx.HTTPError as exc:
-                log.warning(
-                    "photo download failed", extra={"channel": CHANNEL, "error": type(exc).__name__}
-                )
-                await self._simple(upd, "channels.photo_failed")
+            photo = await base.fetch_photo(
+                upd.photo_url, self.rt.settings.zalo_api_base_url, CHANNEL
+            )
+            if isinstance(photo, str):
+                await self._simple(upd, photo)
                 return
             incoming = Incoming(text=upd.text or None, photos=(photo,))
         else:

@@ -238,16 +238,9 @@ class ZaloOaChannel:
         elif name == EVENT_LINK and ev.url:
             incoming = Incoming(text=ev.url)  # a job ad's link is something to check
         elif name == EVENT_IMAGE and ev.url:
-            try:
-                photo = await base.download(ev.url, trusted=self.rt.settings.zalo_oa_api_base_url)
-            except base.PhotoTooLarge:
-                await self._simple(ev, "channels.photo_too_large")
-                return
-            except httpx.HTTPError as exc:
-                log.warning(
-                    "photo download failed", extra={"channel": CHANNEL, "error": type(exc).__name__}
-                )
-                await self._simple(ev, "channels.photo_failed")
+            photo = await base.fetch_photo(ev.url, self.rt.settings.zalo_oa_api_base_url, CHANNEL)
+            if isinstance(photo, str):
+                await self._simple(ev, photo)
                 return
             incoming = Incoming(text=ev.text or None, photos=(photo,))
         else:
