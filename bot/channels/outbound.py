@@ -201,11 +201,10 @@ return 1
 """
 
     def __init__(self, url: str, name: str) -> None:
-        import redis
-
-        self._redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
-        self._take = self._redis.register_script(self._TAKE)
-        self._done = self._redis.register_script(self._DONE)
+        self._url = url
+        # One asyncio client per event loop (a client belongs to the loop that made it); the
+        # calls never block the loop, so a 1000/s sender keeps sending while Redis answers.
+        self._clients: dict[asyncio.AbstractEventLoop, tuple[Any, Any, Any]] = {}
         self._keys = [
             f"cg:outbound:{name}",
             f"cg:outbound:{name}:replies",
@@ -219,7 +218,22 @@ return 1
         self._seq += 1
         return f"{self._prefix}{self._seq}"
 
-    def try_take(
+    def _client(self) -> tuple[Any, Any, Any]:
+        import redis.asyncio as aioredis
+
+        loop = asyncio.get_running_loop()
+        found = self._clients.get(loop)
+        if found is None:
+            for old in [k for k in self._clients if k.is_closed()]:
+                del self._clients[old]
+            client = aioredis.Redis.from_url(
+                self._url, socket_timeout=0.5, socket_connect_timeout=0.5
+            )
+            found = (client, client.register_script(self._TAKE), client.register_script(self._DONE))
+            self._clients[loop] = found
+        return found
+
+    async def try_take(
         self, limit: int, window: float, member: str, priority: Priority, burst: int
     ) -> float | None:
         """Take a slot (0.0), or the seconds to wait; None when Redis is unreachable."""
@@ -227,19 +241,19 @@ return 1
 
         try:
             args = [window, limit, member, priority, burst, FLIGHT]
-            answer = float(self._take(keys=self._keys, args=args))
-        except redis.RedisError:
+            answer = float(await self._client()[1](keys=self._keys, args=args))
+        except (redis.RedisError, OSError):
             log.warning("redis unavailable: per-process pacing", extra={"error": "redis"})
             return None
         return _YIELD if answer < 0 else max(0.0, answer)
 
-    def done(self, member: str) -> None:
+    async def done(self, member: str) -> None:
         """The send finished: it counts from now."""
         import redis
 
         try:
-            self._done(keys=self._keys[:1], args=[member])
-        except redis.RedisError:
+            await self._client()[2](keys=self._keys[:1], args=[member])
+        except (redis.RedisError, OSError):
             log.warning("redis unavailable: per-process pacing", extra={"error": "redis"})
 
 
@@ -258,6 +272,7 @@ class Outbound:
         # Broadcasts' theoretical next admission (GCRA): spreads them over the window.
         self._tat = 0.0
         self._redis = _RedisWindow(redis_url, name) if redis_url else None
+        self._pending: set[asyncio.Task[None]] = set()
         # One broadcast per event loop asks for a slot at a time; the others wait their turn
         # without polling (a 64-wide campaign sender would otherwise spin 64 timers).
         self._gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
@@ -267,55 +282,77 @@ class Outbound:
     def _window(self) -> float:
         return 1.0 + self.limits.margin
 
-    def _try_take(
-        self, chat: str, priority: Priority, member: str | None = None
-    ) -> tuple[float, Ticket]:
-        """Take a slot now (0, its ticket) or say how long to wait before trying again."""
+    def _try_take(self, chat: str, priority: Priority) -> tuple[float, Ticket]:
+        """Without Redis: take a slot now (0, its ticket) or say how long to wait."""
+        wait, limit = self._local_wait(chat, priority)
+        if wait > 0:
+            return wait, Ticket([])
+        return 0.0, self._admit(chat, priority, limit, None)
+
+    def _local_wait(
+        self, chat: str, priority: Priority, limit: int | None = None
+    ) -> tuple[float, int]:
+        """This process's own rules: seconds to wait (0 = go on) and the limit that applies."""
         now = time.monotonic()
         window = self._window()
-        empty = Ticket([])
         with self._lock:
             if now < self._paused_until:
-                return self._paused_until - now, empty
+                return self._paused_until - now, 0
             if self._in_flight >= self.limits.max_in_flight:
-                return 0.01, empty
+                return 0.01, 0
             if priority == "broadcast" and self._replies_waiting:
-                return _YIELD, empty
-            limit = self.limits.per_second
+                return _YIELD, 0
+            if limit is None:
+                limit = self.limits.per_second
+                if priority == "broadcast" and self._redis is None:
+                    limit = max(1, limit - self.limits.reply_reserve)
             if priority == "broadcast" and self._redis is None:
-                limit = max(1, limit - self.limits.reply_reserve)
-            interval = window / limit
-            if priority == "broadcast" and self._redis is None:
-                early = max(self._tat, now) - now - self._burst(limit) * interval
+                early = max(self._tat, now) - now - self._burst(limit) * window / limit
                 if early > 0:
-                    return early, empty
+                    return early, limit
             chat_window = self._chats.get(chat) or self._chats.setdefault(chat, _Window())
             wait = max(
                 self._global.wait(now, limit, window),
                 chat_window.wait(now, self.limits.per_chat_per_second, window),
             )
-            if wait > 0:
-                return wait, empty
-            if self._redis is not None:
-                member = member or self._redis.member()
-                shared = self._redis.try_take(limit, window, member, priority, self._burst(limit))
-                if shared is None:
-                    # Redis down: replies go on alone; broadcasts keep the reserve free.
-                    limit = max(1, limit - self.limits.reply_reserve)
-                    if priority == "broadcast" and self._global.wait(now, limit, window) > 0:
-                        return _YIELD, empty
-                    member = None
-                elif shared:
-                    return shared, Ticket([], member)
+            return wait, limit
+
+    def _admit(self, chat: str, priority: Priority, limit: int, member: str | None) -> Ticket:
+        """Count one send in this process's windows (it was allowed everywhere)."""
+        now = time.monotonic()
+        window = self._window()
+        with self._lock:
             if priority == "broadcast":
-                self._tat = max(self._tat, now) + interval
+                self._tat = max(self._tat, now) + window / limit
+            chat_window = self._chats.get(chat) or self._chats.setdefault(chat, _Window())
             slots = [[now, 1.0], [now, 1.0]]
             self._global.slots.append(slots[0])
             chat_window.slots.append(slots[1])
             self._in_flight += 1
             if len(self._chats) > 10_000:  # forget chats with nothing left in their window
                 self._chats = {k: w for k, w in self._chats.items() if w.busy(now, window)}
-            return 0.0, Ticket(slots, member)
+            return Ticket(slots, member)
+
+    async def _try_shared(self, chat: str, priority: Priority, member: str) -> tuple[float, Ticket]:
+        """With Redis: this process's rules, then the shared window (strict reply priority)."""
+        assert self._redis is not None
+        wait, limit = self._local_wait(chat, priority)
+        if wait > 0:
+            return wait, Ticket([])
+        shared = await self._redis.try_take(
+            limit, self._window(), member, priority, self._burst(limit)
+        )
+        if shared is None:
+            # Redis down: replies go on alone; broadcasts keep the reserve free.
+            reduced = max(1, limit - self.limits.reply_reserve)
+            if priority == "broadcast":
+                wait, _ = self._local_wait(chat, priority, reduced)
+                if wait > 0:
+                    return max(wait, _YIELD), Ticket([])
+            return 0.0, self._admit(chat, priority, limit, None)
+        if shared:
+            return shared, Ticket([])
+        return 0.0, self._admit(chat, priority, limit, member)
 
     @staticmethod
     def _burst(limit: int) -> int:
@@ -328,8 +365,6 @@ class Outbound:
                 slot[0] = max(slot[0], now)
                 slot[1] = 0.0
             self._in_flight -= 1
-        if self._redis is not None and ticket.member is not None:
-            self._redis.done(ticket.member)
 
     def _gate(self) -> asyncio.Lock:
         loop = asyncio.get_running_loop()
@@ -357,7 +392,10 @@ class Outbound:
         # A reply keeps one name while it waits: its entry in the shared waiting set.
         member = self._redis.member() if self._redis is not None else None
         while True:
-            wait, ticket = self._try_take(chat, priority, member)
+            if member is None:
+                wait, ticket = self._try_take(chat, priority)
+            else:
+                wait, ticket = await self._try_shared(chat, priority, member)
             if wait <= 0:
                 return ticket
             # Polling a clock shared across loops/threads: an asyncio.Event cannot span them.
@@ -366,6 +404,11 @@ class Outbound:
     def release(self, ticket: Ticket) -> None:
         """The send taken by ``acquire`` finished: its window counts from now."""
         self._done(ticket)
+        if self._redis is not None and ticket.member is not None:
+            # Re-scored in the background: the sender goes on at once.
+            task = asyncio.get_running_loop().create_task(self._redis.done(ticket.member))
+            self._pending.add(task)
+            task.add_done_callback(self._pending.discard)
 
     def pause(self, seconds: float) -> None:
         """Hold every send of this channel (the platform said 429)."""
