@@ -37,7 +37,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench._common import (  # noqa: E402 - after the sys.path fix-up
-    cpu_seconds,
     date_vn,
     git_commit,
     machine,
@@ -383,10 +382,7 @@ def scale(n: int) -> dict[str, Any]:
         with unit_of_work(rt.sessions) as session:
             session.execute(text("ANALYZE subscribers"))
         seed_seconds = time.perf_counter() - start
-        child = _start("expand", env)
-        pg_cpu_before = cpu_seconds(_pg_pids())
-        expansion = _result(child)
-        pg_cpu = cpu_seconds(_pg_pids()) - pg_cpu_before
+        expansion = _result(_start("expand", env))
         with unit_of_work(rt.sessions) as session:
             session.execute(text("ANALYZE campaign_deliveries"))
         pending = _claim_latency(rt)
@@ -412,19 +408,12 @@ def scale(n: int) -> dict[str, Any]:
             "n": n,
             "seed_seconds": seed_seconds,
             **expansion,
-            "pg_cpu": pg_cpu,
             "claim_pending": pending,
             "claim_finished": finished,
             "results_seconds": counts,
             "finish_seconds": finish,
             "table_size": size,
         }
-
-
-def _pg_pids() -> list[int]:
-    from bench._common import pids_named
-
-    return pids_named("postgres")
 
 
 def _timed(fn: Any, rt: Any) -> float:
@@ -567,7 +556,7 @@ def report(
             f"- Expansion: {s['rows']:,} delivery rows in {s['seconds']:.1f} s "
             f"({s['rows'] / s['seconds']:,.0f} rows/s), worker peak RSS {s['peak_mib']:.0f} MiB "
             f"(set-based INSERT ... SELECT in chunks of 50,000 ids: nothing per subscriber in "
-            f"Python), PostgreSQL CPU {s['pg_cpu']:.1f} s; table with indexes "
+            f"Python); table with indexes "
             f"{s['table_size']}.",
             *(
                 f"- Claim of {BATCH} rows with {label}: p50 {c['p50']:.1f} ms, p99 "
