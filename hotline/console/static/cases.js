@@ -3,6 +3,7 @@
 (function () {
   "use strict";
 
+  // Moves the fresh node out of the parsed document into the page.
   function swap(html, selector) {
     var doc = new DOMParser().parseFromString(html, "text/html");
     var fresh = doc.querySelector(selector);
@@ -13,11 +14,12 @@
 
   // --- the tip page: every post form answers in place ------------------------------------
   function wireTip() {
-    var grid = document.querySelector(".tipgrid");
-    if (!grid) return;
-    grid.addEventListener("submit", function (ev) {
+    if (!document.querySelector(".tipgrid")) return;
+    // On the document, not the grid: the grid itself is replaced after every answer.
+    document.addEventListener("submit", function (ev) {
       var form = ev.target;
-      if (!(form instanceof HTMLFormElement) || form.method.toLowerCase() !== "post") return;
+      if (!(form instanceof HTMLFormElement) || !form.closest(".tipgrid")) return;
+      if (form.method.toLowerCase() !== "post") return;
       ev.preventDefault();
       var body = new URLSearchParams(new FormData(form));
       fetch(form.action, { method: "POST", body: body, credentials: "same-origin" })
@@ -56,9 +58,9 @@
         .then(function (r) { return r.ok ? r.text() : null; })
         .then(function (html) {
           if (!html) return;
-          var doc = swap(html, "#queue");
+          swap(html, "#queue");
           swap(html, "#queue-total");
-          var fresh = crisisIds(doc);
+          var fresh = crisisIds(document);
           var added = Object.keys(fresh).filter(function (id) { return !known[id]; });
           known = fresh;
           if (added.length) {
