@@ -113,6 +113,10 @@ class Settings(BaseSettings):
     retention_closed_tip_days: int = Field(
         730, ge=1, validation_alias=_env("CANHGIAC_RETENTION_CLOSED_TIP_DAYS")
     )
+    # Finished campaign deliveries: a year of results (30/7 compared with last 30/7) and a margin.
+    retention_campaign_delivery_days: int = Field(
+        400, ge=1, validation_alias=_env("CANHGIAC_RETENTION_CAMPAIGN_DELIVERY_DAYS")
+    )
 
     telegram_bot_token: SecretStr | None = Field(None, validation_alias=_env("TELEGRAM_BOT_TOKEN"))
     telegram_webhook_secret: SecretStr | None = Field(

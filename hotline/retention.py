@@ -73,6 +73,28 @@ def _delete_tips(session: Session, ids: Sequence[int], tables: set[str]) -> None
         session.execute(delete(Tip).where(Tip.id.in_(chunk)))
 
 
+def _purge_deliveries(session: Session, cutoff: datetime, dry_run: bool) -> int:
+    """Finished campaign deliveries created before the cutoff, deleted 10,000 ids at a time."""
+    from hotline.campaigns.models import CampaignDelivery
+    from hotline.campaigns.service import FINAL
+
+    old = (CampaignDelivery.created_at < cutoff) & CampaignDelivery.status.in_(FINAL)
+    if dry_run:
+        return int(session.scalar(select(func.count()).where(old)) or 0)
+    total = 0
+    while True:
+        # The created_at index finds the oldest rows; a campaign's millions go in short steps.
+        ids = list(session.scalars(select(CampaignDelivery.id).where(old).limit(10_000)))
+        if not ids:
+            return total
+        session.execute(
+            delete(CampaignDelivery)
+            .where(CampaignDelivery.id.in_(ids))
+            .execution_options(synchronize_session=False)
+        )
+        total += len(ids)
+
+
 def purge(
     session: Session, now: datetime, settings: Settings, dry_run: bool = False
 ) -> dict[str, int]:
@@ -106,6 +128,10 @@ def purge(
             StaffSession.created_at < now - timedelta(seconds=settings.session_max_age_seconds),
             dry_run,
         )
+
+    if "campaign_deliveries" in tables:
+        cutoff = now - timedelta(days=settings.retention_campaign_delivery_days)
+        counts["campaign_deliveries"] = _purge_deliveries(session, cutoff, dry_run)
 
     counts["closed_tips"] = 0
     if "tips" in tables:

@@ -209,3 +209,42 @@ def test_api_two_person_rule_and_results(client, hotline_rt) -> None:
         assert session.scalar(select(func.count(CampaignDelivery.id))) == 1
         # Addresses are encrypted at rest.
         assert session.scalar(select(func.count(Subscriber.id))) == 0
+
+
+def test_retention_purges_old_finished_deliveries_only(hotline_rt) -> None:
+    """Finished rows past CANHGIAC_RETENTION_CAMPAIGN_DELIVERY_DAYS go; open or recent stay."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from hotline import retention
+    from hotline.db.base import utcnow
+
+    add_subscribers(hotline_rt, 6)
+    approved_campaign(hotline_rt)
+    with unit_of_work(hotline_rt.sessions) as session:
+        assert campaigns.run_scheduler(session) == 6
+        rows, _ = campaigns.claim(session, "w", 4, 60)
+        campaigns.record(session, [campaigns.Outcome(r.id, DeliveryStatus.sent) for r in rows])
+        old = utcnow() - timedelta(days=hotline_rt.settings.retention_campaign_delivery_days + 1)
+        # Three sent rows and one pending row are old; one sent row is recent.
+        ids = sorted(r.id for r in rows)
+        pending = session.scalars(
+            select(CampaignDelivery.id).where(CampaignDelivery.status == DeliveryStatus.pending)
+        ).first()
+        session.execute(
+            update(CampaignDelivery)
+            .where(CampaignDelivery.id.in_([*ids[:3], pending]))
+            .values(created_at=old)
+        )
+    with unit_of_work(hotline_rt.sessions) as session:
+        assert (
+            retention.purge(session, utcnow(), hotline_rt.settings, dry_run=True)[
+                "campaign_deliveries"
+            ]
+            == 3
+        )
+        assert retention.purge(session, utcnow(), hotline_rt.settings)["campaign_deliveries"] == 3
+    with unit_of_work(hotline_rt.sessions) as session:
+        left = set(session.scalars(select(CampaignDelivery.id)))
+    assert left.isdisjoint(ids[:3]) and ids[3] in left and pending in left
