@@ -155,7 +155,7 @@ class _RedisWindow:
     late: it must not leave the window before it is done) and re-scored at completion (the
     platform counts arrivals, never later than completion). A killed process's sends in flight
     hold their slots for ``FLIGHT`` seconds more. Broadcasts are also spread evenly (one every
-    window/limit, a burst of a tenth of the limit at most), so slots free up steadily and a
+    1/limit s, a burst of a tenth of the limit at most), so slots free up steadily and a
     waiting reply gets the next one within a few hundredths of a second instead of waiting out
     a window filled in one burst.
     """
@@ -172,7 +172,7 @@ if prio == 'broadcast' then
   redis.call('ZREMRANGEBYSCORE', waiting, '-inf', now)
   if redis.call('ZCARD', waiting) > 0 then return '-1' end
   tat = math.max(tonumber(redis.call('GET', pace) or '0'), now)
-  local early = tat - now - burst * window / limit
+  local early = tat - now - burst / limit
   if early > 0 then return tostring(early) end
 end
 local n = redis.call('ZCARD', key)
@@ -182,7 +182,7 @@ if n < limit then
   if prio == 'reply' then
     redis.call('ZREM', waiting, member)
   else
-    redis.call('SET', pace, tostring(tat + window / limit), 'PX', math.ceil(window * 1000) + 5000)
+    redis.call('SET', pace, tostring(tat + 1 / limit), 'PX', math.ceil(window * 1000) + 5000)
   end
   return '0'
 end
@@ -307,7 +307,7 @@ class Outbound:
                 if priority == "broadcast" and self._redis is None:
                     limit = max(1, limit - self.limits.reply_reserve)
             if priority == "broadcast" and self._redis is None:
-                early = max(self._tat, now) - now - self._burst(limit) * window / limit
+                early = max(self._tat, now) - now - self._burst(limit) / limit
                 if early > 0:
                     return early, limit
             chat_window = self._chats.get(chat) or self._chats.setdefault(chat, _Window())
@@ -323,7 +323,8 @@ class Outbound:
         window = self._window()
         with self._lock:
             if priority == "broadcast":
-                self._tat = max(self._tat, now) + window / limit
+                # The platform's own rate: the window (with its margin) is what enforces it.
+                self._tat = max(self._tat, now) + 1 / limit
             chat_window = self._chats.get(chat) or self._chats.setdefault(chat, _Window())
             slots = [[now, 1.0], [now, 1.0]]
             self._global.slots.append(slots[0])
