@@ -1,6 +1,10 @@
 # Cảnh Giác — one image for every app process (api, worker, pollers, migrate).
 # Build: docker build -t canhgiac .   Run: docker compose up -d (see docs/deploy.md)
-FROM python:3.11-slim
+# PYTHON_IMAGE: any Debian-based Python 3.11 image with `python` on PATH; the default is the
+# official one. Where Docker Hub is out of reach, `make deploy-check` builds a stand-in from
+# Debian's own packages (deploy/images/python.Containerfile) and passes it here.
+ARG PYTHON_IMAGE=python:3.11-slim
+FROM ${PYTHON_IMAGE}
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -37,7 +41,7 @@ COPY nlu ./nlu
 COPY content ./content
 # Editable so nlu/data, content and migrations are read from /app, exactly as in development.
 RUN pip install --no-deps -e . \
-    && mkdir -p /app/var/models /app/var/uploads /app/var/prometheus \
+    && mkdir -p /app/var/models /app/var/uploads \
     && chown -R canhgiac:canhgiac /app/var
 
 USER canhgiac

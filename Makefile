@@ -12,7 +12,7 @@ PYTEST_FLAGS ?= -q
 # `make demo PORT=8100` serves on another port; every URL printed follows it.
 PORT ?= 8000
 
-.PHONY: demo test test-fast test-pg lint bench audit install chromium rasa-env clean help
+.PHONY: demo test test-fast test-pg lint bench audit deploy-check install chromium rasa-env clean help
 
 help:
 	@echo "make demo      - chạy toàn bộ sản phẩm trên http://127.0.0.1:$(PORT) / run everything (PORT=$(PORT))"
@@ -20,6 +20,7 @@ help:
 	@echo "make test-fast - bỏ qua các bài kiểm thử chậm / skip slow tests"
 	@echo "make lint      - ruff + mypy"
 	@echo "make bench     - benchmarks -> docs/benchmarks.md"
+	@echo "make deploy-check - dựng image và chạy docker-compose.yml bằng podman / build and run the compose stack (root, ~15 min)"
 	@echo "make audit     - lỗ hổng đã công bố trong các gói đã cài / known vulnerabilities (needs PyPI advisories online)"
 
 # The demo needs only the runtime packages; tests, lint and benchmarks add the dev extras.
@@ -101,6 +102,11 @@ audit: $(STAMP)
 	mkdir -p var
 	$(BIN)/python -m pip freeze --exclude-editable > var/audit-requirements.txt
 	$(AUDIT_VENV)/bin/pip-audit --strict --no-deps --disable-pip --progress-spinner off -r var/audit-requirements.txt
+
+# The compose stack for real (podman), driven from outside and restarted: docs/deploy.md §9.
+# Not part of `make test`: needs root, the Debian mirror and PyPI, and minutes, not seconds.
+deploy-check: $(DEV_STAMP)
+	bash scripts/deploy_check.sh $(DEPLOY_CHECK_FLAGS)
 
 clean:
 	rm -rf $(VENV) $(AUDIT_VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
+
+# Before anything imports a metric (each writes its file at once): several uvicorn workers
+# share their metrics through PROMETHEUS_MULTIPROC_DIR, which docker-compose.yml puts below the
+# /tmp tmpfs, fresh at each start. A tmpfs of its own comes up root-owned under Podman (which
+# also refuses Docker's uid=/gid= options): a PermissionError at start for the non-root user.
+if _metrics_dir := os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.makedirs(_metrics_dir, exist_ok=True)
 
 import typer
 
@@ -36,6 +44,11 @@ def serve(
         # The app applies X-Forwarded-For itself, from CANHGIAC_TRUSTED_PROXIES only.
         proxy_headers=False,
         access_log=False,
+        # A worker must answer the parent's ping within this many seconds or it is killed and
+        # started again. Uvicorn's 5 s is shorter than a worker's start (imports, NLU model, FAQ
+        # index) on a busy host: in `make deploy-check` every worker was killed mid-start, in a
+        # loop, and the api never became healthy.
+        timeout_worker_healthcheck=60,
     )
 
 

@@ -115,8 +115,9 @@ def test_docker_compose_config_accepts_it(tmp_path: Path) -> None:
 
 def test_services_images_and_commands(services: dict[str, dict[str, Any]]) -> None:
     assert set(services) == {"postgres", "redis", "rasa-train", "rasa", *APP_SERVICES}
-    assert services["postgres"]["image"].startswith("postgres:15")
-    assert services["redis"]["image"].startswith("redis:7")
+    # Official images by default; a mirror or a local build only through these variables.
+    assert services["postgres"]["image"] == "${CANHGIAC_POSTGRES_IMAGE:-postgres:15}"
+    assert services["redis"]["image"] == "${CANHGIAC_REDIS_IMAGE:-redis:7}"
     assert services["rasa-train"]["image"] == RASA_IMAGE
     assert services["rasa"]["image"] == RASA_IMAGE
     train = services["rasa-train"]["command"]
@@ -140,6 +141,9 @@ def test_services_images_and_commands(services: dict[str, dict[str, Any]]) -> No
         svc = services[name]
         assert svc["build"]["context"] == "."
         assert svc["env_file"] == [{"path": ".env.production", "required": True}]
+        assert svc["build"]["args"] == {
+            "PYTHON_IMAGE": "${CANHGIAC_PYTHON_IMAGE:-python:3.11-slim}"
+        }
 
 
 def test_only_the_api_publishes_a_port_on_loopback(services: dict[str, dict[str, Any]]) -> None:
@@ -248,7 +252,9 @@ def test_migrate_runs_upgrade_then_import(services: dict[str, dict[str, Any]]) -
 
 def test_dockerfile() -> None:
     text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
-    assert re.search(r"^FROM python:3\.11-slim", text, re.M)
+    # The base is a build argument whose default is the official image.
+    assert re.search(r"^ARG PYTHON_IMAGE=python:3\.11-slim$", text, re.M)
+    assert re.search(r"^FROM \$\{PYTHON_IMAGE\}$", text, re.M)
     assert re.search(r"^USER (?!root)\w+", text, re.M)
     assert "pip install" in text
     assert re.search(r'^ENTRYPOINT \[.*"canhgiac"\]', text, re.M)
@@ -256,3 +262,90 @@ def test_dockerfile() -> None:
     assert ".env" in ignore
     assert ".env.*" in ignore
     assert ".venv" in ignore
+
+
+def test_read_only_app_processes_get_writable_tmpfs(services: dict[str, dict[str, Any]]) -> None:
+    """The metrics directory lives on /tmp, a tmpfs the non-root workers can write everywhere."""
+    api = services["api"]
+    assert api["read_only"] is True
+    assert api["environment"]["PROMETHEUS_MULTIPROC_DIR"].startswith("/tmp/")
+    for name in APP_SERVICES:
+        assert "/tmp" in services[name]["tmpfs"], name
+        assert services[name]["cap_drop"] == ["ALL"], name
+    # Podman refuses Docker's uid=/gid= tmpfs options (and a tmpfs of its own is root-owned).
+    for name, svc in services.items():
+        for entry in svc.get("tmpfs") or []:
+            assert "uid=" not in entry and "gid=" not in entry, (name, entry)
+
+
+def test_the_deploy_check_runs_this_compose_file(tmp_path: Path) -> None:
+    """`make deploy-check` reads docker-compose.yml itself and knows every setting in it."""
+    from deploy.check.compose import Podman, Project
+
+    env = {"POSTGRES_PASSWORD": "pw", "CANHGIAC_API_PORT": "18000"}
+    (tmp_path / "env").write_text("POSTGRES_PASSWORD=pw\n")
+    project = Project(
+        COMPOSE,
+        name="t",
+        env=env,
+        podman=Podman(log=print),
+        env_files={".env.production": tmp_path / "env"},
+    )
+    assert project.active() == [
+        "postgres",
+        "redis",
+        "rasa-train",
+        "rasa",
+        "migrate",
+        "api",
+        "worker",
+    ]
+    args = project.run_args("api")
+    joined = " ".join(args)
+    for expected in (
+        "--read-only --read-only-tmpfs=false",
+        "--tmpfs /tmp",
+        "--cap-drop ALL",
+        "--security-opt no-new-privileges:true",
+        "--network t_backend --network t_egress --network-alias api",
+        "-p 127.0.0.1:18000:8000",
+        "--restart unless-stopped",
+        "-v t_uploads:/app/var/uploads",
+        '--health-cmd ["curl", "-fsS", "http://127.0.0.1:8000/healthz"]',
+    ):
+        assert expected in joined, expected
+    assert args[-8:] == [
+        "canhgiac:latest",
+        "serve",
+        "--host",
+        "0.0.0.0",
+        "--port",
+        "8000",
+        "--workers",
+        "4",
+    ]
+    assert project.depends("api")["migrate"] == "service_completed_successfully"
+    project.skipped["rasa"] = "no image"
+    assert "rasa" not in project.depends("api")
+    migrate = project.run_args("migrate")
+    assert "--network t_backend --network-alias migrate" in " ".join(migrate)
+    assert "t_egress" not in migrate
+
+
+def test_the_app_makes_its_metrics_directory_before_any_metric(tmp_path: Path) -> None:
+    """PROMETHEUS_MULTIPROC_DIR below the /tmp tmpfs does not exist yet when the api starts."""
+    import os
+    import sys
+
+    target = tmp_path / "tmpfs" / "prometheus"
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(target)}
+    out = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "--help"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert target.is_dir()
