@@ -9,8 +9,10 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
+from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -26,6 +28,7 @@ from hotline.casework.models import RecipientStatus, SupportKind, Verification
 from hotline.console.auth import check_csrf, current_user
 from hotline.console.routes import console_lang, local_time, render
 from hotline.db.base import utcnow
+from hotline.reports import deadlines as report_deadlines
 from hotline.reports import export
 from hotline.reports.service import DIMENSIONS, PeriodError, build_report, parse_period
 from hotline.tips import reasons as tip_reasons
@@ -689,6 +692,11 @@ def audit_page(request: Request, session: SessionDep, user: Supervisor) -> HTMLR
     return page(request, "cases/audit.html", user, events=list(session.scalars(q)), action=action)
 
 
+def local_today() -> date:
+    """Today in Asia/Ho_Chi_Minh."""
+    return utcnow().astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+
+
 def _period(request: Request) -> str:
     return (
         request.query_params.get("period") or f"{utcnow().year}-H{1 if utcnow().month <= 6 else 2}"
@@ -716,17 +724,45 @@ def bars(counts: dict[str, Any], width: int = 560, row: int = 22) -> dict[str, A
     }
 
 
+def _scope(request: Request, session: Session) -> tuple[str | None, str | None]:
+    """The report's province and agency from the query (unknown values are ignored)."""
+    province = request.query_params.get("province") or None
+    agency = request.query_params.get("agency") or None
+    if agency and agency not in agency_names(session):
+        agency = None
+    return province, agency
+
+
 @router.get("/reports", response_class=HTMLResponse)
-def reports_page(request: Request, session: SessionDep, user: Supervisor) -> HTMLResponse:
-    """Figures for a period with charts (inline SVG: no script, no CDN)."""
+def reports_page(
+    request: Request, rt: RuntimeDep, session: SessionDep, user: Supervisor
+) -> HTMLResponse:
+    """Figures for a period, nationally, for a province or an agency, with charts (inline SVG)."""
     period = _period(request)
     try:
         p = parse_period(period)
     except PeriodError:
         p = parse_period(f"{utcnow().year}")
-    report = build_report(session, p)
+    province, agency = _scope(request, session)
+    report = build_report(session, p, province=province, agency=agency)
     charts = {"by_month": bars(report["by_month"])} | {d: bars(report["by"][d]) for d in DIMENSIONS}
-    return page(request, "cases/reports.html", user, report=report, charts=charts, period=p.label)
+    charts["support"] = bars(report["outcomes"]["support_kinds"])
+    names = agency_names(session)
+    return page(
+        request,
+        "cases/reports.html",
+        user,
+        report=report,
+        charts=charts,
+        period=p.label,
+        province=province,
+        agency=agency,
+        scope_args=urlencode({k: v for k, v in (("province", province), ("agency", agency)) if v}),
+        provinces=agencies.load_provinces(rt.settings.content_dir).provinces,
+        agency_list=agencies.list_agencies(session),
+        agency_name=names.get(agency or "", ""),
+        deadlines=report_deadlines.upcoming(rt.settings.content_dir, province, local_today(), n=2),
+    )
 
 
 @router.get("/reports/export")
@@ -740,12 +776,20 @@ def reports_export(request: Request, session: SessionDep, user: Supervisor) -> R
     except PeriodError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
     public = request.query_params.get("public") == "1"
+    province, agency = _scope(request, session)
     media, fn = export.FORMATS[fmt]
     audit.record(
-        session, "report.exported", user.username, f"report:{p.label}", format=fmt, public=public
+        session,
+        "report.exported",
+        user.username,
+        f"report:{p.label}",
+        format=fmt,
+        public=public,
+        province=province,
+        agency=agency,
     )
     return Response(
-        fn(build_report(session, p, public=public)),
+        fn(build_report(session, p, public=public, province=province, agency=agency)),
         media_type=media,
         headers={"Content-Disposition": f'attachment; filename="canhgiac-{p.label}.{fmt}"'},
     )

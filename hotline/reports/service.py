@@ -1,9 +1,11 @@
 """The report: counts, timings, SLA compliance and the plans' indicators for one period.
 
 Percentiles use the nearest-rank method (p90 = the ceil(0.9 n)-th smallest value), so the
-figures can be checked by hand. Public reports suppress every count below 5 and every figure
-derived from one: shares whose numerator or denominator is below 5, medians and percentiles
-of fewer than 5 tips, and the year-on-year change when either year has fewer than 5.
+figures can be checked by hand. Public reports suppress every count below 5 and, in any
+breakdown whose total is shown, one more cell when only one would be hidden (complementary
+suppression), so no hidden cell can be recovered by subtracting the others from the total.
+Shares whose numerator or denominator is hidden are hidden with it; medians and percentiles
+are not counts and are always shown.
 """
 
 from __future__ import annotations
@@ -13,14 +15,14 @@ import re
 import statistics
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from hotline.casework.models import TipCase
+from hotline.casework.models import TipCase, TipRecipient
 from hotline.quiz.service import knowledge_rates
 from hotline.tips.models import Tip, TipStatus
 
@@ -29,7 +31,7 @@ SMALL = 5
 SUPPRESSED = "<5"
 TARGET_CLASSIFIED = 1.0
 TARGET_RESOLUTION = 0.9
-DIMENSIONS = ("province", "category", "urgency", "channel")
+DIMENSIONS = ("province", "category", "urgency", "channel", "destination")
 
 
 class PeriodError(ValueError):
@@ -56,6 +58,11 @@ class Period:
         """Local midnight after the last day, in UTC."""
         return datetime(self.end.year, self.end.month, self.end.day, tzinfo=TZ).astimezone(UTC)
 
+    @property
+    def query(self) -> str:
+        """The period as `parse_period` reads it back (first..last day)."""
+        return f"{self.start.isoformat()}..{(self.end - timedelta(days=1)).isoformat()}"
+
     def previous_year(self) -> Period:
         """The same period one year earlier (year-on-year change)."""
         return Period(
@@ -66,7 +73,17 @@ class Period:
 
 
 def parse_period(text: str) -> Period:
-    """2026-H1 = 01/01–30/06, 2026-H2 = 01/07–31/12, 2026 = 01/01–31/12."""
+    """2026-H1 = 01/01–30/06, 2026-H2 = 01/07–31/12, 2026 = 01/01–31/12, or any range
+    2025-11-16..2026-05-14 (both days included, for a province's own reporting period)."""
+    r = re.fullmatch(r"(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})", text.strip())
+    if r:
+        try:
+            start, last = date.fromisoformat(r.group(1)), date.fromisoformat(r.group(2))
+        except ValueError as exc:
+            raise PeriodError(f"kỳ không hợp lệ / invalid period: {text}") from exc
+        if last < start or (last - start).days > 731:
+            raise PeriodError(f"kỳ không hợp lệ / invalid period: {text}")
+        return Period(text.strip(), start, last + timedelta(days=1))
     m = re.fullmatch(r"(\d{4})(?:-(H1|H2))?", text.strip().upper())
     if not m:
         raise PeriodError(f"kỳ không hợp lệ / invalid period: {text} (YYYY, YYYY-H1, YYYY-H2)")
@@ -95,7 +112,15 @@ def _ratio(num: int, den: int) -> float | None:
 
 
 def _suppress(counts: dict[str, int], public: bool) -> dict[str, int | str]:
-    return {k: _count(v, public) for k, v in counts.items()}
+    """A breakdown whose cells add up to a shown total: small cells and their complements."""
+    out: dict[str, int | str] = {k: _count(v, public) for k, v in counts.items()}
+    hidden = [k for k, v in out.items() if v == SUPPRESSED]
+    if public and len(hidden) == 1:
+        # One hidden cell = total minus the others: hide the next smallest non-zero cell too.
+        shown = sorted((v, k) for k, v in counts.items() if k not in hidden and v > 0)
+        if shown:
+            out[shown[0][1]] = SUPPRESSED
+    return out
 
 
 def _small(n: int) -> bool:
@@ -114,10 +139,8 @@ def _share(num: int, den: int, public: bool) -> float | str | None:
     return _ratio(num, den)
 
 
-def _stat(values: list[float], fn: Any, public: bool) -> float | str | None:
-    """A median / percentile; in public, suppressed when computed from fewer than 5 tips."""
-    if public and _small(len(values)):
-        return SUPPRESSED
+def _stat(values: list[float], fn: Any, public: bool) -> float | None:
+    """A median / percentile: a time, not a count, so shown in public reports too."""
     return _round(fn(values))
 
 
@@ -166,21 +189,95 @@ def _quiz(session: Session, period: Period, public: bool) -> dict[str, Any]:
     }
 
 
-def build_report(
-    session: Session, period: Period, now: datetime | None = None, public: bool = False
+def _scoped(q: Any, province: str | None, agency: str | None) -> Any:
+    """Only one province's tips, or only the tips routed to one agency."""
+    if province:
+        q = q.where(Tip.province == province)
+    if agency:
+        q = q.where(
+            exists().where(TipRecipient.tip_id == Tip.id, TipRecipient.agency_code == agency)
+        )
+    return q
+
+
+def _outcomes(
+    session: Session, tip_ids: list[int], agency: str | None, public: bool
 ) -> dict[str, Any]:
-    """Every figure of the report for `period` (a JSON-ready dict)."""
+    """The plans' indicators from agencies' outcomes (verification, victims, support, cases)."""
+    q = select(TipRecipient).where(
+        TipRecipient.tip_id.in_(tip_ids or [-1]), TipRecipient.outcome_at.is_not(None)
+    )
+    if agency:
+        q = q.where(TipRecipient.agency_code == agency)
+    by_tip: dict[int, list[TipRecipient]] = {}
+    for rec in session.scalars(q):
+        by_tip.setdefault(rec.tip_id, []).append(rec)
+    verified = confirmed = opened = prosecuted = legal_aid = 0
+    identified = children = rescued = supported = 0
+    support: Counter[str] = Counter()
+    for recs in by_tip.values():
+        # Several agencies may report on one tip: a tip counts once, victims at their highest.
+        kinds = {k for r in recs for k in (r.support_kinds or [])}
+        verdicts = {r.outcome_verified for r in recs if r.outcome_verified}
+        verified += bool(verdicts)
+        confirmed += "confirmed" in verdicts
+        opened += any(r.case_opened for r in recs)
+        prosecuted += any(r.prosecuted for r in recs)
+        legal_aid += "legal_aid" in kinds
+        identified += max((r.victims_identified or 0) for r in recs)
+        children += max((r.victims_children or 0) for r in recs)
+        rescued += max((r.victims_rescued or 0) for r in recs)
+        supported += max((r.victims_supported or 0) for r in recs)
+        support.update(kinds)
+    with_outcome = len(by_tip)
+    return {
+        "tips_with_outcome": _count(with_outcome, public),
+        "tips_verified": _count(verified, public),
+        "tips_confirmed": _count(confirmed, public),
+        "verification_rate": _share(verified, len(tip_ids), public),
+        "victims_identified": _count(identified, public),
+        "child_victims": _count(children, public),
+        "victims_rescued": _count(rescued, public),
+        "victims_supported": _count(supported, public),
+        "support_rate": _share(supported, identified, public),
+        "tips_with_legal_aid": _count(legal_aid, public),
+        "cases_opened": _count(opened, public),
+        "cases_prosecuted": _count(prosecuted, public),
+        "prosecution_rate": _share(prosecuted, opened, public),
+        "support_kinds": _suppress(dict(support.most_common()), public),
+    }
+
+
+def build_report(
+    session: Session,
+    period: Period,
+    now: datetime | None = None,
+    public: bool = False,
+    province: str | None = None,
+    agency: str | None = None,
+) -> dict[str, Any]:
+    """Every figure of the report for `period`, nationally, for a province or an agency."""
     now = now or datetime.now(UTC)
-    rows = session.execute(
-        select(Tip, TipCase)
-        .outerjoin(TipCase, TipCase.tip_id == Tip.id)
-        .where(Tip.created_at >= period.start_utc, Tip.created_at < period.end_utc)
+    rows: list[tuple[Tip, TipCase | None]] = session.execute(  # type: ignore[assignment]
+        _scoped(
+            select(Tip, TipCase)
+            .outerjoin(TipCase, TipCase.tip_id == Tip.id)
+            .where(Tip.created_at >= period.start_utc, Tip.created_at < period.end_utc),
+            province,
+            agency,
+        )
     ).all()
     received = len(rows)
     prev = period.previous_year()
     prev_count = len(
         session.scalars(
-            select(Tip.id).where(Tip.created_at >= prev.start_utc, Tip.created_at < prev.end_utc)
+            _scoped(
+                select(Tip.id).where(
+                    Tip.created_at >= prev.start_utc, Tip.created_at < prev.end_utc
+                ),
+                province,
+                agency,
+            )
         ).all()
     )
     classified = resolved = sla_met = sla_due = 0
@@ -194,6 +291,7 @@ def build_report(
         by["category"][tip.tactic or "—"] += 1
         by["urgency"][tip.urgency] += 1
         by["channel"][tip.channel] += 1
+        by["destination"][tip.destination_country or "—"] += 1
         by_month[tip.created_at.astimezone(TZ).strftime("%Y-%m")] += 1
         triaged_at = case.triaged_at if case else None
         if triaged_at is not None or tip.status != TipStatus.NEW:
@@ -218,9 +316,12 @@ def build_report(
             "end": period.end.isoformat(),
         },
         "public": public,
-        "totals": _suppress(
-            {"received": received, "classified": classified, "resolved": resolved}, public
-        ),
+        "scope": {"province": province, "agency": agency},
+        "totals": {
+            "received": _count(received, public),
+            "classified": _count(classified, public),
+            "resolved": _count(resolved, public),
+        },
         "by_month": _suppress(dict(sorted(by_month.items())), public),
         "by": {d: _suppress(dict(c.most_common()), public) for d, c in by.items()},
         "resolutions": _suppress(dict(resolutions.most_common()), public),
@@ -243,7 +344,8 @@ def build_report(
             "received_previous_year": _count(prev_count, public),
             "year_on_year_change": _yoy(received, prev_count, public),
         },
-        "quiz": _quiz(session, period, public),
+        "outcomes": _outcomes(session, [t.id for t, _ in rows], agency, public),
+        "quiz": _quiz(session, period, public) if not agency else {},
     }
 
 

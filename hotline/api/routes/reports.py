@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, status
 from fastapi.responses import Response
 
+from hotline.agencies.models import Agency
 from hotline.api.deps import SessionDep, require_roles
 from hotline.audit import service as audit
 from hotline.reports import export
@@ -18,15 +19,35 @@ Supervisor = Annotated[StaffUser, Depends(require_roles(Role.supervisor))]
 Public = Annotated[StaffUser, Depends(require_roles(Role.supervisor, Role.communicator))]
 
 
-def _render(session: Any, user: StaffUser, period: str, fmt: str, public: bool) -> Response:
+def _render(
+    session: Any,
+    user: StaffUser,
+    period: str,
+    fmt: str,
+    public: bool,
+    province: str | None = None,
+    agency: str | None = None,
+) -> Response:
     try:
         p = parse_period(period)
     except PeriodError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
-    report = build_report(session, p, public=public)
+    if agency and session.get(Agency, agency) is None:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            detail=f"không có cơ quan / unknown agency: {agency}",
+        )
+    report = build_report(session, p, public=public, province=province, agency=agency)
     media, fn = export.FORMATS[fmt]
     audit.record(
-        session, "report.exported", user.username, f"report:{p.label}", format=fmt, public=public
+        session,
+        "report.exported",
+        user.username,
+        f"report:{p.label}",
+        format=fmt,
+        public=public,
+        province=province,
+        agency=agency,
     )
     headers = {"Content-Disposition": f'attachment; filename="canhgiac-{p.label}.{fmt}"'}
     return Response(fn(report), media_type=media, headers=headers)
@@ -38,9 +59,11 @@ def report(
     session: SessionDep,
     user: Supervisor,
     format: Literal["json", "csv", "xlsx"] = "json",
+    province: str | None = None,
+    agency: str | None = None,
 ) -> Response:
-    """The full report for 2026-H1, 2026-H2 or 2026."""
-    return _render(session, user, period, format, public=False)
+    """The full report for 2026-H1, 2026-H2, 2026 or first..last day; one province or agency."""
+    return _render(session, user, period, format, False, province, agency)
 
 
 @router.get("/{period}/public")
@@ -49,6 +72,8 @@ def public_report(
     session: SessionDep,
     user: Public,
     format: Literal["json", "csv", "xlsx"] = "json",
+    province: str | None = None,
+    agency: str | None = None,
 ) -> Response:
-    """The public report: counts below 5 are suppressed."""
-    return _render(session, user, period, format, public=True)
+    """The public report: small counts (and their complements) are suppressed."""
+    return _render(session, user, period, format, True, province, agency)
