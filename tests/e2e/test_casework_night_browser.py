@@ -60,7 +60,7 @@ def test_operator_sets_urgency_and_shares_a_note_without_reloads(
     expect(page.locator("#notes")).to_contain_text("Chia sẻ với Công an tỉnh Lào Cai")
     page.fill("#note-form textarea", "Nội bộ: nghi cùng đường dây")
     page.click("#note-form button")
-    expect(page.locator("#notes")).to_contain_text("Chỉ đường dây nóng (nội bộ)")
+    expect(page.locator("#notes")).to_contain_text("Chỉ đường dây nóng Cảnh Giác (nội bộ)")
     assert navigations == []  # every action answered in place
 
 
