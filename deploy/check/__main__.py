@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import collections
 import contextlib
+import functools
 import json
 import os
 import re
@@ -366,8 +367,8 @@ class Check:
             )
 
         with self.timer.phase("web chat turn (through the proxy)"):
-            out = api.webchat("deploy-check-hello-0001", text="xin chào")
-            expect(out and out[0]["text"], "web chat answers 'xin chào'")
+            hello = api.webchat("deploy-check-hello-0001", text="xin chào")
+            expect(hello and hello[0]["text"], "web chat answers 'xin chào'")
 
         with self.timer.phase("Telegram update (fake Bot API)"):
             chat = 810_001
@@ -421,7 +422,7 @@ class Check:
             ids = [t["id"] for t in tips()]
             expect(len(ids) == 2, f"2 tips stored ({ids})")
             for tip_id in ids:
-                wait_for(lambda t=tip_id: notified(t), 60, f"agency notice for tip {tip_id}")
+                wait_for(functools.partial(notified, tip_id), 60, f"agency notice for tip {tip_id}")
                 expect(notified(tip_id), f"tip #{tip_id} reached an agency on Telegram")
 
         campaign_text = f"Chiến dịch kiểm tra triển khai {secrets.token_hex(3)}"
@@ -505,8 +506,8 @@ class Check:
             wait_for(lambda: httpx.get(f"{api.public}/healthz").status_code == 200, 90,
                      "api healthy after the database restart")  # fmt: skip
             expect(True, "api recovered without a restart of its own")
-            out = api.webchat("deploy-check-after-pg-0001", text="menu")
-            expect(out, "web chat answers after the database restart")
+            menu = api.webchat("deploy-check-after-pg-0001", text="menu")
+            expect(menu, "web chat answers after the database restart")
             markers["TG3"] = telegram_tip(api, fake, 820_003, "TG3x")
             after = tips()
             expect(len(after) == before + 1, f"all {before} earlier tips kept, the new one stored")
@@ -518,7 +519,7 @@ class Check:
                 len(all_tips) == len(markers), f"{len(markers)} tips made, {len(all_tips)} stored"
             )
             for t in all_tips:
-                wait_for(lambda t=t: notified(t["id"]), 60, f"tip {t['id']} notified")
+                wait_for(functools.partial(notified, t["id"]), 60, f"tip {t['id']} notified")
             counts = collections.Counter(
                 (str(c.chat_id), c.params.get("text")) for c in agency_messages()
             )

@@ -300,9 +300,9 @@ class Project:
         if ep := svc.get("entrypoint"):
             args += ["--entrypoint", json.dumps(ep if isinstance(ep, list) else shlex.split(ep))]
         args.append(svc["image"])
-        cmd = svc.get("command")
-        if cmd:
-            args += cmd if isinstance(cmd, list) else shlex.split(cmd)
+        command = svc.get("command")
+        if command:
+            args += command if isinstance(command, list) else shlex.split(command)
         return args
 
     def start(self, service: str) -> None:
