@@ -618,6 +618,7 @@ def users_page(request: Request, session: SessionDep, user: Admin) -> HTMLRespon
         user,
         users=list(session.scalars(select(StaffUser).order_by(StaffUser.username))),
         roles=list(Role),
+        agency_list=agencies.list_agencies(session),
         error=request.query_params.get("error"),
     )
 
@@ -636,8 +637,9 @@ def post_user_create(
     """Create a staff user."""
     check_csrf(request, csrf_token)
     try:
+        users.check_agency(session, role or "-", agency_code or None)
         new = users.create_user(session, username, password, role, agency_code or None)
-    except users.UserError:
+    except (users.UserError, ValueError):
         return back("/console/users", "not_allowed")
     audit.record(session, "user.created", user.username, f"user:{new.username}", role=new.role)
     return back("/console/users")
@@ -659,15 +661,12 @@ def post_user_change(
     target = session.get(StaffUser, user_id)
     if target is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Không tìm thấy / not found")
+    if target.id == user.id and active != "1":
+        return back("/console/users", "not_allowed")
     try:
-        new_role = Role(role)
-    except ValueError:
+        users.change_user(session, target, role, agency_code, active == "1")
+    except users.UserError:
         return back("/console/users", "not_allowed")
-    if (new_role is Role.agency and not agency_code) or (target.id == user.id and active != "1"):
-        return back("/console/users", "not_allowed")
-    target.role = new_role
-    target.agency_code = agency_code or None if new_role is Role.agency else None
-    users.set_active(session, target, active == "1")
     audit.record(
         session,
         "user.changed",

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from hotline.agencies.models import Agency
 from hotline.db.base import utcnow
 from hotline.kit.crypto import slow_hash, slow_verify
 from hotline.users.models import Role, StaffSession, StaffUser
@@ -65,6 +66,53 @@ def create_user(
     session.add(user)
     session.flush()
     return user
+
+
+def check_agency(session: Session, role: Role | str, agency_code: str | None) -> None:
+    """An agency user must name an agency that exists (else it would silently see nothing)."""
+    if Role(role) is not Role.agency:
+        return
+    if not agency_code:
+        raise UserError("Người dùng cơ quan cần mã cơ quan / agency users need an agency")
+    if session.get(Agency, agency_code) is None:
+        raise UserError(f"Không có cơ quan / unknown agency: {agency_code}")
+
+
+def change_user(
+    session: Session,
+    target: StaffUser,
+    role: Role | str | None = None,
+    agency_code: str | None = None,
+    active: bool | None = None,
+) -> None:
+    """Change role, agency and active flag; there is always at least one active admin."""
+    try:
+        new_role = Role(role) if role is not None else Role(target.role)
+    except ValueError as exc:
+        raise UserError(f"Vai trò không hợp lệ / invalid role: {role}") from exc
+    new_agency = (agency_code if agency_code is not None else target.agency_code) or None
+    check_agency(session, new_role, new_agency)
+    new_active = target.active if active is None else active
+    if (
+        Role(target.role) is Role.admin
+        and target.active
+        and (new_role is not Role.admin or not new_active)
+    ):
+        others = session.scalar(
+            select(func.count())
+            .select_from(StaffUser)
+            .where(
+                StaffUser.role == Role.admin,
+                StaffUser.active.is_(True),
+                StaffUser.id != target.id,
+            )
+        )
+        if not others:
+            raise UserError("Cần ít nhất một quản trị viên / the last admin must stay an admin")
+    target.role = new_role
+    target.agency_code = new_agency if new_role is Role.agency else None
+    set_active(session, target, new_active)
+    session.flush()
 
 
 def authenticate(session: Session, username: str, password: str) -> StaffUser | None:

@@ -57,6 +57,7 @@ def list_users(session: SessionDep, user: Admin) -> list[UserOut]:
 def create_user(body: UserIn, session: SessionDep, user: Admin) -> UserOut:
     """Create a staff user."""
     try:
+        users.check_agency(session, body.role, body.agency_code)
         new = users.create_user(session, body.username, body.password, body.role, body.agency_code)
     except users.UserError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
@@ -70,20 +71,14 @@ def patch_user(user_id: int, body: UserPatch, session: SessionDep, user: Admin) 
     target = session.get(StaffUser, user_id)
     if target is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Không tìm thấy / not found")
-    if body.role is not None:
-        target.role = body.role
-    if body.agency_code is not None:
-        target.agency_code = body.agency_code or None
-    if body.active is not None:
-        if target.id == user.id and not body.active:
-            raise HTTPException(
-                status.HTTP_409_CONFLICT, detail="không thể tự khoá / cannot disable yourself"
-            )
-        users.set_active(session, target, body.active)
-    if Role(target.role) is Role.agency and not target.agency_code:
+    if body.active is False and target.id == user.id:
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, detail="agency users need agency_code"
+            status.HTTP_409_CONFLICT, detail="không thể tự khoá / cannot disable yourself"
         )
+    try:
+        users.change_user(session, target, body.role, body.agency_code, body.active)
+    except users.UserError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
     audit.record(
         session,
         "user.changed",
