@@ -776,12 +776,16 @@ def results(session: Session, campaign: Campaign) -> dict[str, Any]:
         }
     )
     per_day: Counter[str] = Counter()
-    for (sent_at,) in session.execute(
-        select(CampaignDelivery.sent_at).where(base, CampaignDelivery.sent_at.is_not(None))
-    ):
-        if sent_at is None:
-            continue
-        per_day[sent_at.astimezone(TZ).strftime("%d/%m/%Y")] += 1
+    # Grouped in SQL (a million sends must not come to Python one by one). Viet Nam keeps
+    # UTC+7 all year, so the local day is the UTC time plus seven hours on both databases.
+    if session.get_bind().dialect.name == "postgresql":
+        local = func.timezone("Asia/Ho_Chi_Minh", CampaignDelivery.sent_at)
+        day: Any = func.to_char(local, "DD/MM/YYYY")
+    else:
+        day = func.strftime("%d/%m/%Y", CampaignDelivery.sent_at, "+7 hours")
+    daily = select(day, func.count()).where(base, CampaignDelivery.status == DeliveryStatus.sent)
+    for label, n in session.execute(daily.group_by(day)).tuples():
+        per_day[str(label)] += int(cast(int, n))
     clicks: Counter[str] = Counter()
     clicks_per_day: Counter[str] = Counter()
     for day, kind, n in session.execute(

@@ -248,3 +248,34 @@ def test_retention_purges_old_finished_deliveries_only(hotline_rt) -> None:
     with unit_of_work(hotline_rt.sessions) as session:
         left = set(session.scalars(select(CampaignDelivery.id)))
     assert left.isdisjoint(ids[:3]) and ids[3] in left and pending in left
+
+
+def test_results_count_sends_per_local_day_in_sql(hotline_rt) -> None:
+    """A send at 20:00 UTC on 29/07 is counted on 30/07 (Asia/Ho_Chi_Minh), grouped in SQL."""
+    from sqlalchemy import update
+
+    add_subscribers(hotline_rt, 3)
+    cid = approved_campaign(hotline_rt)
+    with unit_of_work(hotline_rt.sessions) as session:
+        campaigns.run_scheduler(session)
+        rows, _ = campaigns.claim(session, "w", 3, 60)
+        campaigns.record(session, [campaigns.Outcome(r.id, DeliveryStatus.sent) for r in rows])
+        ids = sorted(r.id for r in rows)
+        for rid, moment in zip(
+            ids,
+            (
+                datetime(2026, 7, 29, 20, 0, tzinfo=UTC),
+                datetime(2026, 7, 30, 1, 0, tzinfo=UTC),
+                datetime(2026, 7, 29, 16, 59, tzinfo=UTC),
+            ),
+            strict=True,
+        ):
+            session.execute(
+                update(CampaignDelivery).where(CampaignDelivery.id == rid).values(sent_at=moment)
+            )
+    with unit_of_work(hotline_rt.sessions) as session:
+        c = campaigns.get(session, cid)
+        assert c is not None
+        res = campaigns.results(session, c)
+    assert res["sent"] == 3
+    assert {d["day"]: d["sent"] for d in res["by_day"]} == {"29/07/2026": 1, "30/07/2026": 2}
