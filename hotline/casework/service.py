@@ -242,6 +242,51 @@ def add_recipient(
     return rec
 
 
+def transfer(
+    session: Session,
+    settings: Settings,
+    tip: Tip,
+    from_code: str,
+    to_code: str,
+    actor: str,
+    reason: str,
+) -> TipRecipient:
+    """Hand a tip from one agency to another, with the reason (the new one is notified)."""
+    reason = reason.strip()[:500]
+    if not reason:
+        raise CaseError("cần ghi lý do / a reason is required")
+    if from_code == to_code:
+        raise CaseError("chọn cơ quan khác / pick another agency")
+    old = session.scalar(
+        select(TipRecipient).where(
+            TipRecipient.tip_id == tip.id, TipRecipient.agency_code == from_code
+        )
+    )
+    if old is None:
+        raise CaseError("cơ quan không nhận tin này / not a recipient")
+    source = session.get(Agency, from_code)
+    new = add_recipient(
+        session,
+        settings,
+        tip,
+        to_code,
+        actor,
+        f"Chuyển từ {source.name if source else from_code}: {reason}",
+    )
+    old.status = RecipientStatus.declined
+    session.flush()
+    audit.record(
+        session,
+        "tip.transferred",
+        actor,
+        f"tip:{tip.id}",
+        from_agency=from_code,
+        to_agency=to_code,
+        reason=reason,
+    )
+    return new
+
+
 def remove_recipient(session: Session, tip: Tip, agency_code: str, actor: str) -> None:
     """Take an agency off a tip (the audit log keeps that it was there)."""
     rec = session.scalar(

@@ -483,6 +483,29 @@ def post_outcome(
     return _act(tip_id, save)
 
 
+@router.post("/tips/{tip_id}/recipients/{code}/transfer")
+def post_transfer(
+    tip_id: int,
+    code: str,
+    request: Request,
+    rt: RuntimeDep,
+    session: SessionDep,
+    user: Reader,
+    csrf_token: CsrfField = "",
+    to: Annotated[str, Form(max_length=64)] = "",
+    reason: Annotated[str, Form(max_length=500)] = "",
+) -> RedirectResponse:
+    """Hand the tip to another agency, with the reason (an agency only its own row)."""
+    check_csrf(request, csrf_token)
+    tip = visible(session, user, tip_id)
+    if Role(user.role) is Role.agency and user.agency_code != code:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Không có quyền / forbidden")
+    return _act(
+        tip_id,
+        lambda: casework.transfer(session, rt.settings, tip, code, to, user.username, reason),
+    )
+
+
 @router.post("/tips/{tip_id}/urgency")
 def post_urgency(
     tip_id: int,

@@ -156,3 +156,27 @@ def test_an_operator_changes_the_urgency_with_a_reason(hotline_rt, routed) -> No
     ]
     page = c.get(f"/console/tips/{tip}").text
     assert "Đã an toàn" in page and "tip.urgency" in page  # the tip's history
+
+
+def test_an_agency_transfers_a_tip_with_a_reason(hotline_rt, routed) -> None:  # type: ignore[no-untyped-def]
+    tip, police = routed["tip"], routed["ag.police"]
+    url = f"/api/v1/tips/{tip}/recipients/lao-cai-police/transfer"
+    body = {"to": "lao-cai-social", "reason": "Nạn nhân cần chỗ ở"}
+    assert _api(routed["ag.border"], "POST", url, json=body).status_code == 403
+    assert _api(police, "POST", url, json={**body, "to": "no-such"}).status_code == 409
+    assert _api(police, "POST", url, json=body).status_code == 201
+    with unit_of_work(hotline_rt.sessions) as s:
+        recs = {
+            r.agency_code: r
+            for r in s.scalars(select(TipRecipient).where(TipRecipient.tip_id == tip))
+        }
+        assert recs["lao-cai-police"].status == "declined"
+        assert (
+            recs["lao-cai-social"].reason_vi == "Chuyển từ Công an tỉnh Lào Cai: Nạn nhân cần chỗ ở"
+        )
+        moved = s.scalars(select(AuditEvent).where(AuditEvent.action == "tip.transferred")).one()
+        assert moved.details["to_agency"] == "lao-cai-social"
+    # The police no longer see a transfer form for the row they handed on.
+    c, _, _ = police
+    page = c.get(f"/console/tips/{tip}").text
+    assert f"/console/tips/{tip}/recipients/lao-cai-police/transfer" not in page

@@ -35,6 +35,7 @@ RULES: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/tips/{tip_id}/notes"): READ,
     ("POST", "/api/v1/tips/{tip_id}/recipients/{code}/outcome"): READ,
     ("POST", "/api/v1/tips/{tip_id}/urgency"): STAFF,
+    ("POST", "/api/v1/tips/{tip_id}/recipients/{code}/transfer"): READ,
     ("POST", "/api/v1/tips/{tip_id}/messages"): STAFF,
     ("GET", "/api/v1/agencies"): STAFF,
     ("PATCH", "/api/v1/agencies/{code}"): SUP,
@@ -57,6 +58,7 @@ RULES: dict[tuple[str, str], set[str]] = {
     ("POST", "/console/tips/{tip_id}/notes"): READ,
     ("POST", "/console/tips/{tip_id}/recipients/{code}/outcome"): READ,
     ("POST", "/console/tips/{tip_id}/urgency"): STAFF,
+    ("POST", "/console/tips/{tip_id}/recipients/{code}/transfer"): READ,
     ("POST", "/console/tips/{tip_id}/messages"): STAFF,
     ("GET", "/console/agencies"): SUP,
     ("POST", "/console/agencies/{code}"): SUP,
@@ -104,6 +106,7 @@ BODIES = {
     "messages": {"text": "m"},
     "outcome": {"verified": "bogus"},
     "urgency": {"urgency": "bogus", "reason": "r"},
+    "transfer": {"to": "zzz", "reason": "r"},
     "users": {"username": "u", "password": "x" * 12, "role": "agency"},
 }
 

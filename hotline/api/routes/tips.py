@@ -116,6 +116,13 @@ class OutcomeIn(BaseModel):
     prosecuted: bool | None = None
 
 
+class Transfer(BaseModel):
+    """Hand the tip to another agency, and why."""
+
+    to: str = Field(max_length=64)
+    reason: str = Field(min_length=1, max_length=500)
+
+
 class UrgencyChange(BaseModel):
     """An operator's new urgency and why."""
 
@@ -368,6 +375,21 @@ def record_outcome(
     except casework.CaseError as exc:
         raise _fail(exc) from exc
     return _outcome(rec) or {}
+
+
+@router.post("/{tip_id}/recipients/{code}/transfer", status_code=201)
+def transfer(
+    tip_id: int, code: str, body: Transfer, rt: RuntimeDep, session: SessionDep, user: Worker
+) -> dict[str, str]:
+    """An agency (or the hotline for it) hands the tip to another agency, with the reason."""
+    tip = visible_tip(session, user, tip_id)
+    if Role(user.role) is Role.agency and user.agency_code != code:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Không có quyền / forbidden")
+    try:
+        casework.transfer(session, rt.settings, tip, code, body.to, user.username, body.reason)
+    except casework.CaseError as exc:
+        raise _fail(exc) from exc
+    return {"agency_code": body.to}
 
 
 @router.post("/{tip_id}/urgency")
