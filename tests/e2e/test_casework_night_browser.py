@@ -92,9 +92,9 @@ def test_agency_records_its_outcome(live_server, page, hotline_rt) -> None:  # t
     form.locator("input[value=legal_aid]").check()
     form.locator("select[name=case_opened]").select_option("yes")
     form.locator("button").click()
-    expect(page.locator('tr[data-outcome="lao-cai-border-guard"] summary')).to_contain_text(
-        "Xác minh có dấu hiệu mua bán người"
-    )
+    expect(
+        page.locator('tr[data-outcome="lao-cai-border-guard"] details.outcome summary')
+    ).to_contain_text("Xác minh có dấu hiệu mua bán người")
     # The police row is another agency's: no outcome form for this user.
     assert page.locator('tr[data-outcome="lao-cai-police"] form').count() == 0
     with unit_of_work(hotline_rt.sessions) as s:
