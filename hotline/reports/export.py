@@ -52,17 +52,79 @@ def _safe(v: Any) -> Any:
     return "" if v is None else v
 
 
+#: Vietnamese labels of the summary's sections and figures (the key stays in column C).
+SECTIONS = {
+    "totals": "Tổng số tin báo",
+    "indicators": "Chỉ tiêu của kế hoạch",
+    "sla": "Thời hạn phân loại",
+    "timings": "Thời gian xử lý",
+    "outcomes": "Kết quả xác minh và hỗ trợ nạn nhân",
+}
+LABELS = {
+    "received": "Tin báo nhận được",
+    "classified": "Đã phân loại",
+    "resolved": "Đã giải quyết",
+    "share_classified": "Tỷ lệ phân loại",
+    "share_classified_target": "Chỉ tiêu tỷ lệ phân loại",
+    "resolution_rate": "Tỷ lệ giải quyết",
+    "resolution_rate_target": "Chỉ tiêu tỷ lệ giải quyết",
+    "received_previous_year": "Tin báo cùng kỳ năm trước",
+    "year_on_year_change": "Thay đổi so với cùng kỳ",
+    "due": "Tin báo đến hạn phân loại",
+    "met": "Phân loại đúng hạn",
+    "compliance": "Tỷ lệ đúng hạn",
+    "triage_minutes_median": "Thời gian phân loại, trung vị (phút)",
+    "triage_minutes_p90": "Thời gian phân loại, p90 (phút)",
+    "resolution_hours_median": "Thời gian giải quyết, trung vị (giờ)",
+    "resolution_hours_p90": "Thời gian giải quyết, p90 (giờ)",
+    "tips_with_outcome": "Tin báo có kết quả của cơ quan",
+    "tips_verified": "Tin báo đã xác minh",
+    "tips_confirmed": "Tin báo xác minh có dấu hiệu mua bán người",
+    "verification_rate": "Tỷ lệ tin báo đã xác minh",
+    "victims_identified": "Nạn nhân được xác định",
+    "child_victims": "Nạn nhân là trẻ em",
+    "victims_rescued": "Người được giải cứu",
+    "victims_supported": "Nạn nhân được hỗ trợ",
+    "support_rate": "Tỷ lệ nạn nhân được hỗ trợ",
+    "tips_with_legal_aid": "Tin báo có trợ giúp pháp lý",
+    "cases_opened": "Vụ án được khởi tố",
+    "cases_prosecuted": "Vụ án được truy tố",
+    "prosecution_rate": "Tỷ lệ truy tố trên số vụ khởi tố",
+}
+DIMENSION_SHEETS = {
+    "province": ("Theo tinh", "Tỉnh, thành phố"),
+    "category": ("Theo thu doan", "Thủ đoạn"),
+    "urgency": ("Theo muc khan cap", "Mức khẩn cấp"),
+    "channel": ("Theo kenh", "Kênh"),
+    "destination": ("Theo noi den", "Nơi đến"),
+}
+
+
+def _bar_chart(sheet: Any, rows: int, title: str, anchor: str) -> None:
+    """A bar chart of column B by column A (rows 2..rows+1)."""
+    chart = BarChart()
+    chart.title = title
+    chart.add_data(Reference(sheet, min_col=2, min_row=1, max_row=rows + 1), titles_from_data=True)
+    chart.set_categories(Reference(sheet, min_col=1, min_row=2, max_row=rows + 1))
+    sheet.add_chart(chart, anchor)
+
+
 def to_xlsx(report: dict[str, Any]) -> bytes:
-    """A workbook: summary, one sheet per breakdown, and a chart of tips per month."""
+    """A workbook in Vietnamese: summary, one sheet (with a chart) per breakdown."""
     wb = Workbook()
     ws = wb.active
     ws.title = "Tong hop"
     ws.append(["Kỳ báo cáo / period", report["period"]["label"]])
-    for section in ("totals", "indicators", "sla", "timings"):
+    scope = report.get("scope") or {}
+    if scope.get("province") or scope.get("agency"):
+        ws.append(["Phạm vi / scope", scope.get("province") or scope.get("agency")])
+    for section in ("totals", "indicators", "sla", "timings", "outcomes"):
         ws.append([])
-        ws.append([section])
-        for k, v in report[section].items():
-            ws.append([k, _safe(v)])
+        ws.append([SECTIONS[section], None, section])
+        for k, v in report.get(section, {}).items():
+            if isinstance(v, dict):
+                continue
+            ws.append([LABELS.get(k, k), _safe(v), k])
     months = wb.create_sheet("Theo thang")
     months.append(["month", "received"])
     for k, v in report["by_month"].items():
@@ -75,10 +137,20 @@ def to_xlsx(report: dict[str, Any]) -> bytes:
         chart.set_categories(Reference(months, min_col=1, min_row=2, max_row=n))
         months.add_chart(chart, "D2")
     for dim, counts in report["by"].items():
-        sheet = wb.create_sheet(f"Theo {dim}"[:31])
-        sheet.append([dim, "received"])
+        name, heading = DIMENSION_SHEETS.get(dim, (f"Theo {dim}", dim))
+        sheet = wb.create_sheet(name[:31])
+        sheet.append([heading, "Tin báo"])
         for k, v in counts.items():
             sheet.append([_safe(k), v])
+        if any(isinstance(v, int) for v in counts.values()):
+            _bar_chart(sheet, len(counts), f"Tin báo theo {heading.lower()}", "D2")
+    support = (report.get("outcomes") or {}).get("support_kinds") or {}
+    if support:
+        sheet = wb.create_sheet("Ho tro nan nhan")
+        sheet.append(["Hỗ trợ (Điều 37)", "Tin báo"])
+        for k, v in support.items():
+            sheet.append([_safe(k), v])
+        _bar_chart(sheet, len(support), "Hỗ trợ nạn nhân theo loại", "D2")
     if report.get("quiz"):
         _quiz_sheet(wb, report["quiz"])
     buf = io.BytesIO()

@@ -3,13 +3,16 @@ that no subtraction undoes (issue 19)."""
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from typing import Any
+
+from openpyxl import load_workbook
 
 from hotline.agencies import service as agencies
 from hotline.casework import service as casework
 from hotline.db.session import unit_of_work
-from hotline.reports import deadlines
+from hotline.reports import deadlines, export
 from hotline.reports.service import SUPPRESSED, build_report, parse_period
 from tests.hotline.factories import at, make_tip, make_user, sign_in
 
@@ -103,6 +106,10 @@ def test_province_and_agency_reports_with_outcome_indicators(client, hotline_rt)
     assert (o["victims_identified"], o["child_victims"], o["victims_supported"]) == (3, 1, 3)
     assert (o["cases_opened"], o["cases_prosecuted"], o["tips_with_legal_aid"]) == (1, 1, 1)
     assert o["verification_rate"] == 0.25 and o["support_rate"] == 1.0
+    wb = load_workbook(io.BytesIO(export.to_xlsx(province)))
+    labels = [row[0] for row in wb["Tong hop"].iter_rows(values_only=True)]
+    assert "Nạn nhân được xác định" in labels and "Tỷ lệ truy tố trên số vụ khởi tố" in labels
+    assert len(wb["Theo noi den"]._charts) == 1 and len(wb["Ho tro nan nhan"]._charts) == 1
     # The Border Guard's own report: its tips, its outcomes only.
     assert agency["totals"]["received"] == 8
     assert agency["outcomes"]["tips_with_outcome"] == 1
