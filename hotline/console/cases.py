@@ -661,7 +661,10 @@ def post_user_create(
     check_csrf(request, csrf_token)
     try:
         users.check_agency(session, role or "-", agency_code or None)
-        new = users.create_user(session, username, password, role, agency_code or None)
+        # The admin knows this password: it is one-time, replaced at the first sign-in.
+        new = users.create_user(
+            session, username, password, role, agency_code or None, must_change_password=True
+        )
     except (users.UserError, ValueError):
         return back("/console/users", "not_allowed")
     audit.record(session, "user.created", user.username, f"user:{new.username}", role=new.role)

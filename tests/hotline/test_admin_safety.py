@@ -31,6 +31,10 @@ def test_the_last_admin_stays_and_unknown_agencies_are_refused(client, hotline_r
     assert c.post("/api/v1/users", json=bad, headers=auth).status_code == 422
     good = {**bad, "agency_code": "lao-cai-police"}
     assert c.post("/api/v1/users", json=good, headers=auth).status_code == 201
+    # The password the admin set is one-time: the new account opens nothing until it changes it.
+    token = c.post("/api/v1/auth/token", data={"username": "ag.x", "password": PASSWORD})
+    mine = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    assert c.get("/api/v1/tips", headers=mine).status_code == 403
     r = c.patch(
         f"/api/v1/users/{op_id}", json={"role": "agency", "agency_code": "nope"}, headers=auth
     )

@@ -58,7 +58,15 @@ def create_user(body: UserIn, session: SessionDep, user: Admin) -> UserOut:
     """Create a staff user."""
     try:
         users.check_agency(session, body.role, body.agency_code)
-        new = users.create_user(session, body.username, body.password, body.role, body.agency_code)
+        # The admin knows this password: it is one-time, replaced at the first sign-in.
+        new = users.create_user(
+            session,
+            body.username,
+            body.password,
+            body.role,
+            body.agency_code,
+            must_change_password=True,
+        )
     except users.UserError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
     audit.record(session, "user.created", user.username, f"user:{new.username}", role=new.role)
