@@ -20,7 +20,7 @@ help:
 	@echo "make test-fast - bỏ qua các bài kiểm thử chậm / skip slow tests"
 	@echo "make lint      - ruff + mypy"
 	@echo "make bench     - benchmarks -> docs/benchmarks.md"
-	@echo "make deploy-check - dựng image và chạy docker-compose.yml bằng podman / build and run the compose stack (root, ~13 min cold)"
+	@echo "make deploy-check - dựng image và chạy docker-compose.yml bằng podman / build and run the compose stack (root, ~18 min cold)"
 	@echo "make audit     - lỗ hổng đã công bố trong các gói đã cài / known vulnerabilities (needs PyPI advisories online)"
 
 # The demo needs only the runtime packages; tests, lint and benchmarks add the dev extras.

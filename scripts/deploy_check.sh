@@ -2,7 +2,7 @@
 # make deploy-check: podman, runc and debootstrap from apt when missing, then the check itself
 # (deploy/check/): build the images, run docker-compose.yml, drive it, restart it. Not part of
 # `make test`: it needs root (rootful podman), network access to the Debian mirror and PyPI,
-# and about 13 minutes on a cold machine (docs/deploy.md, section 9).
+# and about 18 minutes on a cold machine (docs/deploy.md, section 9).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
