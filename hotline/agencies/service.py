@@ -77,8 +77,12 @@ def _check_webhook(url: str) -> None:
         )
 
 
-def validate_channels(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Keep only well-formed notification channels, refusing unknown kinds."""
+def validate_channels(raw: list[dict[str, Any]], email_ready: bool = True) -> list[dict[str, Any]]:
+    """Keep only well-formed notification channels, refusing unknown kinds.
+
+    `email_ready` False (no SMTP server configured) refuses e-mail: its notices would
+    silently never leave.
+    """
     out: list[dict[str, Any]] = []
     for item in raw:
         try:
@@ -95,6 +99,10 @@ def validate_channels(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
             _check_webhook(value)
         if channel is NotifyChannel.email and "@" not in value:
             raise AgencyError("địa chỉ e-mail không hợp lệ / invalid e-mail")
+        if channel is NotifyChannel.email and not email_ready:
+            raise AgencyError(
+                "chưa cấu hình máy chủ thư (CANHGIAC_SMTP_HOST) / no SMTP server configured"
+            )
         out.append({"channel": channel.value, key: value})
     return out
 

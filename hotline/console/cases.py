@@ -11,7 +11,7 @@ import io
 from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
@@ -28,6 +28,7 @@ from hotline.casework.models import RecipientStatus, SupportKind, Verification
 from hotline.console.auth import check_csrf, current_user
 from hotline.console.routes import console_lang, local_time, render
 from hotline.db.base import utcnow
+from hotline.notifications.models import Notification, OutboxStatus
 from hotline.reports import deadlines as report_deadlines
 from hotline.reports import export
 from hotline.reports.service import DIMENSIONS, PeriodError, build_report, parse_period
@@ -563,8 +564,23 @@ def agencies_page(
         agency_list=agencies.list_agencies(session),
         rules=agencies.all_rules(session, rt.settings.content_dir),
         channels_text=channels_text,
+        failures=notification_failures(session),
         error=request.query_params.get("error"),
     )
+
+
+def notification_failures(session: Session) -> dict[str, tuple[int, str | None]]:
+    """Per agency: notices that failed for good, and the last error (shown beside it)."""
+    out: dict[str, tuple[int, str | None]] = {}
+    rows = session.execute(
+        select(Notification.agency_code, Notification.last_error)
+        .where(Notification.status == OutboxStatus.failed, Notification.agency_code.is_not(None))
+        .order_by(Notification.id)
+    )
+    for code, error in rows:
+        key = str(code)
+        out[key] = (out.get(key, (0, None))[0] + 1, error)
+    return out
 
 
 def channels_text(notify: list[dict[str, Any]]) -> str:
@@ -578,6 +594,7 @@ def channels_text(notify: list[dict[str, Any]]) -> str:
 def post_agency(
     code: str,
     request: Request,
+    rt: RuntimeDep,
     session: SessionDep,
     user: Supervisor,
     csrf_token: CsrfField = "",
@@ -596,9 +613,9 @@ def post_agency(
         if line.strip():
             raw.append({"channel": kind.strip(), keys.get(kind.strip(), "x"): value.strip()})
     try:
-        agency.notify = agencies.validate_channels(raw)
-    except agencies.AgencyError:
-        return back("/console/agencies", "not_allowed")
+        agency.notify = agencies.validate_channels(raw, email_ready=bool(rt.settings.smtp_host))
+    except agencies.AgencyError as exc:
+        return back("/console/agencies", quote(str(exc)[:200]))
     agency.active = active == "1"
     audit.record(
         session,

@@ -49,7 +49,9 @@ def list_agencies(
 
 
 @router.patch("/{code}")
-def patch_agency(code: str, body: AgencyPatch, session: SessionDep, user: Editor) -> AgencyOut:
+def patch_agency(
+    code: str, body: AgencyPatch, rt: RuntimeDep, session: SessionDep, user: Editor
+) -> AgencyOut:
     """Change an agency's switch or channels (audited)."""
     agency = agencies.get(session, code)
     if agency is None:
@@ -58,7 +60,9 @@ def patch_agency(code: str, body: AgencyPatch, session: SessionDep, user: Editor
         agency.active = body.active
     if body.notify is not None:
         try:
-            agency.notify = agencies.validate_channels(body.notify)
+            agency.notify = agencies.validate_channels(
+                body.notify, email_ready=bool(rt.settings.smtp_host)
+            )
         except agencies.AgencyError as exc:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
     audit.record(

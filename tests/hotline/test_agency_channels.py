@@ -1,0 +1,44 @@
+"""Agency channels: e-mail needs an SMTP server; failed notices show in the console."""
+
+from __future__ import annotations
+
+from hotline.agencies import service as agencies
+from hotline.db.session import unit_of_work
+from hotline.notifications.models import Notification, OutboxStatus
+from tests.hotline.factories import make_user, sign_in
+
+
+def test_email_without_smtp_is_refused_and_failures_are_shown(client, hotline_rt) -> None:  # type: ignore[no-untyped-def]
+    assert not hotline_rt.settings.smtp_host
+    with unit_of_work(hotline_rt.sessions) as s:
+        agencies.ensure_imported(s, hotline_rt.settings.content_dir)
+        make_user(s, "sup", "supervisor")
+        s.add(
+            Notification(
+                agency_code="hue-police",
+                kind="new_tip",
+                channel="telegram",
+                destination={"chat_id": "-1"},
+                text="x",
+                status=OutboxStatus.failed,
+                attempts=5,
+                last_error="chat not found",
+            )
+        )
+    c, csrf, bearer = sign_in(client.app, "sup")
+    r = c.patch(
+        "/api/v1/agencies/hue-police",
+        json={"notify": [{"channel": "email", "address": "ca@hue.gov.vn"}]},
+        headers={"Authorization": f"Bearer {bearer}"},
+    )
+    assert r.status_code == 422 and "SMTP" in r.json()["detail"]
+    r = c.post(
+        "/console/agencies/hue-police",
+        data={"csrf_token": csrf, "channels": "email:ca@hue.gov.vn", "active": "1"},
+        follow_redirects=False,
+    )
+    page = c.get(r.headers["location"]).text
+    assert "SMTP" in page
+    with unit_of_work(hotline_rt.sessions) as s:
+        assert agencies.get(s, "hue-police").notify == []
+    assert "1 thông báo gửi không được; lỗi gần nhất: chat not found" in page
