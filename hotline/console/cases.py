@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from hotline.agencies import service as agencies
 from hotline.api.deps import RuntimeDep, SessionDep
+from hotline.api.routes.tips import require_own_row
 from hotline.audit import service as audit
 from hotline.audit.models import AuditEvent
 from hotline.casework import service as casework
@@ -408,8 +409,7 @@ def post_recipient_status(
     """A recipient's own status (agency users only for their agency)."""
     check_csrf(request, csrf_token)
     tip = visible(session, user, tip_id)
-    if Role(user.role) is Role.agency and user.agency_code != code:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Không có quyền / forbidden")
+    require_own_row(user, code)
     return _act(
         tip_id, lambda: casework.set_recipient_status(session, tip, code, new_status, user.username)
     )
@@ -465,8 +465,7 @@ def post_outcome(
     """An agency's outcome: verification, victims, Điều 37 support, case opened / prosecuted."""
     check_csrf(request, csrf_token)
     tip = visible(session, user, tip_id)
-    if Role(user.role) is Role.agency and user.agency_code != code:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Không có quyền / forbidden")
+    require_own_row(user, code)
 
     def save() -> None:
         outcome = casework.Outcome(
@@ -499,8 +498,7 @@ def post_transfer(
     """Hand the tip to another agency, with the reason (an agency only its own row)."""
     check_csrf(request, csrf_token)
     tip = visible(session, user, tip_id)
-    if Role(user.role) is Role.agency and user.agency_code != code:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Không có quyền / forbidden")
+    require_own_row(user, code)
     return _act(
         tip_id,
         lambda: casework.transfer(session, rt.settings, tip, code, to, user.username, reason),

@@ -154,6 +154,12 @@ def visible_tip(session: Session, user: StaffUser, tip_id: int) -> Tip:
     return tip
 
 
+def require_own_row(user: StaffUser, code: str) -> None:
+    """An agency user acts only on its own agency's row of a tip (403 otherwise)."""
+    if Role(user.role) is Role.agency and user.agency_code != code:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Không có quyền / forbidden")
+
+
 def _fail(exc: casework.CaseError) -> HTTPException:
     return HTTPException(status.HTTP_409_CONFLICT, detail=str(exc))
 
@@ -338,8 +344,7 @@ def recipient_status(
 ) -> dict[str, str]:
     """An agency reports its status (an agency user only for its own agency)."""
     tip = visible_tip(session, user, tip_id)
-    if Role(user.role) is Role.agency and user.agency_code != code:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Không có quyền / forbidden")
+    require_own_row(user, code)
     try:
         rec = casework.set_recipient_status(session, tip, code, body.status, user.username)
     except casework.CaseError as exc:
@@ -366,8 +371,7 @@ def record_outcome(
 ) -> dict[str, Any]:
     """An agency records what it found and did (an agency user only for its own agency)."""
     tip = visible_tip(session, user, tip_id)
-    if Role(user.role) is Role.agency and user.agency_code != code:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Không có quyền / forbidden")
+    require_own_row(user, code)
     data = body.model_dump()
     data["support_kinds"] = tuple(data["support_kinds"])
     try:
@@ -383,8 +387,7 @@ def transfer(
 ) -> dict[str, str]:
     """An agency (or the hotline for it) hands the tip to another agency, with the reason."""
     tip = visible_tip(session, user, tip_id)
-    if Role(user.role) is Role.agency and user.agency_code != code:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Không có quyền / forbidden")
+    require_own_row(user, code)
     try:
         casework.transfer(session, rt.settings, tip, code, body.to, user.username, body.reason)
     except casework.CaseError as exc:
