@@ -303,6 +303,11 @@ _HELD = [
     _rule(
         r"\b(?:doa|de doa|doa se) (?:giet|danh|ban|chat|bat)\b|\bgiet (?:em|toi|minh|con|chau)\b"
     ),
+    # A threat with a condition: "chuyển 8k usd không thì bán t sang Myanmar".
+    _rule(
+        r"\b(?:khong|ko|k|kh|neu khong|neu ko|ko la|khong la) thi (?:ho |no |chung no )?(?:ban|giet"
+        r"|danh|chat|bat) (?:t|toi|tui|em|e|minh|mk|tao|con|chau|no|chi|anh)\b"
+    ),
     _rule(
         r"\b(?:tren xe|len xe|dang bi dua|dang di) (?:ve|di|sang|qua|ra|toi) (?:bien gioi"
         r"|cua khau)\b"
@@ -352,6 +357,12 @@ _HELD_EN = [
         r"|off) (?:of )?(?:the |a )?(?:car|van|truck)"
         r"|forced (?:me|us|her|him) to|forced to (?:work|sell|marry|stay|pay|scam|sleep)"
         r"|force (?:me|us) to|ransom|debt bondage"
+        r"|(?:taking|moving|bringing|sending|selling|smuggling|take|move|bring|send|sell|smuggle)"
+        r" (?:me|us) (?:across|over) (?:the )?border"
+        r"|(?:taking|moving|bringing|sending|selling|smuggling) (?:me|us) to (?:china|cambodia|laos"
+        r"|myanmar|burma|thailand|malaysia)"
+        r"|(?:say|said|says|told me) (?:\w+ ){0,3}(?:they|he|she) (?:will |'ll |are going to "
+        r"|gonna )?(?:take|send|sell|move|ship) (?:me|us)"
         r"|(?:pay|send|transfer) (?:\w+ ){0,4}(?:or (?:\w+ ){0,3}(?:be sold|sell|hurt|kill)"
         r"|to (?:release|free|let (?:him|her|them|me|us) go))"
         r"|beat(?:s|ing)? (?:people|workers|everyone|anyone)|stuck (?:in|at) (?:a "
@@ -454,7 +465,8 @@ _MISSING_EN = [
         r"|lost contact|no (?:news|contact|word) from|(?:nobody|no one|noone) (?:has )?heard from"
         r"|(?:not|stopped|isn'?t|hasn'?t been|has not been) (?:answering|replying|picking up"
         r"|responding|calling)"
-        r"|haven'?t heard from|(?:hasn'?t|didn'?t|did not|has not|never) (?:come|came|returned"
+        r"|haven'?t heard from|(?:have|has|had) not heard from|not heard (?:anything )?from"
+        r"|(?:hasn'?t|didn'?t|did not|has not|never) (?:come|came|returned"
         r"|got) (?:home|back)"
         r"|went (?:off |away )?with (?:a stranger|someone|a man|a guy)|left with (?:a|an|some) \w+"
         r"|never arrived|(?:number|phone) (?:doesn'?t|does not|don'?t) work|last (?:message"
@@ -495,10 +507,12 @@ _ORGAN = [
     _rule(
         r"\b(?:mua|hien|lay|ghep|cat|thu mua|can mua|tuyen|hoi mua|ban di|ban bot|cho|donate)"
         r" (?:1 |mot )?(?:qua |cai |bot |ben |phan |mieng )?(?:than|gan|noi tang|giac mac|tuy)\b"
+        r"(?! (?:heo|lon|bo|ga|cuu|vit|trau|ngan|ngong)\b)"
         r"|\bban (?:1 |mot )?(?:qua |cai |bot |ben |phan |mieng )?(?:than|gan|noi tang|giac mac"
-        r"|tuy)\b"
+        r"|tuy)\b(?! (?:heo|lon|bo|ga|cuu|vit|trau|ngan|ngong)\b)"
         # "ban than mk đi phỏng vấn": bạn thân (best friend) typed bare.
-        r"(?! (?:toi|minh|mk|em|e|anh|chi|cua|tui|t|nhat|thiet|cap|oi|ay|no|di|bi|tu|vua|da|dang))",
+        r"(?! (?:toi|minh|mk|em|e|anh|chi|cua|tui|t|nhat|thiet|cap|oi|ay|no|di|bi|tu|vua|da"
+        r"|dang)\b)",
         "bán thận",
     ),
     _rule(r"\b(?:1|mot) (?:qua|ben|trai) than\b", "quả thận"),
@@ -519,6 +533,10 @@ _SEX = [
         r"|di tiep|lam nhan vien massage kich duc)\b"
     ),
     _rule(r"\b(?:ep|bat|bi ep|bi bat) (?:\w+ ){0,3}(?:quan he|ngu voi|lam chuyen do)\b"),
+    _rule(
+        r"\b(?:ep|bat|bi ep|bi bat) (?:\w+ ){0,3}(?:livestream|live|chat|quay|show|nhay|khoa than"
+        r"|cam)(?: \w+){0,2} (?:khoa than|nude|sex|khieu dam|nong|thoat y|cho khach)\b"
+    ),
     # "nhà chưa về" is someone not home yet, not "nhà chứa".
     _rule(
         r"\bchua (?:mai dam|ban dam)\b"
@@ -529,7 +547,9 @@ _SEX = [
 _SEX_EN = [
     re.compile(
         r"\b(?:forced (?:\w+ ){0,3}(?:sex|prostitution|to sleep with)|prostitut\w*|sex work"
-        r"|sold (?:\w+ ){0,2}for sex|sleep with (?:customers|clients|men)|brothel)\b"
+        r"|sold (?:\w+ ){0,2}for sex|sleep with (?:customers|clients|men)|brothel"
+        r"|(?:forced|made|make|force|forcing|making) (?:me|us|her|him|them )?(?:to )?(?:strip"
+        r"|livestream naked|do (?:sex|nude|naked) (?:shows|cam|videos)|perform sex))\b"
     )
 ]
 _RECRUIT = re.compile(
@@ -550,7 +570,9 @@ _RECRUIT = re.compile(
     r"|lam them|lay chong|ket hon|lay vo|xuat khau|hen (?:\w+ )?(?:gap|ra|di|den)|dan di|don di"
     r"|xin viec|viec nhe|du lich|sang (?:\w+ )?(?:choi|lam|du lich)|cho tien|free|mien phi"
     r"|recruit\w*|offer\w*|job|work abroad|modell?ing|marry|meet (?:up|in person)|invite\w*"
-    r"|lure\w*|take (?:her|him) to|talent agency)\b"
+    r"|lure\w*|take (?:her|him) to|talent agency"
+    r"|(?:asked|asks|asking|invited|told|tells|wants?|offered|convinc\w*|persuad\w*) (?:\w+ ){0,5}"
+    r"to (?:come|go|work|travel|leave|move|join|live|meet)|(?:come|go) (?:and )?work)\b"
 )
 _FOREIGNER = re.compile(
     r"\b(?:(?:la |toi la |em la )?nguoi (?:campuchia|lao(?! dong)|trung quoc|myanmar|thai lan|thai"
@@ -589,6 +611,13 @@ _QUESTION_ONLY = re.compile(
     r"|xu (?:the nao|ra sao)|toi danh|doc (?:bao|news|tin)|what is|what are|how do|how does"
     r"|penalty|law says)\b"
 )
+# Asking whether it is legal ("Bán thận có phạm pháp không?"): a question about the law, unless
+# someone is offering it to the writer ("có người hỏi mua thận của em, có phạm pháp không").
+_LEGALITY = re.compile(
+    r"\b(?:xu ly (?:the nao|ra sao|nhu the nao)|pham phap|hop phap|vi pham phap luat"
+    r"|luat (?:noi|quy dinh) (?:gi|sao|the nao)|illegal|is (?:it|that|this) (?:legal|a crime)"
+    r"|against the law)\b"
+)
 # The writer means to do it themselves ("e tính bán để trả nợ"): not a question about the law.
 _INTENT = re.compile(
     r"\b(?:em|toi|minh|tui|chi|anh|co|ban) (?:\w+ )?(?:tinh|dinh|muon|can|phai|nen|co nen)\b"
@@ -616,6 +645,9 @@ _DEFINITION = re.compile(
     r"|the nao la|hieu the nao)\W*$"
     # "Công ty có được giữ hộ chiếu của người lao động không?": a question about the rule.
     r"|\bco (?:duoc|duoc phep|quyen) (?:giu|thu|cam|tich thu) (?:ho chieu|giay to|can cuoc|cccd)\b"
+    # "... is that legal in Vietnam?", "... có phạm pháp không?": the rule asked about.
+    r"|\bis (?:that|this|it) (?:legal|illegal|allowed|a crime|against the law)\b"
+    r"|\b(?:co )?(?:hop phap|pham phap|trai phap luat|dung luat|trai luat) (?:khong|ko|k)\b"
 )
 # A pet shut in a wardrobe is no person held.
 _PET = re.compile(
@@ -636,16 +668,25 @@ _BENIGN_CAUSE = re.compile(
     # A train, a flight or goods held up: "tàu SE1 bị giữ lại ở ga Vinh".
     r"|\b(?:tau|tau hoa|chuyen bay|may bay|lo hang|hang|container|buu kien|xe (?:cua )?(?:toi|em"
     r"|minh))(?: \w+){0,2} bi (?:giu|tam giu|giu lai|hoan)\b"
+    # "Giải cứu nông sản": buying up a glut of farm produce, a national habit, not a rescue.
+    r"|\bgiai cuu (?:\w+ )?(?:nong san|dua hau|thanh long|vai|hanh|toi|ca chua|khoai|rau|trai cay"
+    r"|chuoi|mit|cam|buoi|na|xoai|dua|hang|nong dan|ba con)\b"
+    # Minutes late, or free to quit tomorrow: an ordinary day.
+    r"|\bve muon (?:\d+ |mot chut |chut |ti |xiu )?(?:phut|chut|ti|xiu)\b"
+    r"|\b(?:mai|sap|se|xin|vua) nghi viec\b|\b(?:lam them gio|tang ca)\b(?! (?:khong cong|ko cong"
+    r"|khong luong|khong tra))"
 )
 # Back home already (a returnee asking about support): the past is not a crisis now.
 _BACK_HOME = re.compile(
     r"\b(?:gio (?:da )?ve (?:roi|nuoc|nha)|da ve (?:nuoc|nha|roi)|ve nuoc (?:roi|duoc)"
     r"|(?:tung|da tung) bi|truoc day|nam truoc|duoc giai cuu|vua duoc cuu"
+    r"|nho lai|hoi (?:truoc|do|xua|ay)|luc truoc|nam ngoai|ngay truoc|nhung nam o"
     r"|(?:tro ve|moi ve|vua ve|ve duoc) (?:sau|tu|nha|nuoc|roi|thang|tuan|nam|hom)"
     r"|(?:roi|da|sau do) (?:tro )?ve(?: nha| nuoc| que)?(?=\W*$|,|\.| \w+ (?:hang xom|xau ho"
     r"|buon|so))"
     r"|duoc dua ve|duoc (?:tra|trao) ve|(?:tu khi|sau khi) (?:duoc )?(?:ve|tro ve|dua ve)"
-    r"|(?:sang|qua|o|ben|tu|khoi) (?:\w+ ){1,3}(?:ve|tro ve)(?=\s*(?:[,.!?]|$))"
+    r"|(?:sang|qua|o|ben|tu|khoi) (?:\w+ ){1,3}(?:ve|tro ve)(?=\s*(?:[,.!?]|$)| (?:no|thi|nhung"
+    r"|roi|gio|ma|lai|bi|vay|mang))"
     r"|(?:da |vua )?tron ve (?:duoc|dc|roi|nha|nuoc|vn|viet nam)"
     r"|since (?:i|she|he) (?:came|got) back|after (?:returning|coming back)"
     r"|now back|back (?:home|in vietnam)|years ago|came back|returned home|was rescued"
@@ -722,6 +763,8 @@ _WILL_TAKE = re.compile(
     r"|take|send|sell|move|bring|ship)\b"
     r"|\bwants? (?:me|us|her|him|them) to (?:go|come|travel|fly|move)\b|\bnext (?:week|month)\b"
     r"|\b(?:tuan|thang) (?:sau|toi)\b"
+    r"|\b(?:mai|sap|sang mai|toi nay|dem nay|tuan sau|thang sau|chuan bi) (?:\w+ )?(?:di|bay"
+    r"|xuat canh|len duong|khoi hanh|len may bay)\b"
     r"|\b(?:tuyen|ru|ru re|recruit\w*|offer\w*|muon dua|want to take)\b"
     # Still deciding whether to go: "... đưa sang Trung Quốc mổ, có nên đi không".
     r"|\b(?:co nen di|nen di khong|co nen nhan|should i go|should i accept)\b"
@@ -736,6 +779,11 @@ _ARRIVED = re.compile(
 # A movement just before the country: "sang Campuchia", "bị bán qua Trung Quốc".
 _SAID_GO = re.compile(
     r"\b(?:noi|bao|hua|keu|said|say|says|told)\b(?: \w+){0,2} (?:sang|qua|di|den)\s*$"
+)
+# A job offered there ("bảo đi làm phục vụ ở TQ"): where the work would be, not where one is.
+_OFFERED_THERE = re.compile(
+    r"\b(?:bao|noi|hua|ru|moi|keu|tuyen|gioi thieu|xin cho|offer\w*|told|asked)\b(?: \w+){0,3}"
+    r" (?:di |sang |qua |to )?(?:lam|work)\b(?: \w+){0,4} (?:o|tai|ben|in|at)\s*$"
 )
 _WENT = re.compile(r"\b(?:sang|qua|di|den|toi|vao|went to|go to|gone to)\s*$")
 _AT_BORDER = re.compile(
@@ -773,6 +821,7 @@ def _where(text: str, entities: list[dict[str, Any]], folded: str) -> tuple[Wher
         if (
             _WILL_TAKE.search(before)
             or _SAID_GO.search(before)
+            or (_OFFERED_THERE.search(before) and not seen(_ARRIVED))
             or (_PROMISED.search(sentence) and not seen(_ARRIVED))
         ):
             # "họ nói sẽ gả em cho một ông bên Trung Quốc": where they plan to take her.
@@ -805,6 +854,13 @@ def _where(text: str, entities: list[dict[str, Any]], folded: str) -> tuple[Wher
     if seen(_ABROAD_WORDS):
         return Where.ABROAD, None
     return Where.UNKNOWN, None
+
+
+def place(text: str, entities: list[dict[str, Any]] | None = None) -> tuple[Where, str | None]:
+    """Where the person a message speaks of is now, and the country if abroad or unclear."""
+    if entities is None:
+        entities = extract(text)
+    return _where(text, entities, _readings(text)[0])
 
 
 def detect(text: str, entities: list[dict[str, Any]] | None = None) -> Crisis | None:
@@ -880,7 +936,8 @@ def detect(text: str, entities: list[dict[str, Any]] | None = None) -> Crisis | 
     invited = _hits(_INVITE, folded, marked)
     if child and not missing and (seen(_RECRUIT) or invited) and (seen(_SOMEONE) or invited):
         found.append(CrisisKind.CHILD_RECRUITED)
-    if organ and (seen(_INTENT) or not seen(_QUESTION_ONLY)) and not seen(_LAWFUL_DONATION):
+    asks_law = seen(_QUESTION_ONLY) or (seen(_LEGALITY) and not seen(_SOMEONE))
+    if organ and (seen(_INTENT) or not asks_law) and not seen(_LAWFUL_DONATION):
         found.append(CrisisKind.ORGAN_SALE)
     if missing and not child:
         found.append(CrisisKind.MISSING_PERSON)
@@ -897,8 +954,11 @@ _SOMEONE = re.compile(
     r"|(?:1|mot) (?:nguoi|ng|chi|anh|ong|ba|co|thang|acc|tai khoan)|nguoi ta|agency"
     r"|ban (?:tren|qua) mang|nguoi quen|ke|bon|tuyen|ru|someone|a man|a woman|a stranger"
     r"|ban trai|nguoi yeu|boyfriend|dan ong la|nguoi dan ong|ba moi|ong moi|moi gioi|co dua|1 dua"
-    r"|mot dua"
-    r"|an agent|a broker|they|he|she|recruiter|company)\b"
+    r"|mot dua|(?:1|mot) (?:ac|acc|nick|page|trang)"
+    r"|(?:tren|qua) (?:mang|fb|facebook|zalo|tiktok|tik tok|insta\w*|ig|telegram|messenger|game)"
+    r"|an agent|a broker|they|he|she|recruiter|company|(?:some|a|this|that) (?:guy|dude|man|woman"
+    r"|lady|person|people|account)|strangers?|(?:online|on (?:tiktok|facebook|fb|instagram|insta"
+    r"|zalo|telegram|snapchat|discord|roblox|whatsapp|messenger)))\b"
 )
 
 

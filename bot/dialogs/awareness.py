@@ -17,9 +17,14 @@ out-of-scope or unsure intents, so small talk is not answered with a random FAQ)
 
 from __future__ import annotations
 
+import re
+
 from bot.dialogs.types import Button, Incoming, Reply, Turn
-from hotline.content.faq import FaqEntry, decide, reply_lang
+from hotline.content.contacts import HOME, directory_at, format_contacts
+from hotline.content.faq import FaqEntry, decide, looks_english, reply_lang
 from hotline.content.service import Library, PieceView, cache_for
+from nlu.entities import extract
+from nlu.normalize import fold
 
 INTENTS = ("ask_tactics", "ask_victim_rights", "ask_law", "ask_hotline")
 CONFIDENCE = 0.55
@@ -46,6 +51,9 @@ def answer_question(
     strict=True answers only a confident match. The reply is in the question's language when
     that is clear (an English question gets the English answer even if the user chose vi).
     """
+    missions = mission_answer(turn, text)
+    if missions is not None:
+        return missions
     lib = library(turn)
     decision = decide(lib.faq_index.search(text), strict=strict, min_coverage=min_coverage)
     if decision.best is None:
@@ -63,6 +71,42 @@ def answer_question(
         ]
     other = decision.other.entry if decision.other is not None else None
     return [faq_reply(turn, lib, decision.best.entry, lang, other)]
+
+
+# "số đại sứ quán VN ở Campuchia", "vietnamese embassy in cambodia phone number?"
+_MISSION_WORDS = re.compile(
+    r"\b(?:dai su quan|dai su|dsq|lanh su quan|lanh su|tong lanh su|su quan|co quan dai dien"
+    r"|embass(?:y|ies)|consulates?|consul)\b"
+)
+
+
+def mission_answer(turn: Turn, text: str) -> list[Reply] | None:
+    """Viet Nam's embassy and consulates in the country asked about, from the directory."""
+    if not _MISSION_WORDS.search(fold(text.lower())):
+        return None
+    entities = (
+        (turn.nlu or {}).get("entities") if turn.nlu and turn.nlu.get("text") == text else None
+    )
+    if not isinstance(entities, list):
+        entities = extract(text)
+    directory = directory_at(turn.rt.settings.content_dir)
+    for ent in entities:
+        if ent.get("entity") != "country" or ent.get("value") == HOME:
+            continue
+        country = directory.canonical_country(str(ent.get("value")))
+        found = [c for c in directory.missions(country) if c.reachable] if country else []
+        if country is None or not found:
+            continue
+        lang = "en" if looks_english(text) else turn.lang
+        lines = format_contacts(found + directory.citizen_protection(), lang)
+        name = directory.countries[country].get("en", country) if lang == "en" else country
+        title = _t(turn, lang, "awareness.missions").format(country=name)
+        buttons = [
+            Button(_t(turn, lang, "safety.buttons.numbers"), "/hoc hotlines"),
+            Button(_t(turn, lang, "menu.buttons.menu"), "/menu"),
+        ]
+        return [Reply(title + "\n" + lines, buttons)]
+    return None
 
 
 def _t(turn: Turn, lang: str, key: str) -> str:

@@ -187,6 +187,10 @@ class DialogEngine:
         intent = turn.nlu["intent"]
         name, conf = intent["name"], float(intent["confidence"])
         text = str(turn.nlu.get("text") or "")
+        if name == "need_rescue" and looks_harmless(text):
+            # The rules saw no danger and the words say joke, pet or ordinary day ("deadline dí
+            # chết mất, cứu tôi với 😂", "con mèo đi lạc"): no alarm, the topic gently.
+            return [Reply(turn.t("core.out_of_scope"), self.menu_buttons(turn))]
         if name == "need_rescue" and conf < RESCUE_THRESHOLD:
             # The safety net's rules saw no danger; a lukewarm classifier ("bị nhốt trong nhà
             # vì mưa") asks rather than sounding the alarm: Emergency is the first choice.

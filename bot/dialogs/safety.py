@@ -19,6 +19,7 @@ button can turn them into a tip; any other message drops them.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from bot.dialogs.types import Button, Reply, Turn
@@ -31,8 +32,10 @@ from nlu.crisis import (
     detect,
     is_sextortion,
     looks_harmless,
+    place,
     speaks_of_now,
 )
+from nlu.normalize import fold
 
 if TYPE_CHECKING:
     from bot.dialogs.types import Dialog
@@ -59,6 +62,9 @@ PIECES: dict[CrisisKind, str] = {
 _OFFER_KINDS = (CrisisKind.DANGER_NOW, CrisisKind.ORGAN_SALE, CrisisKind.CHILD_RECRUITED)
 # Kinds whose writer is usually the family at home even when the person is abroad.
 _FAMILY_KINDS = (CrisisKind.MISSING_CHILD, CrisisKind.MISSING_PERSON)
+
+
+_BORDER = re.compile(r"\b(?:bien gioi|cua khau|bien phong|border|duong mon)\b")
 
 
 def _entities(turn: Turn) -> list[dict[str, Any]] | None:
@@ -94,7 +100,7 @@ class SafetyNet:
             and not looks_harmless(text)
         ):
             # Nothing the rules know, but the classifier reads danger: answer as for danger now.
-            return _generic(turn)
+            return _generic(turn, text)
         return None
 
     def answer(
@@ -113,6 +119,9 @@ class SafetyNet:
         }
         numbers = self.numbers(turn, crisis, text)
         advice = turn.t(f"safety.advice.{self._advice_key(crisis, text)}")
+        if crisis.where != Where.ABROAD and _BORDER.search(fold(text.lower())):
+            # Someone moved towards the border: the Border Guard post is who can stop it.
+            advice += "\n\n" + turn.t("safety.border_note")
         buttons: list[Button] = []
         if paused is not None:
             form = self._form_name(turn, paused.name)
@@ -189,13 +198,10 @@ class SafetyNet:
         return str(pending.get("text") or "") if isinstance(pending, dict) else ""
 
 
-def _generic(turn: Turn) -> Crisis:
-    """Danger now, placed by the entities the NLU found (a country other than Viet Nam: abroad)."""
-    countries = [
-        str(e.get("value"))
-        for e in _entities(turn) or []
-        if e.get("entity") == "country" and e.get("value") != "Việt Nam"
-    ]
-    if countries:
-        return Crisis(CrisisKind.ABROAD, Where.ABROAD, countries[0])
-    return Crisis(CrisisKind.DANGER_NOW, Where.UNKNOWN)
+def _generic(turn: Turn, text: str) -> Crisis:
+    """Danger now, placed as the rules place it: a country named is abroad only when the
+    person is there now ("they take me to China tonight" is still 113)."""
+    where, country = place(text, _entities(turn))
+    if where == Where.ABROAD or (where == Where.UNKNOWN and country is not None):
+        return Crisis(CrisisKind.ABROAD, where, country)
+    return Crisis(CrisisKind.DANGER_NOW, where)
