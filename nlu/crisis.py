@@ -129,7 +129,7 @@ _SUICIDE = [
             r"nhay xuo?n?g?(?: \w+){0,3} cho (?:xong|roi|het|nhe)",
             r"uong (?:thuoc|het thuoc) (?:ngu|chuot|sau|tru sau)",
             r"uong (?:het|ca|nguyen|sach) (?:\w+ )?(?:lo|vi|hop|chai|tup|nam|nhum)(?: \w+)? thuoc",
-            r"(?:cat|rach|rach) (?:tay|co tay)",
+            r"(?:cat|rach|cua) (?:tay|co tay)",
         ),
         "nhảy",
     ),
@@ -183,6 +183,7 @@ _HIGH_PLACE = re.compile(
 _DESPAIR = re.compile(
     r"\b(?:het roi|het cach|khong muon ve|khong muon song|chan lam|met moi|khong chiu noi"
     r"|khong con gi|xin loi (?:bo|me|moi nguoi)|vinh biet|tam biet (?:moi nguoi|bo|me)"
+    r"|khong con (?:duong|loi) (?:nao|thoat|song|ra)|het duong|cung duong|bet tac"
     r"|can'?t take it|goodbye (?:everyone|mom|dad)|it'?s over|no way out"
     r"|(?:muon|dinh|sap|se|chi muon) nhay(?: xuo?n?g?)?|cho xong|(?:want|going|about) to jump)\b"
 )
@@ -357,6 +358,11 @@ _HELD_EN = [
         r"|off) (?:of )?(?:the |a )?(?:car|van|truck)"
         r"|forced (?:me|us|her|him) to|forced to (?:work|sell|marry|stay|pay|scam|sleep)"
         r"|force (?:me|us) to|ransom|debt bondage"
+        r"|(?:dragged|pulled|pushed|forced|thrown|bundled) into (?:a|the|an|his|their)"
+        r" (?:van|car|truck|taxi|vehicle|boat)"
+        r"|(?:kept|held|locked|trapped|confined) (?:\w+ ){0,2}in (?:a|the) (?:compound"
+        r"|scam compound|building|room|house|warehouse|factory|dorm\w*)"
+        r"|forced to (?:\w+ ){0,3}(?:scam|fraud|calls|chat with|sell sex|live ?stream)"
         r"|(?:taking|moving|bringing|sending|selling|smuggling|take|move|bring|send|sell|smuggle)"
         r" (?:me|us) (?:across|over) (?:the )?border"
         r"|(?:taking|moving|bringing|sending|selling|smuggling) (?:me|us) to (?:china|cambodia|laos"
@@ -535,7 +541,8 @@ _SEX = [
     _rule(r"\b(?:ep|bat|bi ep|bi bat) (?:\w+ ){0,3}(?:quan he|ngu voi|lam chuyen do)\b"),
     _rule(
         r"\b(?:ep|bat|bi ep|bi bat) (?:\w+ ){0,3}(?:livestream|live|chat|quay|show|nhay|khoa than"
-        r"|cam)(?: \w+){0,2} (?:khoa than|nude|sex|khieu dam|nong|thoat y|cho khach)\b"
+        r"|cam)(?: \w+){0,2} (?:khoa than|nude|sex|sexy|khieu dam|nong|thoat y|cho khach|goi cam"
+        r"|ho hang|lo hang)\b"
     ),
     # "nhà chưa về" is someone not home yet, not "nhà chứa".
     _rule(
@@ -628,7 +635,8 @@ _NOT_REAL = re.compile(
     r"\b(?:phim|movie|film|truyen|tieu thuyet|nhan vat|tac pham|van hoc|bai van|phan tich"
     r"|man choi|clip|haha|hihi|hehe|lol|lmao|giet thoi gian|kill(?:ing)? time"
     r"|bai tap|deadline|homework|mon toan|mon hoa|mon ly|de thi|bai kiem tra|excel|escape room"
-    r"|kkk|bai hat|beatles|thriller|netflix)\b|😂|🤣|=\)\)|:\)\)"
+    r"|kkk|bai hat|beatles|thriller|netflix|(?:man|level|lv|round|ai) \d+|com (?:bi )?khet|bi khet"
+    r"|khet (?:roi|r|het|nhe)|nau (?:com|an|canh|nuong|che))\b|😂|🤣|=\)\)|:\)\)"
 )
 # Pets and things go missing too: "con chó đi lạc", "chìa khóa xe mất tích", "mất ví".
 _THING = re.compile(
@@ -691,6 +699,12 @@ _BACK_HOME = re.compile(
     r"|since (?:i|she|he) (?:came|got) back|after (?:returning|coming back)"
     r"|now back|back (?:home|in vietnam)|years ago|came back|returned home|was rescued"
     r"|used to be)\b"
+)
+# "bài tập khó quá muốn chết luôn": a figure of speech beside homework or a game, unless firm.
+_HYPERBOLE = re.compile(r"\b(?:muon chet|chet mat|chet luon|chet di duoc|chet that)\b")
+_SUICIDE_FIRM = re.compile(
+    r"\b(?:tu tu|tu sat|quyen sinh|nhay (?:cau|lau|song)|cat tay|cua tay|rach tay|uong thuoc"
+    r"|treo co|khong muon song|chan song)\b"
 )
 _NOW = re.compile(r"\b(?:dang|bay gio dang|van dang|ngay bay gio|right now|now they|still)\b")
 # Asking what to do if it ever happens: "nếu con mình bị lừa bán thì...".
@@ -771,6 +785,11 @@ _WILL_TAKE = re.compile(
     r"|\b(?:dua|ep|ban|cho|qua|sang|take|send)(?: \S+){0,3} (?:toi nay|dem nay|ngay mai|sang mai"
     r"|mai|tonight|tomorrow)\b"
 )
+# Asked to go there ("asking my 12 year old son to meet him and go to Cambodia"): not there yet.
+_ASKED_TO_GO = re.compile(
+    r"\b(?:asking|asked|asks|invited|invites|told|tells|offered|offers|wants?) (?:\w+ ){0,6}to"
+    r" (?:\w+ ){0,4}(?:go|come|travel|fly|move)(?: with \w+)? to\s*$"
+)
 # Promised a job there ("hứa cho em đi làm mẫu ở TQ"), unless they have arrived since.
 _PROMISED = re.compile(r"\b(?:hua|hua hen|hen|promis\w*)\b")
 _ARRIVED = re.compile(
@@ -822,6 +841,7 @@ def _where(text: str, entities: list[dict[str, Any]], folded: str) -> tuple[Wher
             _WILL_TAKE.search(before)
             or _SAID_GO.search(before)
             or (_OFFERED_THERE.search(before) and not seen(_ARRIVED))
+            or (_ASKED_TO_GO.search(sentence) and not seen(_ARRIVED) and not seen(_NOW))
             or (_PROMISED.search(sentence) and not seen(_ARRIVED))
         ):
             # "họ nói sẽ gả em cho một ông bên Trung Quốc": where they plan to take her.
@@ -901,6 +921,8 @@ def detect(text: str, entities: list[dict[str, Any]] | None = None) -> Crisis | 
         or _search(_SUICIDE_EN, lowered)
         or (seen(_HIGH_PLACE) and seen(_DESPAIR))
     )
+    if suicide and not_real and seen(_HYPERBOLE) and not seen(_SUICIDE_FIRM):
+        suicide = False
     lured = not past and (seen(_LURED) or seen(_WANT_HOME))
     organ = _hits(_ORGAN, folded, marked) or _search(_ORGAN_EN, lowered)
     sex = (_hits(_SEX, folded, marked) or _search(_SEX_EN, lowered)) and not past

@@ -80,9 +80,18 @@ _MISSION_WORDS = re.compile(
 )
 
 
+# "I'm from the Philippines, where is my embassy in Vietnam?": that country's mission here,
+# which the directory does not hold (it lists Viet Nam's missions abroad).
+_THEIR_OWN = re.compile(
+    r"\b(?:i'?m from|i am from|we are from|my (?:country'?s )?embassy|in viet ?nam|o viet nam"
+    r"|tai viet nam|o vn|tai vn|tai ha noi|o ha noi|in ha ?noi)\b"
+)
+
+
 def mission_answer(turn: Turn, text: str) -> list[Reply] | None:
     """Viet Nam's embassy and consulates in the country asked about, from the directory."""
-    if not _MISSION_WORDS.search(fold(text.lower())):
+    folded = fold(text.lower())
+    if not _MISSION_WORDS.search(folded) or _THEIR_OWN.search(folded):
         return None
     entities = (
         (turn.nlu or {}).get("entities") if turn.nlu and turn.nlu.get("text") == text else None
@@ -91,16 +100,19 @@ def mission_answer(turn: Turn, text: str) -> list[Reply] | None:
         entities = extract(text)
     directory = directory_at(turn.rt.settings.content_dir)
     for ent in entities:
-        if ent.get("entity") != "country" or ent.get("value") == HOME:
+        value = str(ent.get("value"))
+        if ent.get("entity") != "country" or value == HOME:
             continue
-        country = directory.canonical_country(str(ent.get("value")))
+        country = directory.canonical_country(value)
         found = [c for c in directory.missions(country) if c.reachable] if country else []
-        if country is None or not found:
-            continue
         lang = "en" if looks_english(text) else turn.lang
+        name = value
+        if country is not None:
+            name = directory.countries[country].get("en", country) if lang == "en" else country
+        # No checked number for that country: say so, and give the hotline that works there.
+        key = "awareness.missions" if found else "awareness.missions_unknown"
         lines = format_contacts(found + directory.citizen_protection(), lang)
-        name = directory.countries[country].get("en", country) if lang == "en" else country
-        title = _t(turn, lang, "awareness.missions").format(country=name)
+        title = _t(turn, lang, key).format(country=name)
         buttons = [
             Button(_t(turn, lang, "safety.buttons.numbers"), "/hoc hotlines"),
             Button(_t(turn, lang, "menu.buttons.menu"), "/menu"),

@@ -66,3 +66,45 @@ def test_someone_moved_to_the_border_is_told_to_alert_the_border_guard(client, b
     chat.send(text="chị tôi đang bị chở ra cửa khẩu Lạng Sơn, họ đánh chị ấy")
     assert "113" in chat.messages[0]["text"]
     assert "Biên phòng" in chat.text() and "Điều 22" in chat.text(), chat.messages
+
+
+def test_an_embassy_without_a_checked_number_says_so_and_gives_the_hotline(client, bot_rt) -> None:  # type: ignore[no-untyped-def]
+    import_content(bot_rt)
+    chat = Chat(client)
+    chat.send(text="What is the phone number of the Vietnamese embassy in Thailand?")
+    first = chat.messages[0]["text"]
+    assert "checked number" in first and "+84 981 84 84 84" in first, chat.messages
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "bai tap toan kho qua muon chet luon",
+        "minh bi ket o man 5 game nay, cuu voi",
+        "nấu cơm bị khét r cứu mk vs",
+    ],
+)
+def test_figures_of_speech_get_no_alarm(client, bot_rt, text) -> None:  # type: ignore[no-untyped-def]
+    import_content(bot_rt)
+    chat = Chat(client)
+    chat.send(text=text)
+    assert "🆘" not in chat.text() and "💛" not in chat.text(), chat.messages
+
+
+@pytest.mark.parametrize(
+    ("text", "opening"),
+    [
+        ("e bi ep livestream sexy de tra no, bi doa post clip len mang, dang o Ha Noi", "113"),
+        ("A girl is being dragged into a van right now outside my house in Hanoi", "113"),
+        (
+            "We are 20 Chinese workers kept in a compound in Tay Ninh, forced to make scam calls",
+            "113",
+        ),
+        ("mk đang cầm dao cứa tay r, ko chịu nổi nữa", "💛"),
+    ],
+)
+def test_sixth_round_crises_are_answered(client, bot_rt, text, opening) -> None:  # type: ignore[no-untyped-def]
+    import_content(bot_rt)
+    chat = Chat(client)
+    chat.send(text=text)
+    assert opening in chat.messages[0]["text"], chat.messages
