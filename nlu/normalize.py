@@ -330,6 +330,16 @@ def fold(text: str) -> str:
     return text.translate(_FOLD)
 
 
+def fold_key(text: str) -> str:
+    """The form names and free text are compared in: lower case, no marks at all, single spaces.
+
+    Not for offsets (use `fold`): this also drops what `fold` keeps to preserve length
+    (a stray combining mark, a Hangul syllable's parts), so it is the dedupe and lookup key.
+    """
+    rest = unicodedata.normalize("NFD", fold(text.lower()))
+    return " ".join("".join(c for c in rest if not unicodedata.combining(c)).split())
+
+
 def strip_tones(text: str) -> str:
     """Remove only tone marks, keeping vowel shapes (ă, â, ê, ô, ơ, ư) and đ."""
     return text.translate(_STRIP_TONES)
@@ -446,6 +456,7 @@ __all__ = [
     "clean",
     "expand_teencode",
     "fold",
+    "fold_key",
     "for_matching",
     "has_diacritics",
     "lower",

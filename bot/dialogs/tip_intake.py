@@ -26,9 +26,9 @@ from hotline.tips.limits import limiter
 from hotline.tips.models import Tactic, Urgency
 from hotline.tips.photos import MAX_PHOTOS, PhotoError, sanitize
 from hotline.tips.schemas import MAX_FIELD, TipDraft
-from hotline.tips.triage import fold
 from nlu.crisis import mentions_child
 from nlu.entities import place_choices
+from nlu.normalize import fold_key
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def _entities(turn: Turn, text: str) -> dict[str, str]:
 
 
 def _yes_no(text: str) -> bool | None:
-    folded = fold(text)
+    folded = fold_key(text)
     if folded in {"co", "yes", "y", "dung", "phai", "vang", "u", "uh", "co a", "dung vay"}:
         return True
     if folded in {"khong", "ko", "k", "no", "n", "khong phai", "hong", "khong a"}:
@@ -91,7 +91,7 @@ def _yes_no(text: str) -> bool | None:
 
 
 def _child_answer(text: str) -> str | None:
-    folded = fold(text)
+    folded = fold_key(text)
     if any(w in folded for w in ("khong biet", "ko biet", "chua ro", "khong ro", "not sure")):
         return "unsure"
     if "khong chac" in folded or "co the" in folded or "maybe" in folded:
@@ -106,7 +106,7 @@ def _people(text: str) -> int | None:
     m = re.search(r"\d{1,5}", text)
     if m:
         return int(m.group(0))
-    for word in fold(text).split():
+    for word in fold_key(text).split():
         if word in _NUMBER_WORDS:
             return _NUMBER_WORDS[word]
     return None
@@ -316,7 +316,7 @@ class TipIntakeDialog:
         if phase == "resume":
             return replies + self._button(turn, "resume")
         if phase == "summary":
-            folded = fold(text)
+            folded = fold_key(text)
             if folded in _SEND_WORDS:
                 return replies + self._send(turn)
             if folded in _CANCEL_WORDS:

@@ -35,8 +35,9 @@ from hotline.tips import reasons as tip_reasons
 from hotline.tips import service as tips_service
 from hotline.tips.models import Tip, TipIdentifier, TipResolution, TipStatus, Urgency
 from hotline.tips.reasons import Reason
-from hotline.tips.triage import fold, signals_danger
+from hotline.tips.triage import signals_danger
 from hotline.users.models import Role, StaffUser
+from nlu.normalize import fold_key
 
 TRANSITIONS: dict[str, set[str]] = {
     TipStatus.NEW: {TipStatus.TRIAGED, TipStatus.REFERRED, TipStatus.RESOLVED},
@@ -696,7 +697,7 @@ def search_ids(session: Session, keys: SearchKeys, text: str) -> set[int] | None
 
 def _text_matches(keys: SearchKeys, tip: Tip, needle: str) -> bool:
     content = tips_service.decrypt_content(keys.cipher, tip)
-    hay = fold(" ".join(str(v) for v in content.values() if isinstance(v, str)))
+    hay = fold_key(" ".join(str(v) for v in content.values() if isinstance(v, str)))
     return needle in hay
 
 
@@ -726,7 +727,7 @@ def queue_page(
     if f.q and f.q.strip() and keys is not None:
         ids = search_ids(session, keys, f.q)
         if ids is None:
-            needle = fold(f.q)
+            needle = fold_key(f.q)
         else:
             base = base.where(Tip.id.in_(ids or {-1}))
     ordered = queue_order(base, now)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from hotline.kit.yamlio import load_yaml
+from nlu.normalize import fold_key
 
 FILE_NAME = "contacts.yml"
 HOME = "Việt Nam"
@@ -107,16 +108,16 @@ class Directory:
         In Viet Nam (or with no country) the national numbers; in a country without a listed
         mission, the citizen-protection hotlines alone, never the domestic short codes.
         """
-        if not country or _fold(country) == _fold(HOME):
+        if not country or fold_key(country) == fold_key(HOME):
             return self.national()
         canonical = self.canonical_country(country) or country
         return self.missions(canonical) + self.citizen_protection()
 
     def canonical_country(self, name: str) -> str | None:
         """The directory's spelling of a country name (any case or diacritics), else None."""
-        folded = _fold(name)
+        folded = fold_key(name)
         for country in self.countries:
-            if folded in {_fold(country), _fold(self.countries[country].get("en", ""))}:
+            if folded in {fold_key(country), fold_key(self.countries[country].get("en", ""))}:
                 return country
         return None
 
@@ -135,11 +136,6 @@ class Directory:
     def allowed_emails(self) -> set[str]:
         """Every listed e-mail address, lowercase."""
         return {c.email.lower() for c in self.contacts if c.email}
-
-
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return " ".join("".join(c for c in text if unicodedata.category(c) != "Mn").lower().split())
 
 
 def _langs(node: Any, where: str, problems: list[str]) -> dict[str, str]:

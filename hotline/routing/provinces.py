@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from nlu.normalize import fold_key
 
-def fold(text: str) -> str:
-    """Lowercase, no diacritics, single spaces: how users type province names."""
-    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    text = "".join(c for c in text if unicodedata.category(c) != "Mn").lower()
-    return " ".join(text.replace(".", " ").replace("-", " ").split())
+
+def name_key(text: str) -> str:
+    """A province name as users type it: no case, diacritics, dots or hyphens ("TP.HCM")."""
+    return fold_key(text.replace(".", " ").replace("-", " "))
 
 
 @dataclass(frozen=True)
@@ -45,13 +44,13 @@ class ProvinceTable:
     def __post_init__(self) -> None:
         for p in self.provinces:
             for name in (p.name, p.name_en, p.code.replace("-", " "), *p.former, *p.aliases):
-                self._index.setdefault(fold(name), p)
+                self._index.setdefault(name_key(name), p)
 
     def resolve(self, text: str | None) -> Province | None:
         """The unit a name (current, former, alias; any diacritics) refers to, else None."""
         if not text or not text.strip():
             return None
-        return self._index.get(fold(text))
+        return self._index.get(name_key(text))
 
     def by_code(self, code: str) -> Province | None:
         """The unit with this code."""

@@ -43,10 +43,11 @@ from hotline.tips.models import (
 from hotline.tips.photos import CleanPhoto
 from hotline.tips.reasons import CHILD_REASONS, Reason
 from hotline.tips.schemas import TipContent, TipDraft
-from hotline.tips.triage import Triage, TriageInput, assess, fold
+from hotline.tips.triage import Triage, TriageInput, assess
 from nlu.crisis import mentions_child
 from nlu.entities import extract
 from nlu.gazetteer import border_place
+from nlu.normalize import fold_key
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +161,7 @@ def _content(draft: TipDraft) -> TipContent:
 def dedupe_key(pseudonyms: Pseudonymizer, draft: TipDraft) -> str:
     """Keyed fingerprint of the normalised content (case, accents and spacing ignored)."""
     parts = [draft.what, draft.place, draft.recruiter, draft.province, draft.destination_country]
-    return pseudonyms.derive("tip-dedupe", "\x1f".join(fold(p or "") for p in parts))
+    return pseudonyms.derive("tip-dedupe", "\x1f".join(fold_key(p or "") for p in parts))
 
 
 def province_of(draft: TipDraft) -> str | None:

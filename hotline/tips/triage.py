@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from hotline.tips.models import Urgency
 from hotline.tips.reasons import Reason
+from nlu.normalize import fold_key
 
 # Destinations where recruitment most often ends in scam compounds or forced marriage.
 HIGH_RISK_COUNTRIES = frozenset({"Campuchia", "Myanmar", "Lào", "Trung Quốc"})
@@ -57,13 +57,6 @@ _SUPPORT = re.compile(
 )
 
 
-def fold(text: str) -> str:
-    """Lower case without diacritics (đ -> d), whitespace collapsed."""
-    decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(stripped.split())
-
-
 @dataclass(frozen=True)
 class TriageInput:
     """The facts triage looks at (free text is only read here, never stored in plain)."""
@@ -92,7 +85,7 @@ class Triage:
 
 def signals_danger(text: str) -> bool:
     """Someone is in danger, or being moved, right now (a follow-up message is read this way)."""
-    folded = fold(text)
+    folded = fold_key(text)
     return bool(_DANGER.search(folded) or _MOVING.search(folded))
 
 
@@ -102,7 +95,7 @@ def assess(facts: TriageInput) -> Triage:
     Routing facts (border or sea area, victim support) are added whatever the urgency.
     """
     triage = _urgency(facts)
-    text = fold(facts.text)
+    text = fold_key(facts.text)
     extra: list[Reason] = []
     if facts.border_area or _BORDER_WORDS.search(text):
         extra.append(Reason.BORDER_AREA)
@@ -114,7 +107,7 @@ def assess(facts: TriageInput) -> Triage:
 
 
 def _urgency(facts: TriageInput) -> Triage:
-    text = fold(facts.text)
+    text = fold_key(facts.text)
     abroad = bool(facts.destination_country) and facts.destination_country != "Việt Nam"
     crisis: list[Reason] = []
     if facts.urgent:

@@ -6,7 +6,7 @@ import pytest
 
 from hotline.agencies.service import load_yaml
 from hotline.routing.engine import AgencyRef, RuleSet, TipFacts, route
-from hotline.routing.provinces import ProvinceTable, fold
+from hotline.routing.provinces import ProvinceTable, name_key
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"
 
@@ -37,7 +37,7 @@ def test_province_names_resolve_without_diacritics_and_former_names(tables) -> N
     assert provinces.resolve("ha noi").name == "Hà Nội"
     assert provinces.resolve("Hà Giang").name == "Tuyên Quang"
     assert provinces.resolve("nowhere") is None
-    assert fold("  Thừa  Thiên-Huế ") == "thua thien hue"
+    assert name_key("  Thừa  Thiên-Huế ") == "thua thien hue"
 
 
 def test_border_area_goes_to_border_guard(tables) -> None:  # type: ignore[no-untyped-def]

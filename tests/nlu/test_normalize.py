@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import unicodedata
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from nlu.normalize import (
     clean,
     expand_teencode,
     fold,
+    fold_key,
     for_matching,
     has_diacritics,
     normalize,
@@ -116,3 +120,27 @@ def test_squash_does_not_merge_letters_of_different_shape() -> None:
     # "ưu" is a real vowel pair (cứu = rescue, ưu tiên): never squashed.
     assert squash(for_matching("cứu em, ưu tiên, nghỉ hưu")).text == "cứu em, ưu tiên, nghỉ hưu"
     assert squash(for_matching("cứuuu")).text == "cứu"
+
+
+def test_fold_key_is_the_comparison_form() -> None:
+    assert fold_key("  Thừa  Thiên Huế\n") == "thua thien hue"
+    assert fold_key("ĐẮK LẮK") == "dak lak"
+    # NFD input and a stray mark after a symbol fold like their NFC spelling.
+    assert fold_key(unicodedata.normalize("NFD", "Hà Giang")) == "ha giang"
+    assert fold_key("x\u0301 y") == "x y"
+
+
+def _triage_fold_before_one_module(text: str) -> str:
+    """The tips/triage fold this replaced, kept here so tip dedupe keys stay what they were."""
+    decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(stripped.split())
+
+
+_VIETNAMESE = "aăâbcdđeêghiklmnoôơpqrstuưvxyÀÁẢÃẠẰẮẲẴẶẦẤẨẪẬĐÈÉẺẼẸƯỪỨỬỮỰ 한글\u0301\u200b.-"
+
+
+@given(st.text(alphabet=st.sampled_from(_VIETNAMESE)) | st.text())
+def test_fold_key_equals_the_former_triage_fold(text: str) -> None:
+    assert fold_key(text) == _triage_fold_before_one_module(text)
+    assert fold_key(text) == _triage_fold_before_one_module(unicodedata.normalize("NFC", text))
