@@ -61,6 +61,10 @@ class CampaignError(ValueError):
     """A campaign request that cannot be honoured (message meant for the user)."""
 
 
+class EmptyAudience(CampaignError):
+    """The campaign's segment reaches no subscriber: nothing to submit or approve."""
+
+
 class NotAllowed(CampaignError):
     """The user may not do this (e.g. approve their own campaign)."""
 
@@ -71,6 +75,18 @@ class NotAllowed(CampaignError):
 def payload_for(button: dict[str, Any], campaign_id: int) -> str:
     """The chat command a campaign button sends, with the campaign marker for attribution."""
     return f"/{button['kind']} {button['target']} c:{campaign_id}"
+
+
+def clean_segment(raw_segment: dict[str, Any]) -> dict[str, list[str]]:
+    """Validate a segment: known keys, sorted unique values (raises CampaignError)."""
+    segment: dict[str, list[str]] = {}
+    for key in SEGMENT_KEYS:
+        values = sorted({str(v).strip() for v in raw_segment.get(key) or [] if str(v).strip()})
+        allowed = {"channels": CHANNELS, "languages": LANGUAGES, "age_bands": AGE_BANDS}.get(key)
+        if allowed is not None and any(v not in allowed for v in values):
+            raise CampaignError(f"Giá trị không hợp lệ / invalid value in segment.{key}")
+        segment[key] = values
+    return segment
 
 
 def clean(data: dict[str, Any]) -> dict[str, Any]:
@@ -105,15 +121,7 @@ def clean(data: dict[str, Any]) -> dict[str, Any]:
     if len(buttons) > 3:
         raise CampaignError("Tối đa 3 nút / at most 3 buttons")
     out["buttons"] = buttons
-    segment: dict[str, list[str]] = {}
-    raw_segment = data.get("segment") or {}
-    for key in SEGMENT_KEYS:
-        values = sorted({str(v).strip() for v in raw_segment.get(key) or [] if str(v).strip()})
-        allowed = {"channels": CHANNELS, "languages": LANGUAGES, "age_bands": AGE_BANDS}.get(key)
-        if allowed is not None and any(v not in allowed for v in values):
-            raise CampaignError(f"Giá trị không hợp lệ / invalid value in segment.{key}")
-        segment[key] = values
-    out["segment"] = segment
+    out["segment"] = clean_segment(data.get("segment") or {})
     kind = str(data.get("schedule") or ScheduleKind.now)
     if kind not in ScheduleKind.__members__:
         raise CampaignError("Lịch không hợp lệ / schedule must be now|at|yearly")
@@ -262,6 +270,7 @@ def submit(session: Session, campaign: Campaign) -> Campaign:
     """draft -> pending_approval."""
     if campaign.status != CampaignStatus.draft:
         raise CampaignError("Chỉ gửi duyệt được bản nháp / only drafts can be submitted")
+    _require_audience(session, campaign)
     campaign.status = CampaignStatus.pending_approval
     session.flush()
     return campaign
@@ -282,6 +291,8 @@ def approve(
         and campaign.send_at < now - timedelta(hours=1)
     ):
         raise CampaignError("Thời điểm gửi đã qua / the send time has passed")
+    # Checked again here: subscribers may have left between submission and approval.
+    _require_audience(session, campaign)
     campaign.approver = approver
     campaign.approved_at = now
     campaign.status = CampaignStatus.scheduled
@@ -343,6 +354,21 @@ def segment_query(session: Session, segment: dict[str, list[str]]) -> Any:
 def audience(session: Session, segment: dict[str, list[str]]) -> list[Subscriber]:
     """Every subscriber in a segment (small segments: previews and tests)."""
     return list(session.scalars(segment_query(session, segment)))
+
+
+def audience_count(session: Session, segment: dict[str, list[str]]) -> int:
+    """How many subscribers a segment reaches now, counted in SQL (no row is loaded)."""
+    query = select(func.count(Subscriber.id)).where(*_segment_filters(session, segment))
+    return int(session.scalar(query) or 0)
+
+
+def _require_audience(session: Session, campaign: Campaign) -> None:
+    """Refuse a step for a campaign that would reach nobody."""
+    if audience_count(session, campaign.segment) == 0:
+        raise EmptyAudience(
+            "Nhóm người nhận hiện có 0 người đăng ký: hãy nới bộ lọc (kênh, tỉnh, chủ đề, "
+            "ngôn ngữ, độ tuổi) trước khi gửi duyệt / the segment reaches 0 subscribers"
+        )
 
 
 # Subscriber ids per INSERT ... SELECT: each statement stays short however big the segment.

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import yaml
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -233,6 +233,7 @@ def _editor(
         error=error,
         status_code=status_code,
         editable=c is None or c.status in EDITABLE,
+        audience=campaigns.audience_count(session, c.segment) if c else None,
         may_approve=c is not None and may_approve(user, c),
         targets=targets(session, rt.settings.content_dir),
         provinces=provinces(rt.settings.content_dir),
@@ -255,6 +256,17 @@ def list_page(request: Request, session: SessionDep, user: Communicator) -> HTML
     """Every campaign, newest first, with its status, schedule and a results summary."""
     rows = [(c, campaigns.results(session, c)) for c in campaigns.list_all(session)]
     return page(request, "campaigns/list.html", user, rows=rows, local=campaigns.local_text)
+
+
+@router.get("/audience")
+def audience(request: Request, session: SessionDep, user: Communicator) -> JSONResponse:
+    """The editor's live count: subscribers the segment in the query string reaches now."""
+    raw = {key: request.query_params.getlist(key) for key in campaigns.SEGMENT_KEYS}
+    try:
+        segment = campaigns.clean_segment(raw)
+    except campaigns.CampaignError as exc:
+        return JSONResponse({"error": str(exc)}, status_code=422)
+    return JSONResponse({"audience": campaigns.audience_count(session, segment)})
 
 
 @router.get("/new", response_class=HTMLResponse)
@@ -334,9 +346,10 @@ def _step(
         audit.record(session, "campaign.approve_refused", user.username, f"campaign:{c.id}")
         session.commit()
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail=str(exc)) from exc
-    except campaigns.CampaignError:
+    except campaigns.CampaignError as exc:
         session.rollback()
-        return RedirectResponse(f"/console/campaigns/{campaign_id}?error={action}", status_code=303)
+        error = "empty_audience" if isinstance(exc, campaigns.EmptyAudience) else action
+        return RedirectResponse(f"/console/campaigns/{campaign_id}?error={error}", status_code=303)
     audit.record(session, f"campaign.{action}", user.username, f"campaign:{c.id}")
     return RedirectResponse(f"/console/campaigns/{campaign_id}?done={action}", status_code=303)
 

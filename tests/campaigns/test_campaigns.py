@@ -6,7 +6,7 @@ from collections import Counter
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from hotline.campaigns import service as campaigns
 from hotline.campaigns.models import CampaignDelivery, DeliveryStatus
@@ -50,6 +50,7 @@ def test_clean_validates_and_parses_local_time() -> None:
 
 
 def test_author_cannot_approve(hotline_rt) -> None:
+    add_subscribers(hotline_rt, 1)
     with unit_of_work(hotline_rt.sessions) as session:
         c = campaigns.create(session, {"title": "t", "messages": {"vi": "x"}}, "alice")
         campaigns.submit(session, c)
@@ -77,6 +78,49 @@ def test_segments(hotline_rt) -> None:
         for criteria, expected in cases.items():
             segment = {k: list(v) for k, v in criteria}
             assert len(campaigns.audience(session, segment)) == expected, segment
+            assert campaigns.audience_count(session, segment) == expected, segment
+
+
+def test_audience_is_one_count_query(hotline_rt) -> None:
+    """The count before submit and approval is a single SELECT count(...), no subscriber row."""
+    add_subscribers(hotline_rt, 4, province="Lào Cai", topics=["tactics", "law"])
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
+        statements.append(statement.lower())
+
+    engine = hotline_rt.sessions.kw["bind"]
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        with unit_of_work(hotline_rt.sessions) as session:
+            n = campaigns.audience_count(session, {"provinces": ["Lào Cai"], "topics": ["law"]})
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert n == 4
+    queries = [q for q in statements if "subscribers" in q]
+    assert len(queries) == 1 and "count(" in queries[0] and "address_enc" not in queries[0]
+
+
+def test_zero_audience_cannot_be_submitted_or_approved(hotline_rt) -> None:
+    with unit_of_work(hotline_rt.sessions) as session:
+        c = campaigns.create(
+            session,
+            {"title": "t", "messages": {"vi": "x"}, "segment": {"provinces": ["Lào Cai"]}},
+            "alice",
+        )
+        with pytest.raises(campaigns.EmptyAudience, match="0 người đăng ký"):
+            campaigns.submit(session, c)
+        assert c.status == "draft"
+    chats = add_subscribers(hotline_rt, 1, province="Lào Cai")
+    with unit_of_work(hotline_rt.sessions) as session:
+        c2 = campaigns.get(session, c.id)
+        assert c2 is not None
+        campaigns.submit(session, c2)
+        # The only subscriber leaves before a colleague approves: approval is refused too.
+        subscribers.unsubscribe(session, hotline_rt.pseudonyms.key("telegram", chats[0]))
+        with pytest.raises(campaigns.EmptyAudience):
+            campaigns.approve(session, c2, "bob")
+        assert c2.status == "pending_approval" and c2.approver is None
 
 
 def test_expansion_is_idempotent_and_claims_are_exclusive(hotline_rt) -> None:
@@ -183,7 +227,23 @@ def test_api_two_person_rule_and_results(client, hotline_rt) -> None:
     r = client.post("/api/v1/campaigns", json=body, headers=alice)
     assert r.status_code == 201, r.text
     cid = r.json()["id"]
-    assert client.post(f"/api/v1/campaigns/{cid}/submit", headers=alice).status_code == 200
+    assert r.json()["audience"] == 0
+    # Nobody in Lào Cai yet: submitting is refused with the reason in Vietnamese.
+    refused = client.post(f"/api/v1/campaigns/{cid}/submit", headers=alice)
+    assert refused.status_code == 422 and "0 người đăng ký" in refused.json()["detail"]
+    add_subscribers(hotline_rt, 2, province="Lào Cai")
+    add_subscribers(hotline_rt, 1, start=9, province="Huế")
+    count = client.post(
+        "/api/v1/campaigns/audience", json={"segment": {"provinces": ["Lào Cai"]}}, headers=alice
+    )
+    assert count.json() == {"audience": 2}
+    bad = client.post(
+        "/api/v1/campaigns/audience", json={"segment": {"channels": ["sms"]}}, headers=alice
+    )
+    assert bad.status_code == 422
+    assert client.get(f"/api/v1/campaigns/{cid}", headers=bob).json()["audience"] == 2
+    submitted = client.post(f"/api/v1/campaigns/{cid}/submit", headers=alice)
+    assert submitted.status_code == 200 and submitted.json()["audience"] == 2
     assert client.post(f"/api/v1/campaigns/{cid}/approve", headers=alice).status_code == 403
     r = client.post(f"/api/v1/campaigns/{cid}/approve", headers=bob)
     assert r.status_code == 200
@@ -207,8 +267,8 @@ def test_api_two_person_rule_and_results(client, hotline_rt) -> None:
     assert client.post(f"/api/v1/campaigns/{cid}/test-send", headers=alice).status_code == 202
     with unit_of_work(hotline_rt.sessions) as session:
         assert session.scalar(select(func.count(CampaignDelivery.id))) == 1
-        # Addresses are encrypted at rest.
-        assert session.scalar(select(func.count(Subscriber.id))) == 0
+        # Linking a test chat subscribes nobody (only the three added above are subscribers).
+        assert session.scalar(select(func.count(Subscriber.id))) == 3
 
 
 def test_retention_purges_old_finished_deliveries_only(hotline_rt) -> None:

@@ -72,8 +72,21 @@ def test_create_submit_and_approve_by_someone_else(client, hotline_rt) -> None: 
     assert bad.status_code == 422 and "Ngày 30/7" in bad.text
     # Without a CSRF token nothing happens.
     assert author.post(f"/console/campaigns/{campaign_id}/submit").status_code in (400, 403, 422)
+    # Nobody subscribed yet: the page says 0 and submitting is refused with the reason.
+    assert 'id="audience" data-count="0"' in author.get(f"/console/campaigns/{campaign_id}").text
     r = author.post(f"/console/campaigns/{campaign_id}/submit", data={"csrf_token": csrf})
-    assert "Chờ duyệt" in r.text
+    assert "Bản nháp" in r.text and "0 người đăng ký: không gửi duyệt" in r.text
+    # Two subscribers in the segment, one outside it (another province): the count is 2.
+    add_subscribers(hotline_rt, 2, province="Lào Cai")
+    add_subscribers(hotline_rt, 1, start=10, province="Hà Nội")
+    live = author.get(
+        "/console/campaigns/audience",
+        params={"channels": "telegram", "provinces": ["Lào Cai", "Tuyên Quang"]},
+    )
+    assert live.json() == {"audience": 2}
+    assert author.get("/console/campaigns/audience").json() == {"audience": 3}
+    r = author.post(f"/console/campaigns/{campaign_id}/submit", data={"csrf_token": csrf})
+    assert "Chờ duyệt" in r.text and 'id="audience" data-count="2"' in r.text
     # The author sees no approve button, and is refused server-side.
     assert 'id="approve"' not in r.text and 'id="own-campaign"' in r.text
     refused = author.post(
@@ -88,7 +101,7 @@ def test_create_submit_and_approve_by_someone_else(client, hotline_rt) -> None: 
     # Another user with an approving role approves.
     approver, csrf2 = sign_in(client.app, "minh")
     view = approver.get(f"/console/campaigns/{campaign_id}")
-    assert 'id="approve"' in view.text
+    assert 'id="approve"' in view.text and "Người nhận hiện tại: 2 người đăng ký" in view.text
     r = approver.post(f"/console/campaigns/{campaign_id}/approve", data={"csrf_token": csrf2})
     assert "Đã lên lịch" in r.text and "30/07" in r.text
     listing = approver.get("/console/campaigns").text

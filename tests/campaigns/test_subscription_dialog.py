@@ -10,7 +10,7 @@ from hotline.campaigns.models import CampaignClick
 from hotline.db.session import unit_of_work
 from hotline.quiz.models import QuizResult
 from hotline.subscribers.models import Subscriber
-from tests.campaigns.conftest import approved_campaign
+from tests.campaigns.conftest import add_subscribers, approved_campaign
 
 USER = 424242
 
@@ -69,6 +69,7 @@ def test_web_chat_cannot_subscribe(bot_rt) -> None:
 
 
 def test_campaign_button_click_and_quiz_attribution(bot_rt) -> None:
+    add_subscribers(bot_rt.hotline, 1, start=900)  # a campaign reaching nobody is not approved
     cid = approved_campaign(bot_rt.hotline)
     replies = say(bot_rt, payload=f"/quiz tactics c:{cid}")
     answer = next(p for p in replies if p.startswith("quiz:a:"))

@@ -8,6 +8,7 @@ import pytest
 
 from hotline.campaigns import service as campaigns
 from hotline.db.session import unit_of_work
+from tests.campaigns.conftest import add_subscribers
 from tests.hotline.factories import PASSWORD, make_user
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -25,6 +26,8 @@ def test_communicator_creates_30_7_and_supervisor_approves(live_server, page, ho
     with unit_of_work(hotline_rt.sessions) as s:
         make_user(s, "lan_tt", "communicator")
         make_user(s, "minh_gs", "supervisor")
+    add_subscribers(hotline_rt, 1, province="Lào Cai")
+    add_subscribers(hotline_rt, 1, start=2, province="Hà Nội")
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     missing: list[str] = []
@@ -57,6 +60,9 @@ def test_communicator_creates_30_7_and_supervisor_approves(live_server, page, ho
     page.check("#seg-channels input[value=telegram]")
     page.check("#seg-topics input[value=tactics]")
     page.select_option("#provinces", ["Lào Cai", "Tuyên Quang"])
+    # The live count follows the ticked filters (one Lào Cai subscriber, one in Hà Nội).
+    page.locator('#audience-live[data-count="1"]').wait_for()
+    assert "1 người đăng ký" in page.locator("#audience-live").inner_text()
     page.check("#schedule-yearly")
     assert page.locator("#when-yearly").is_visible() and not page.locator("#when-at").is_visible()
     page.select_option("#yearly_day", "30")
@@ -65,6 +71,7 @@ def test_communicator_creates_30_7_and_supervisor_approves(live_server, page, ho
     page.click("#save")
     assert "Đã lưu bản nháp" in page.locator("#done").inner_text()
     page.screenshot(path=str(SHOT), full_page=True)
+    assert page.locator("#audience").get_attribute("data-count") == "1"
     page.click("#submit-approval")
     assert page.locator("#campaign-status").get_attribute("data-status") == "pending_approval"
     assert page.locator("#approve").count() == 0

@@ -49,10 +49,22 @@ class CampaignOut(BaseModel):
     next_run_at: datetime | None
     author: str
     approver: str | None
+    audience: int | None = Field(
+        None, description="Subscribers the segment reaches now (not filled in the list)"
+    )
 
 
-def _out(c: Campaign) -> CampaignOut:
-    return CampaignOut.model_validate(c, from_attributes=True)
+class SegmentIn(BaseModel):
+    """A segment to count before a campaign is saved."""
+
+    segment: dict[str, list[str]] = Field(default_factory=dict)
+
+
+def _out(c: Campaign, session: SessionDep | None = None) -> CampaignOut:
+    out = CampaignOut.model_validate(c, from_attributes=True)
+    if session is not None:
+        out.audience = campaigns.audience_count(session, c.segment)
+    return out
 
 
 def _load(session: SessionDep, campaign_id: int) -> Campaign:
@@ -84,6 +96,16 @@ def list_campaigns(session: SessionDep, user: Communicator) -> list[CampaignOut]
     return [_out(c) for c in campaigns.list_all(session)]
 
 
+@router.post("/audience")
+def count_audience(body: SegmentIn, session: SessionDep, user: Communicator) -> dict[str, int]:
+    """How many subscribers a segment reaches now (a COUNT; no identities)."""
+    try:
+        segment = campaigns.clean_segment(body.segment)
+    except campaigns.CampaignError as exc:
+        raise _fail(exc) from exc
+    return {"audience": campaigns.audience_count(session, segment)}
+
+
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create_campaign(body: CampaignIn, session: SessionDep, user: Communicator) -> CampaignOut:
     """A new draft authored by the caller."""
@@ -92,13 +114,13 @@ def create_campaign(body: CampaignIn, session: SessionDep, user: Communicator) -
     except campaigns.CampaignError as exc:
         raise _fail(exc) from exc
     audit.record(session, "campaign.created", user.username, f"campaign:{c.id}")
-    return _out(c)
+    return _out(c, session)
 
 
 @router.get("/{campaign_id}")
 def get_campaign(campaign_id: int, session: SessionDep, user: Communicator) -> CampaignOut:
     """One campaign."""
-    return _out(_load(session, campaign_id))
+    return _out(_load(session, campaign_id), session)
 
 
 @router.patch("/{campaign_id}")
@@ -112,7 +134,7 @@ def update_campaign(
     except campaigns.CampaignError as exc:
         raise _fail(exc) from exc
     audit.record(session, "campaign.updated", user.username, f"campaign:{c.id}")
-    return _out(c)
+    return _out(c, session)
 
 
 @router.post("/{campaign_id}/submit")
@@ -124,7 +146,7 @@ def submit_campaign(campaign_id: int, session: SessionDep, user: Communicator) -
     except campaigns.CampaignError as exc:
         raise _fail(exc) from exc
     audit.record(session, "campaign.submitted", user.username, f"campaign:{c.id}")
-    return _out(c)
+    return _out(c, session)
 
 
 @router.post("/{campaign_id}/approve")
@@ -136,7 +158,7 @@ def approve_campaign(campaign_id: int, session: SessionDep, user: Communicator) 
     except campaigns.CampaignError as exc:
         raise _fail(exc) from exc
     audit.record(session, "campaign.approved", user.username, f"campaign:{c.id}")
-    return _out(c)
+    return _out(c, session)
 
 
 @router.post("/{campaign_id}/cancel")
@@ -148,7 +170,7 @@ def cancel_campaign(campaign_id: int, session: SessionDep, user: Communicator) -
     except campaigns.CampaignError as exc:
         raise _fail(exc) from exc
     audit.record(session, "campaign.cancelled", user.username, f"campaign:{c.id}")
-    return _out(c)
+    return _out(c, session)
 
 
 @router.post("/test-recipient/code")

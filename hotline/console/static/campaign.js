@@ -75,11 +75,45 @@
     if (yearly) yearly.hidden = kind !== "yearly";
   }
 
+  // Live audience: a COUNT on the server for the segment as ticked now (no identities).
+  var live = document.getElementById("audience-live");
+  var pending = null;
+  function audience() {
+    if (!live) return;
+    var params = new URLSearchParams();
+    ["channels", "languages", "topics", "age_bands"].forEach(function (name) {
+      document.querySelectorAll("input[name=" + name + "]:checked").forEach(function (el) {
+        params.append(name, el.value);
+      });
+    });
+    var provinces = document.getElementById("provinces");
+    if (provinces) {
+      Array.prototype.forEach.call(provinces.selectedOptions, function (o) {
+        params.append("provinces", o.value);
+      });
+    }
+    fetch("/console/campaigns/audience?" + params.toString(), { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (body) {
+        if (!body || typeof body.audience !== "number") return;
+        var n = body.audience.toLocaleString("vi-VN");
+        live.textContent = live.dataset.template.replace("{n}", n) +
+          (body.audience === 0 ? " " + live.dataset.empty : "");
+        live.dataset.count = String(body.audience);
+        live.className = body.audience === 0 ? "small error" : "small";
+      });
+  }
+  function audienceSoon() {
+    clearTimeout(pending);
+    pending = setTimeout(audience, 250);
+  }
+
   form.addEventListener("input", render);
-  form.addEventListener("change", function () { render(); schedule(); });
+  form.addEventListener("change", function () { render(); schedule(); audienceSoon(); });
   document.querySelectorAll("input[name=preview_lang], input[name=preview_channel]").forEach(
     function (el) { el.addEventListener("change", render); }
   );
   render();
   schedule();
+  audience();
 })();
