@@ -13,7 +13,12 @@ What is measured, each typed with diacritics and without (and districts partly m
 - false places: sentences with no place in them (the intent training data, the evaluation sets
   and the awareness content, sentence by sentence) that get a province, with the gazetteer and
   without it (the lookup tables alone);
-- extract() time per message on those sentences.
+- extract() time per message on those sentences;
+- border and coastal districts -> Border Guard: each land-border and coastal district of
+  nlu/border_areas.yml given as a tip's place ("huyện X", "o huyen x", "huyện X, <province>"),
+  through the tip service's own province and triage steps and the routing engine with
+  content/routing.yml and content/agencies.yml: does the tip reach the Border Guard unit of the
+  district's province? Inland one-province districts of the same provinces must not.
 """
 
 from __future__ import annotations
@@ -37,7 +42,15 @@ from bench._common import DOCS, git_commit, write_section  # noqa: E402
 from hotline.routing.provinces import ProvinceTable  # noqa: E402
 from nlu.dataset import load_examples  # noqa: E402
 from nlu.entities import DATA_DIR, EntityExtractor  # noqa: E402
-from nlu.gazetteer import GAZETTEER_FILE, default_gazetteer  # noqa: E402
+from nlu.gazetteer import (  # noqa: E402
+    AREAS_FILE,
+    COAST,
+    DISTRICT,
+    GAZETTEER_FILE,
+    LAND,
+    WARD,
+    default_gazetteer,
+)
 from nlu.normalize import fold  # noqa: E402
 
 UNIT_WORD = {"Huyện": "huyện", "Quận": "quận", "Thị xã": "thị xã", "Thành phố": "thành phố"}
@@ -112,6 +125,86 @@ KNOWN_WRONG = {
     "Có người đang bị trói trong xe tải": "chợ Bình Điền is the market in Ho Chi Minh City, "
     "not the ward Bình Điền of Huế",
 }
+
+
+def border_routing(gaz: object) -> tuple[list[str], dict[str, int]]:
+    """Rows: land-border / coastal / inland districts given as a tip's place -> Border Guard."""
+    import secrets
+
+    from hotline.casework.service import facts_for
+    from hotline.routing.engine import AgencyRef, RuleSet, route
+    from hotline.tips.models import Tip
+    from hotline.tips.schemas import TipDraft
+    from hotline.tips.service import province_of, triage_draft
+
+    content = ROOT / "content"
+    table = ProvinceTable.load(content / "provinces.yml")
+    rules = RuleSet.load(content / "routing.yml")
+    agencies = yaml.safe_load((content / "agencies.yml").read_text(encoding="utf-8"))["agencies"]
+    refs = [
+        AgencyRef(str(a["code"]), str(a["kind"]), a.get("province"), bool(a.get("active", True)))
+        for a in agencies
+    ]
+    guard = {
+        str(a["province"]): str(a["code"])
+        for a in agencies
+        if a["kind"] == "border_guard" and a.get("province")
+    }
+
+    def reaches(place: str, province: str) -> str:
+        """'right' | 'wrong' (another province's unit) | 'none' for one tip."""
+        d = TipDraft.model_validate(
+            {"submission_token": secrets.token_hex(8), "draft_ref": secrets.token_hex(8),
+             "channel": "webchat", "place": place}
+        )  # fmt: skip
+        tip = Tip(
+            province=province_of(d),
+            urgency_reasons=",".join(triage_draft(d).reasons),
+            crosses_border=False,
+            child_involved=False,
+        )
+        codes = {x.agency_code for x in route(facts_for(tip), table, rules, refs)}
+        got = {c for c in codes if c.endswith("-border-guard")}
+        return "right" if guard[province] in got else ("wrong" if got else "none")
+
+    doc = yaml.safe_load(AREAS_FILE.read_text(encoding="utf-8"))
+    land = {(r[0], r[2]) for r in doc["land_border_districts"]}
+    coast = {(r[0], r[2]) for r in doc["coastal_districts"]}
+    inland = sorted(
+        (n, p)
+        for n, _t, p in json.loads(GAZETTEER_FILE.read_text(encoding="utf-8"))[
+            "districts_before_2025"
+        ]
+        if p in {q for _n, q in land | coast}
+        and (n, p) not in land | coast
+        and len({x.province for x in gaz.lookup(n, [DISTRICT])}) == 1  # type: ignore[attr-defined]
+    )
+    rows: list[str] = []
+    for label, names, want in (
+        ("land-border districts", sorted(land), "right"),
+        ("coastal districts", sorted(coast - land), "right"),
+        ("inland districts of the same provinces (must NOT reach it)", inland, "none"),
+    ):
+        for form, make in (
+            ('"huyện X"', lambda n, p: f"huyện {n}"),
+            ('"o huyen x" (no marks)', lambda n, p: f"o huyen {fold(n).lower()}"),
+            ('"huyện X, <province>"', lambda n, p: f"huyện {n}, {p}"),
+        ):
+            got = [reaches(make(n, p), p) for n, p in names]
+            ok = sum(g == want for g in got)
+            rows.append(
+                f"| {label}: {form} | {len(got)} | {ok} ({100 * ok / len(got):.1f}%) "
+                f"| {got.count('wrong')} | {got.count('none') if want == 'right' else '—'} |"
+            )
+    counts = {
+        "land_districts": gaz.count(DISTRICT, LAND),  # type: ignore[attr-defined]
+        "land_districts_sourced": gaz.count(DISTRICT, LAND, verified=True),  # type: ignore[attr-defined]
+        "land_communes": gaz.count(WARD, LAND),  # type: ignore[attr-defined]
+        "coastal_districts": gaz.count(DISTRICT, COAST),  # type: ignore[attr-defined]
+        "coastal_sourced": gaz.count(DISTRICT, COAST, verified=True),  # type: ignore[attr-defined]
+        "sources": len(doc["sources"]),
+    }
+    return rows, counts
 
 
 def intent_sentences() -> list[str]:
@@ -263,6 +356,7 @@ def main() -> None:
 
     p50_with, p99_with = timings(with_gaz)
     p50_without, p99_without = timings(without)
+    guard_rows, area = border_routing(gaz)
 
     src = doc["source"]
     body = [
@@ -271,9 +365,8 @@ def main() -> None:
         f"Run {time.strftime('%d/%m/%Y')} at commit `{git_commit()}`. Gazetteer: "
         f"`{src['package']}` {src['version']} (wheel sha256 `{src['wheel_sha256'][:12]}…`), "
         f"{len(by_name)} district names before 2025, {len(doc['wards_before_2025'])} wards before "
-        f"and {len(doc['wards_since_2025'])} since 1/7/2025, {len(gaz.border_districts)} border "
-        "gates' districts (nlu/border_gates.yml). Every case is typed with diacritics and "
-        "without (x2). *Right* for an ambiguous name means no province was set.",
+        f"and {len(doc['wards_since_2025'])} since 1/7/2025. Every case is typed with "
+        "diacritics and without (x2). *Right* for an ambiguous name means no province was set.",
         "",
         "Before this gazetteer, issue 24 found 6 of 160 old district names (80, typed both ways) "
         "giving a province; the rows below cover every one-province district instead.",
@@ -304,6 +397,27 @@ def main() -> None:
             + "".join(f" ✘ {why}" for k, why in KNOWN_WRONG.items() if s.startswith(k))
             for s, v in new_places
         ],
+        "",
+        "### Border and coastal districts -> Border Guard",
+        "",
+        f"Data: `nlu/border_areas.yml` ({area['sources']} sources, each with its address, read "
+        "on the date recorded there): "
+        f"{area['land_districts']} land-border districts before 2025, "
+        f"{area['land_districts_sourced']} of them checked against a source that names them "
+        f"(the others marked unverified); {area['land_communes']} border communes, all sourced; "
+        f"{area['coastal_districts']} coastal districts, {area['coastal_sourced']} sourced (the "
+        "28 coastal provinces are sourced, the districts not yet). Nghị định 34/2014/NĐ-CP's "
+        "annex (103 districts, 435 communes) could not be read here. A tip from an unverified row "
+        "still reaches the Border Guard and carries the reason `place_unchecked`.",
+        "",
+        "Each district given as the tip's only place, through the tip service's province and "
+        "triage steps and the routing engine (content/routing.yml, content/agencies.yml). "
+        "*Right*: the Border Guard unit of the district's province is a recipient (for inland "
+        "districts: no Border Guard unit is).",
+        "",
+        "| case | n | right | another province's unit | no Border Guard |",
+        "|---|---:|---:|---:|---:|",
+        *guard_rows,
         "",
         f"extract() per message on the {len(sentences)} intent and evaluation messages: "
         f"median {p50_with:.0f} µs, p99 "

@@ -2,8 +2,9 @@
 
 The districts and wards come from nlu/gazetteer.json, generated at build time from the
 `vietnamadminunits` package's dataset by scripts/build_gazetteer.py (source and version are
-recorded in the file); the border gates from nlu/border_gates.yml. Nothing is fetched at run
-time.
+recorded in the file); the border gates from nlu/border_gates.yml; which districts and communes
+lie on a land border or the coast, each row with its source, from nlu/border_areas.yml. Nothing
+is fetched at run time.
 
 A name is a place only with evidence, because many are ordinary words ("Thống Nhất",
 "Bình Minh", "Cầu Treo") or people's and streets' names:
@@ -33,8 +34,10 @@ from nlu.normalize import fold, for_matching
 HERE = Path(__file__).resolve().parent
 GAZETTEER_FILE = HERE / "gazetteer.json"
 GATES_FILE = HERE / "border_gates.yml"
+AREAS_FILE = HERE / "border_areas.yml"
 
 DISTRICT, WARD, GATE = "district", "ward", "gate"
+LAND, COAST = "land", "coast"
 MAX_WORDS = 4
 
 # Unit words before a name: (accented form, kinds it introduces, whether the marks must be
@@ -89,6 +92,20 @@ class Place:
 
 
 @dataclass(frozen=True)
+class BorderArea:
+    """A place that lies on a land border or the coast, and the source that says so."""
+
+    place: Place
+    area: str  # LAND | COAST
+    source: str | None  # a source id of nlu/border_areas.yml; None: the row is not verified
+
+    @property
+    def verified(self) -> bool:
+        """Whether a source checked here names this place as on the border / coast."""
+        return self.source is not None
+
+
+@dataclass(frozen=True)
 class PlaceMatch:
     """A place name found in a text: offsets into the text searched and the candidates."""
 
@@ -135,10 +152,10 @@ class Gazetteer:
     def __init__(
         self,
         places: Iterable[Place],
-        border_districts: Iterable[tuple[str, str]] = (),
+        areas: Iterable[tuple[str, str, str, str, str | None]] = (),
         source: dict[str, Any] | None = None,
     ) -> None:
-        """Index `places`; `border_districts` are (district name, province) pairs on a border."""
+        """Index `places`; `areas` are (kind, name, province, LAND|COAST, source id or None)."""
         self.source = dict(source or {})
         self.by_fold: dict[str, list[Place]] = {}
         for p in places:
@@ -150,7 +167,10 @@ class Gazetteer:
             for k, ps in self.by_fold.items()
             if " " in k and any(p.kind in (DISTRICT, GATE) for p in ps)
         )
-        self.border_districts = frozenset((_key(n), prov) for n, prov in border_districts)
+        # (kind, folded name, province) -> [(area, source)]: a district may be both (Móng Cái).
+        self.areas: dict[tuple[str, str, str], list[tuple[str, str | None]]] = {}
+        for kind, name, prov, area, src in areas:
+            self.areas.setdefault((kind, _key(name), prov), []).append((area, src))
         # First word of a unit word -> the unit words starting with it (longest first).
         self._prefixes: dict[str, list[tuple[tuple[str, ...], str, frozenset[str], bool]]] = {}
         for form, kinds, strict in sorted(_PREFIXES, key=lambda p: -len(p[0])):
@@ -158,8 +178,13 @@ class Gazetteer:
             self._prefixes.setdefault(words[0], []).append((words, form, kinds, strict))
 
     @classmethod
-    def load(cls, data_file: Path = GAZETTEER_FILE, gates_file: Path = GATES_FILE) -> Gazetteer:
-        """Read the generated districts/wards file and the border gates."""
+    def load(
+        cls,
+        data_file: Path = GAZETTEER_FILE,
+        gates_file: Path = GATES_FILE,
+        areas_file: Path = AREAS_FILE,
+    ) -> Gazetteer:
+        """Read the generated districts/wards file, the border gates and the border/coast areas."""
         doc = json.loads(data_file.read_text(encoding="utf-8"))
         places: list[Place] = []
         for key, kind in (
@@ -171,11 +196,18 @@ class Gazetteer:
                 Place(for_matching(n).text, kind, prov, fold(t).lower()) for n, t, prov in doc[key]
             ]
         gates: dict[str, Any] = yaml.safe_load(gates_file.read_text(encoding="utf-8")) or {}
-        border: list[tuple[str, str]] = []
-        for name, district, prov, country in gates.get("gates") or []:
+        areas: list[tuple[str, str, str, str, str | None]] = []
+        for name, _district, prov, country, *src in gates.get("gates") or []:
             places.append(Place(for_matching(name).text, GATE, prov, "cua khau", country))
-            border.append((district, prov))
-        return cls(places, border, doc.get("source"))
+            areas.append((GATE, name, prov, LAND, src[0] if src else None))
+        doc_areas: dict[str, Any] = yaml.safe_load(areas_file.read_text(encoding="utf-8")) or {}
+        for name, _former, prov, _country, src in doc_areas.get("land_border_districts") or []:
+            areas.append((DISTRICT, name, prov, LAND, src))
+        for name, _district, prov, _country, src in doc_areas.get("land_border_communes") or []:
+            areas.append((WARD, name, prov, LAND, src))
+        for name, _former, prov, src in doc_areas.get("coastal_districts") or []:
+            areas.append((DISTRICT, name, prov, COAST, src))
+        return cls(places, areas, doc.get("source"))
 
     def lookup(self, name: str, kinds: Iterable[str] = (DISTRICT, WARD, GATE)) -> list[Place]:
         """Places with this exact name (any marks typed must be the name's), of these kinds."""
@@ -187,10 +219,23 @@ class Gazetteer:
             if p.kind in wanted and accents_subset(_words(low), _words(p.name))
         ]
 
+    def areas_of(self, place: Place) -> list[BorderArea]:
+        """The land-border / coast facts known for a place (none for an inland one)."""
+        found = self.areas.get((place.kind, _key(place.name), place.province), [])
+        return [BorderArea(place, area, src) for area, src in found]
+
     def is_border_place(self, place: Place) -> bool:
-        """Whether a place is a border gate or a district that a border gate lies in."""
-        return place.kind == GATE or (
-            place.kind == DISTRICT and (_key(place.name), place.province) in self.border_districts
+        """Whether a place is a gate, or a district or commune on the land border."""
+        return any(a.area == LAND for a in self.areas_of(place))
+
+    def count(self, kind: str, area: str, verified: bool | None = None) -> int:
+        """How many places of this kind the data puts on this area (optionally: verified or not)."""
+        return sum(
+            1
+            for (k, _n, _p), facts in self.areas.items()
+            if k == kind
+            for a, src in facts
+            if a == area and (verified is None or (src is not None) == verified)
         )
 
     def find(self, low: str) -> list[PlaceMatch]:
@@ -296,28 +341,58 @@ def default_gazetteer() -> Gazetteer:
     return Gazetteer.load()
 
 
-def border_place(text: str, province: str | None = None) -> Place | None:
-    """A border gate or border district named in `text` (in `province`, if given), else None."""
+def border_areas(text: str, province: str | None = None) -> list[BorderArea]:
+    """Land-border and coastal places named in `text` (in `province`, if given), with sources.
+
+    A name in two provinces counts only when `province` says which: never a guess.
+    """
     gaz = default_gazetteer()
-    for m in gaz.find(for_matching(text).text):
+    low = for_matching(text).text
+    out: list[BorderArea] = []
+    for m in gaz.find(low):
+        if province is None and len(m.provinces) > 1:
+            continue  # two provinces, none named: no guess
+        if not m.prefixed:
+            if _key(low[m.start : m.end]) in _province_names():
+                continue  # "ở Lào Cai", "ở Quảng Ninh": the province, not its namesake district
+            if not m.evidence and province not in m.provinces:
+                continue  # a bare name counts only where the province named confirms it
         for p in m.places:
-            if gaz.is_border_place(p) and (province is None or p.province == province):
-                if province is None and len(m.provinces) > 1:
-                    continue  # two provinces, none named: no guess
-                return p
-    return None
+            if province is None or p.province == province:
+                # A ward named before and since 2025 is one place: list its fact once.
+                out += [a for a in gaz.areas_of(p) if a not in out]
+    return out
+
+
+@lru_cache(maxsize=1)
+def _province_names() -> frozenset[str]:
+    """Folded province names, former names and aliases (the NLU's province lookup forms)."""
+    from nlu.entities import load_tables  # imported here: nlu.entities imports this module
+
+    return frozenset(_key(f) for f in load_tables().lookups.get("province", []))
+
+
+def border_place(text: str, province: str | None = None) -> Place | None:
+    """A border gate, district or commune on the land border named in `text`, else None."""
+    land = [a for a in border_areas(text, province) if a.area == LAND]
+    return land[0].place if land else None
 
 
 __all__ = [
+    "AREAS_FILE",
+    "COAST",
     "DISTRICT",
     "GATE",
     "GATES_FILE",
     "GAZETTEER_FILE",
+    "LAND",
     "WARD",
+    "BorderArea",
     "Gazetteer",
     "Place",
     "PlaceMatch",
     "accents_subset",
+    "border_areas",
     "border_place",
     "default_gazetteer",
     "placed",

@@ -26,6 +26,10 @@ class Reason(StrEnum):
     # Facts for routing only (they never raise the urgency).
     BORDER_AREA = "border_area"
     SEA_AREA = "sea_area"
+    # The place named is a coastal district (nlu/border_areas.yml): the sea border's area.
+    COASTAL_AREA = "coastal_area"
+    # The border / coast fact above rests on a data row no source was checked for.
+    PLACE_UNCHECKED = "place_unchecked"
     VICTIM_SUPPORT = "victim_support"
     POSSIBLE_DUPLICATE = "possible_duplicate"
 
@@ -33,7 +37,7 @@ class Reason(StrEnum):
 #: Codes that say the victim is, or may be, a child (routing: child_possible).
 CHILD_REASONS = frozenset({Reason.CHILD, Reason.CHILD_UNCERTAIN_AGE, Reason.CHILD_MENTIONED})
 #: Codes that place the tip in a border, sea or island area (routing: border_or_sea).
-AREA_REASONS = frozenset({Reason.BORDER_AREA, Reason.SEA_AREA})
+AREA_REASONS = frozenset({Reason.BORDER_AREA, Reason.SEA_AREA, Reason.COASTAL_AREA})
 
 LABELS: dict[Reason, tuple[str, str]] = {
     Reason.URGENT_REQUEST: ("Người báo cần giúp gấp", "Reporter asked for urgent help"),
@@ -48,6 +52,11 @@ LABELS: dict[Reason, tuple[str, str]] = {
     Reason.VICTIM_REPORTING: ("Nạn nhân tự báo tin", "The victim is reporting"),
     Reason.BORDER_AREA: ("Khu vực biên giới", "Border area"),
     Reason.SEA_AREA: ("Trên biển, đảo", "At sea or on an island"),
+    Reason.COASTAL_AREA: ("Huyện ven biển", "Coastal district"),
+    Reason.PLACE_UNCHECKED: (
+        "Vị trí biên giới / ven biển lấy từ dòng dữ liệu chưa đối chiếu nguồn",
+        "Border / coast place from a data row not yet checked against a source",
+    ),
     Reason.VICTIM_SUPPORT: ("Nạn nhân cần hỗ trợ", "The victim needs support"),
     Reason.POSSIBLE_DUPLICATE: ("Có thể trùng tin đã nhận", "Possibly a repeat"),
 }

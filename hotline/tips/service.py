@@ -46,7 +46,7 @@ from hotline.tips.schemas import TipContent, TipDraft
 from hotline.tips.triage import Triage, TriageInput, assess
 from nlu.crisis import mentions_child
 from nlu.entities import extract
-from nlu.gazetteer import border_place
+from nlu.gazetteer import COAST, border_areas, border_place
 from nlu.normalize import fold_key
 
 log = logging.getLogger(__name__)
@@ -181,6 +181,19 @@ def is_border_area(draft: TipDraft, province: str | None) -> bool:
     return bool(text) and border_place(text, province) is not None
 
 
+def place_area_reasons(draft: TipDraft, province: str | None) -> list[Reason]:
+    """Routing facts from the place named: a coastal district, and whether the border / coast
+    row it rests on was left unverified in nlu/border_areas.yml (operators see that)."""
+    text = " \n ".join(x for x in (draft.place, draft.province_text, draft.what) if x)
+    areas = border_areas(text, province) if text else []
+    out: list[Reason] = []
+    if any(a.area == COAST for a in areas):
+        out.append(Reason.COASTAL_AREA)
+    if areas and not any(a.verified for a in areas):
+        out.append(Reason.PLACE_UNCHECKED)
+    return out
+
+
 def tactic_of(draft: TipDraft) -> str | None:
     """The draft's tactic, made more specific by what the story says (scam compound > job)."""
     text = " \n ".join(x for x in (draft.what, draft.recruiter) if x)
@@ -196,7 +209,8 @@ def tactic_of(draft: TipDraft) -> str | None:
 def triage_draft(draft: TipDraft) -> Triage:
     """Run the triage rules on a draft."""
     text = " ".join(x for x in (draft.what, draft.place, draft.when, draft.people_text) if x)
-    return assess(
+    province = province_of(draft)
+    triage = assess(
         TriageInput(
             text=text,
             child=draft.child,
@@ -205,10 +219,12 @@ def triage_draft(draft: TipDraft) -> Triage:
             tactic=tactic_of(draft),
             reporter_is_victim=draft.reporter_is_victim,
             urgent=draft.urgent,
-            border_area=is_border_area(draft, province_of(draft)),
+            border_area=is_border_area(draft, province),
             child_mentioned=bool(draft.what) and mentions_child(draft.what or ""),
         )
     )
+    places = [r for r in place_area_reasons(draft, province) if r not in triage.reasons]
+    return Triage(triage.urgency, [*triage.reasons, *places])
 
 
 def submit_tip(session: Session, keys: TipKeys, draft: TipDraft) -> Submission:

@@ -9,6 +9,7 @@ import yaml
 
 from nlu.entities import extract
 from nlu.gazetteer import (
+    AREAS_FILE,
     DISTRICT,
     GATE,
     GATES_FILE,
@@ -41,13 +42,18 @@ def test_the_data_records_its_source_and_version() -> None:
     assert default_gazetteer().source["version"] == src["version"]
 
 
-def test_every_border_gate_district_is_in_its_province() -> None:
+def test_every_border_gate_district_is_in_its_province_and_on_the_border() -> None:
     gaz = default_gazetteer()
-    gates = yaml.safe_load(GATES_FILE.read_text(encoding="utf-8"))["gates"]
-    assert len(gates) >= 35
-    for _name, district, province, country in gates:
+    doc = yaml.safe_load(GATES_FILE.read_text(encoding="utf-8"))
+    sources = yaml.safe_load(AREAS_FILE.read_text(encoding="utf-8"))["sources"]
+    assert len(doc["gates"]) >= 35
+    for _name, district, province, country, source in doc["gates"]:
         assert country in {"Trung Quốc", "Lào", "Campuchia"}
-        assert province in {p.province for p in gaz.lookup(district, [DISTRICT])}, district
+        assert source is None or source in sources, source
+        places = [p for p in gaz.lookup(district, [DISTRICT]) if p.province == province]
+        assert places, district
+        # The gate's district is one of the land-border districts of nlu/border_areas.yml.
+        assert any(gaz.is_border_place(p) for p in places), district
 
 
 @pytest.mark.parametrize(
