@@ -50,14 +50,15 @@ $(DEMO_ENV): | $(STAMP)
 	} > $(DEMO_ENV)
 
 # Links (agency notices, the admin login printed below) point at this port unless
-# CANHGIAC_PUBLIC_URL is set.
+# CANHGIAC_PUBLIC_URL is set. `canhgiac demo` runs the server and the worker (routing, agency
+# notices, alerts, campaign and test sends) together; Ctrl-C stops both.
 demo: $(STAMP) $(DEMO_ENV) $(MODEL)
 	set -a; source $(DEMO_ENV); set +a; \
 	export CANHGIAC_PUBLIC_URL="$${CANHGIAC_PUBLIC_URL:-http://127.0.0.1:$(PORT)}"; \
 	$(CG) db upgrade && \
 	$(CG) content import && \
 	$(CG) user ensure-admin --username admin && \
-	exec $(CG) serve --host 127.0.0.1 --port $(PORT)
+	exec $(CG) demo --host 127.0.0.1 --port $(PORT)
 
 # Debian's Chromium for the browser tests (Playwright drives it; no browser download).
 chromium:

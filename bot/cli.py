@@ -73,6 +73,7 @@ def _nlu_app() -> None:
 
 _nlu_app()
 
+import bot.demo  # noqa: E402,F401  (registers `demo`: serve + worker together)
 import hotline.casework.cli  # noqa: E402,F401  (registers `worker` and `report`)
 from bot.broadcast import register as _register_broadcasts  # noqa: E402
 
