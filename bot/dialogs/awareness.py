@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from bot.dialogs.types import Button, Incoming, Reply, Turn
+from bot.dialogs.types import CONFIDENCE_THRESHOLD, Button, Incoming, Reply, Turn
 from hotline.content.contacts import HOME, directory_at, format_contacts
 from hotline.content.faq import FaqEntry, decide, looks_english, reply_lang
 from hotline.content.service import Library, PieceView, cache_for
@@ -27,7 +27,6 @@ from nlu.entities import extract
 from nlu.normalize import fold
 
 INTENTS = ("ask_tactics", "ask_victim_rights", "ask_law", "ask_hotline")
-CONFIDENCE = 0.55
 ALIASES = {"hotlines": "hotline-numbers", "hotline": "hotline-numbers"}
 MAX_BUTTON = 60
 
@@ -186,7 +185,7 @@ class AwarenessDialog:
         if (
             incoming.text
             and intent.get("name") in INTENTS
-            and intent.get("confidence", 0) >= (CONFIDENCE)
+            and intent.get("confidence", 0) >= CONFIDENCE_THRESHOLD
         ):
             return self._answer(turn, lib, nlu)
         return None

@@ -10,7 +10,7 @@ from typing import Any
 from bot.dialogs.awareness import answer_question, library
 from bot.dialogs.safety import PENDING, RESCUE_THRESHOLD, SafetyNet
 from bot.dialogs.text import clean_text, is_question, parse_command
-from bot.dialogs.types import Button, Dialog, Incoming, Reply, Turn
+from bot.dialogs.types import CONFIDENCE_THRESHOLD, Button, Dialog, Incoming, Reply, Turn
 from hotline.content.faq import STATEMENT_COVERAGE
 from hotline.content.redflags import critical_flags, scan_text
 from nlu.crisis import Crisis, looks_harmless
@@ -19,8 +19,6 @@ from nlu.normalize import fold
 
 log = logging.getLogger(__name__)
 
-# Below this the bot asks which of the top intents was meant instead of guessing.
-CONFIDENCE_THRESHOLD = 0.55
 SMALL_TALK = {"greet", "goodbye", "thanks", "affirm", "deny"}
 # Meanings never offered in a "did you mean" unless they are the likeliest.
 UNLIKELY_CHOICES = {"unsubscribe", "delete_history", "change_language"}

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.dialogs.awareness import library
-from bot.dialogs.types import Button, Incoming, Reply, Turn
+from bot.dialogs.types import CONFIDENCE_THRESHOLD, Button, Incoming, Reply, Turn
 from hotline.content.redflags import (
     NOT_SURE,
     Assessment,
@@ -32,7 +32,6 @@ from hotline.content.redflags import (
     scan_text,
 )
 
-CONFIDENCE = 0.55
 FLAGS_PER_MESSAGE = 4
 # Questions listed under "not enough information" (the most useful come first in the file).
 ASK_LINES = 6
@@ -263,7 +262,7 @@ class OfferCheckDialog:
                 if typed in {str(i), label}:
                     return self._payload(turn, rules, state, f"kt:a:{q.id}:{o.id}")
         intent = (turn.nlu or {}).get("intent") or {}
-        if intent.get("confidence", 0) >= CONFIDENCE and intent.get("name") not in {
+        if intent.get("confidence", 0) >= CONFIDENCE_THRESHOLD and intent.get("name") not in {
             "check_offer",
             "affirm",
             "deny",

@@ -16,7 +16,7 @@ import secrets
 from typing import Any
 
 from bot.dialogs.awareness import library
-from bot.dialogs.types import Button, Incoming, Reply, Turn
+from bot.dialogs.types import CONFIDENCE_THRESHOLD, Button, Incoming, Reply, Turn
 from hotline.content.service import Library
 from hotline.quiz import service as quiz_results
 from hotline.quiz.service import AGE_BANDS
@@ -86,7 +86,8 @@ class QuizDialog:
                 if index < len(choices):
                     return self._answer(turn, lib, state, qid, str(index))
             intent = (turn.nlu or {}).get("intent") or {}
-            if intent.get("confidence", 0) >= 0.55 and intent.get("name") not in {"take_quiz"}:
+            sure = intent.get("confidence", 0) >= CONFIDENCE_THRESHOLD
+            if sure and intent.get("name") != "take_quiz":
                 return None
             return [Reply(turn.t("quiz.use_buttons")), self._question(turn, lib, state)]
         return None

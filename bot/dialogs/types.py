@@ -11,6 +11,10 @@ if TYPE_CHECKING:
 
     from bot.runtime import BotRuntime
 
+#: How sure the NLU must be before a dialog acts on its intent; below it the engine asks
+#: "did you mean" and a dialog in progress keeps the message as its own answer.
+CONFIDENCE_THRESHOLD = 0.55
+
 
 @dataclass(frozen=True)
 class Button:
