@@ -441,27 +441,6 @@ def import_library(session: Session, files: LibraryFiles) -> ImportReport:
     return report
 
 
-def edit_piece(
-    session: Session, piece_id: str, lang: str, changes: dict[str, Any], user: str
-) -> ContentPiece:
-    """A console edit, published at once: the piece now belongs to the console (origin)."""
-    row = repo.get_piece(session, piece_id, lang)
-    if row is None:
-        raise KeyError(piece_id)
-    for key, value in changes.items():
-        if key not in {"title", "topic", "tactic", "keywords", "related", "parts", "sources"}:
-            raise ValueError(f"not editable: {key}")
-        setattr(row, key, value)
-    row.origin = ContentOrigin.CONSOLE
-    row.updated_at, row.updated_by = utcnow(), user
-    row.version = _version(
-        session, PIECE, piece_id, lang, "published", "console", None, _row_snapshot(row), user
-    )
-    bump_revision(session)
-    session.flush()
-    return row
-
-
 def versions(session: Session, kind: str, item_id: str, lang: str = "") -> list[ContentVersion]:
     """The version history of a piece or item, oldest first."""
     return list(

@@ -6,13 +6,15 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from hotline.content import admin
 from hotline.content import repository as repo
 from hotline.content.loader import load_files
 from hotline.content.models import ContentPiece, ContentStatus, ItemKind
-from hotline.content.service import ContentCache, edit_piece, import_library, versions
+from hotline.content.service import ContentCache, import_library, versions
 from hotline.db.base import utcnow
 from hotline.db.session import unit_of_work
 from hotline.quiz.service import knowledge_rates, record_answer, set_profile
+from tests.hotline.factories import make_user
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,6 +24,20 @@ def _copy(tmp_path: Path) -> Path:
     for sub in ("vi", "en", "quizzes", "offers"):
         shutil.copytree(ROOT / "content" / sub, dst / sub)
     return dst
+
+
+def _console_edit(s, piece_id: str, lang: str, title: str, author: str) -> None:  # type: ignore[no-untyped-def]
+    """A console edit the reviewed way: drafted by `author`, published by another communicator."""
+    ref = admin.Ref("piece", piece_id, lang)
+    writer, reviewer = (
+        make_user(s, author, "communicator"),
+        make_user(s, f"{author}-rv", "communicator"),
+    )
+    data = dict(admin.working_copy(s, ref).snapshot)
+    data["title"] = title
+    v = admin.save_piece(s, writer.username, piece_id, lang, data)
+    admin.submit(s, writer.username, ref, v.version)
+    admin.publish(s, reviewer, ref, v.version)
 
 
 def test_import_is_idempotent_and_respects_console_edits(hotline_rt, tmp_path: Path) -> None:
@@ -50,7 +66,7 @@ def test_import_is_idempotent_and_respects_console_edits(hotline_rt, tmp_path: P
 
     # A communicator edits it in the console: the piece now belongs to the console.
     with unit_of_work(hotline_rt.sessions) as s:
-        edit_piece(s, "hotline-numbers", "vi", {"title": "Số cần nhớ (sửa)"}, "communicator1")
+        _console_edit(s, "hotline-numbers", "vi", "Số cần nhớ (sửa)", "communicator1")
     path.write_text(
         path.read_text("utf-8").replace("Nhớ lưu những số", "Xin lưu những số", 1), "utf-8"
     )
@@ -78,7 +94,7 @@ def test_cache_reloads_when_the_revision_changes(hotline_rt, tmp_path: Path) -> 
     with unit_of_work(hotline_rt.sessions) as s:
         lib = cache.get(s)
         assert cache.get(s) is lib  # cached
-        edit_piece(s, "victims-rights", "en", {"title": "Your rights (edited)"}, "c1")
+        _console_edit(s, "victims-rights", "en", "Your rights (edited)", "c1")
     with unit_of_work(hotline_rt.sessions) as s:
         lib2 = cache.get(s)
         assert lib2 is not lib
