@@ -114,6 +114,9 @@ class TipRecipient(Base):
     support_kinds: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     case_opened: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     prosecuted: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    # Investigation cleared the case ("điều tra, khám phá") and the case came to trial.
+    case_solved: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    tried: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     outcome_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     outcome_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
 

@@ -477,6 +477,8 @@ class Outcome:
     support_kinds: tuple[str, ...] = ()
     case_opened: bool | None = None
     prosecuted: bool | None = None
+    case_solved: bool | None = None
+    tried: bool | None = None
 
 
 def _check_outcome(o: Outcome) -> None:
@@ -493,8 +495,10 @@ def _check_outcome(o: Outcome) -> None:
     unknown = set(o.support_kinds) - {k.value for k in SupportKind}
     if unknown:
         raise CaseError(f"loại hỗ trợ không hợp lệ / invalid support: {sorted(unknown)}")
-    if o.prosecuted and o.case_opened is False:
+    if (o.prosecuted or o.case_solved or o.tried) and o.case_opened is False:
         raise CaseError("truy tố cần khởi tố vụ án / prosecution needs an opened case")
+    if o.tried and o.prosecuted is False:
+        raise CaseError("xét xử cần truy tố / a trial needs a prosecution")
 
 
 def record_outcome(
@@ -515,8 +519,12 @@ def record_outcome(
     rec.victims_rescued = outcome.victims_rescued
     rec.victims_supported = outcome.victims_supported
     rec.support_kinds = sorted(set(outcome.support_kinds)) or None
-    rec.case_opened = True if outcome.prosecuted else outcome.case_opened
-    rec.prosecuted = outcome.prosecuted
+    # Each later step implies the earlier ones: tried -> prosecuted -> case opened.
+    rec.tried = outcome.tried
+    rec.prosecuted = True if outcome.tried else outcome.prosecuted
+    rec.case_solved = outcome.case_solved
+    later = rec.prosecuted or outcome.case_solved
+    rec.case_opened = True if later else outcome.case_opened
     rec.outcome_at, rec.outcome_by = utcnow(), actor
     session.flush()
     audit.record(
@@ -529,7 +537,9 @@ def record_outcome(
         identified=outcome.victims_identified,
         supported=outcome.victims_supported,
         case_opened=rec.case_opened,
+        case_solved=rec.case_solved,
         prosecuted=rec.prosecuted,
+        tried=rec.tried,
     )
     return rec
 

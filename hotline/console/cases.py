@@ -29,6 +29,7 @@ from hotline.casework.models import RecipientStatus, SupportKind, Verification
 from hotline.console.auth import check_csrf, current_user
 from hotline.console.routes import console_lang, local_time, render
 from hotline.db.base import utcnow
+from hotline.kit.i18n import MissingString
 from hotline.notifications.models import Notification, OutboxStatus
 from hotline.reports import deadlines as report_deadlines
 from hotline.reports import export
@@ -460,9 +461,11 @@ def post_outcome(
     victims_supported: Annotated[str, Form(max_length=6)] = "",
     support_kinds: Annotated[list[str] | None, Form()] = None,
     case_opened: Annotated[str, Form(max_length=3)] = "",
+    case_solved: Annotated[str, Form(max_length=3)] = "",
     prosecuted: Annotated[str, Form(max_length=3)] = "",
+    tried: Annotated[str, Form(max_length=3)] = "",
 ) -> RedirectResponse:
-    """An agency's outcome: verification, victims, Điều 37 support, case opened / prosecuted."""
+    """An agency's outcome: verification, victims, Điều 37 support, case opened to trial."""
     check_csrf(request, csrf_token)
     tip = visible(session, user, tip_id)
     require_own_row(user, code)
@@ -476,7 +479,9 @@ def post_outcome(
             victims_supported=_count(victims_supported),
             support_kinds=tuple(support_kinds or ()),
             case_opened=_yes_no(case_opened),
+            case_solved=_yes_no(case_solved),
             prosecuted=_yes_no(prosecuted),
+            tried=_yes_no(tried),
         )
         casework.record_outcome(session, tip, code, user.username, outcome)
 
@@ -764,6 +769,45 @@ def bars(counts: dict[str, Any], width: int = 560, row: int = 22) -> dict[str, A
     }
 
 
+#: The plans' rates drawn against their targets on the reports page: (section, rate, target).
+RATE_ROWS = (
+    ("indicators", "share_classified", "share_classified_target"),
+    ("indicators", "resolution_rate", "resolution_rate_target"),
+    ("sla", "compliance", None),
+    ("outcomes", "verification_rate", None),
+    ("outcomes", "support_rate", None),
+    ("outcomes", "investigation_rate", "investigation_rate_target"),
+    ("outcomes", "prosecution_rate", "prosecution_rate_target"),
+    ("outcomes", "trial_rate", "trial_rate_target"),
+)
+
+
+def rate_bars(report: dict[str, Any], width: int = 560, row: int = 26) -> dict[str, Any]:
+    """Geometry of the rates chart (0-100 %), each with its target mark when the plan sets one.
+
+    A rate that is hidden ("<5") or has no denominator yet gets no bar, only its text.
+    """
+    label_w, scale = 250, width - 250 - 60
+    bars = []
+    for i, (section, key, target_key) in enumerate(RATE_ROWS):
+        value = report.get(section, {}).get(key)
+        target = report.get(section, {}).get(target_key) if target_key else None
+        shown = isinstance(value, int | float) and not isinstance(value, bool)
+        bars.append(
+            {
+                "key": key,
+                "y": i * row,
+                "x": label_w,
+                "w": round(scale * min(float(value), 1.0), 1) if shown else 0,
+                "text": f"{float(value) * 100:.1f}%" if shown else (value or "—"),
+                "target_x": round(label_w + scale * float(target), 1) if target else None,
+                "target": f"{float(target) * 100:.0f}%" if target else None,
+                "below": shown and target is not None and float(value) < float(target),
+            }
+        )
+    return {"width": width, "height": row * len(bars) + 4, "bars": bars}
+
+
 def _scope(request: Request, session: Session) -> tuple[str | None, str | None]:
     """The report's province and agency from the query (unknown values are ignored)."""
     province = request.query_params.get("province") or None
@@ -787,6 +831,15 @@ def reports_page(
     report = build_report(session, p, province=province, agency=agency)
     charts = {"by_month": bars(report["by_month"])} | {d: bars(report["by"][d]) for d in DIMENSIONS}
     charts["support"] = bars(report["outcomes"]["support_kinds"])
+    catalog, lang = request.app.state.catalog, console_lang(request)
+
+    def value_label(prefix: str, key: str) -> str:
+        """A breakdown's value in words (a province or a country is already a name)."""
+        try:
+            return str(catalog.t(lang, f"console_cases.{prefix}.{key}"))
+        except MissingString:
+            return key
+
     names = agency_names(session)
     return page(
         request,
@@ -794,6 +847,8 @@ def reports_page(
         user,
         report=report,
         charts=charts,
+        rates=rate_bars(report),
+        value_label=value_label,
         period=p.label,
         province=province,
         agency=agency,

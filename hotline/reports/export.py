@@ -59,6 +59,7 @@ SECTIONS = {
     "sla": "Thời hạn phân loại",
     "timings": "Thời gian xử lý",
     "outcomes": "Kết quả xác minh và hỗ trợ nạn nhân",
+    "campaigns": "Tiếp cận của chiến dịch truyền thông",
 }
 LABELS = {
     "received": "Tin báo nhận được",
@@ -90,7 +91,27 @@ LABELS = {
     "cases_opened": "Vụ án được khởi tố",
     "cases_prosecuted": "Vụ án được truy tố",
     "prosecution_rate": "Tỷ lệ truy tố trên số vụ khởi tố",
+    "cases_solved": "Vụ án được điều tra, khám phá",
+    "cases_tried": "Vụ án được đưa ra xét xử",
+    "investigation_rate": "Tỷ lệ điều tra, khám phá trên số vụ khởi tố",
+    "investigation_rate_target": "Chỉ tiêu tỷ lệ điều tra, khám phá",
+    "prosecution_rate_target": "Chỉ tiêu tỷ lệ truy tố",
+    "trial_rate": "Tỷ lệ xét xử trên số vụ khởi tố",
+    "trial_rate_target": "Chỉ tiêu tỷ lệ xét xử",
+    "campaigns_sent": "Số chiến dịch đã gửi",
+    "messages_delivered": "Tin nhắn chiến dịch đã gửi đến",
+    "people_reached": "Số người nhận được tin",
+    "clicks": "Lượt bấm mở bài, câu đố",
+    "click_rate": "Tỷ lệ bấm trên số tin đã gửi",
 }
+#: The plans' rates beside their targets, drawn on the "Chi tieu" sheet: (section, rate, target).
+RATES = (
+    ("indicators", "share_classified", "share_classified_target"),
+    ("indicators", "resolution_rate", "resolution_rate_target"),
+    ("outcomes", "investigation_rate", "investigation_rate_target"),
+    ("outcomes", "prosecution_rate", "prosecution_rate_target"),
+    ("outcomes", "trial_rate", "trial_rate_target"),
+)
 DIMENSION_SHEETS = {
     "province": ("Theo tinh", "Tỉnh, thành phố"),
     "category": ("Theo thu doan", "Thủ đoạn"),
@@ -118,13 +139,16 @@ def to_xlsx(report: dict[str, Any]) -> bytes:
     scope = report.get("scope") or {}
     if scope.get("province") or scope.get("agency"):
         ws.append(["Phạm vi / scope", scope.get("province") or scope.get("agency")])
-    for section in ("totals", "indicators", "sla", "timings", "outcomes"):
+    for section in ("totals", "indicators", "sla", "timings", "outcomes", "campaigns"):
+        if not report.get(section):
+            continue
         ws.append([])
         ws.append([SECTIONS[section], None, section])
         for k, v in report.get(section, {}).items():
             if isinstance(v, dict):
                 continue
             ws.append([LABELS.get(k, k), _safe(v), k])
+    _rates_sheet(wb, report)
     months = wb.create_sheet("Theo thang")
     months.append(["month", "received"])
     for k, v in report["by_month"].items():
@@ -156,6 +180,27 @@ def to_xlsx(report: dict[str, Any]) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _rates_sheet(wb: Workbook, report: dict[str, Any]) -> None:
+    """The plans' rates (%) beside their targets, with a clustered bar chart of both."""
+    sheet = wb.create_sheet("Chi tieu")
+    sheet.append(["Chỉ tiêu", "Thực hiện (%)", "Chỉ tiêu (%)"])
+    for section, key, target in RATES:
+        value = report.get(section, {}).get(key)
+        goal = report.get(section, {}).get(target)
+        shown = isinstance(value, int | float) and not isinstance(value, bool)
+        # A hidden ("<5") or undefined rate is written as text: the chart leaves it out.
+        cell = round(float(value) * 100, 1) if shown else _safe(value if value else "—")
+        sheet.append([LABELS[key], cell, None if goal is None else round(float(goal) * 100, 1)])
+    chart = BarChart()
+    chart.title = "Tỷ lệ so với chỉ tiêu (%)"
+    n = len(RATES) + 1
+    chart.add_data(
+        Reference(sheet, min_col=2, max_col=3, min_row=1, max_row=n), titles_from_data=True
+    )
+    chart.set_categories(Reference(sheet, min_col=1, min_row=2, max_row=n))
+    sheet.add_chart(chart, "E2")
 
 
 def _quiz_sheet(wb: Workbook, quiz: dict[str, Any]) -> None:

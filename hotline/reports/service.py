@@ -19,11 +19,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, select
+from sqlalchemy import distinct, exists, func, select
 from sqlalchemy.orm import Session
 
+from hotline.campaigns.models import CampaignClick, CampaignDelivery, DeliveryStatus
 from hotline.casework.models import TipCase, TipRecipient
 from hotline.quiz.service import knowledge_rates
+from hotline.subscribers.models import Subscriber
 from hotline.tips.models import Tip, TipStatus
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -31,6 +33,11 @@ SMALL = 5
 SUPPRESSED = "<5"
 TARGET_CLASSIFIED = 1.0
 TARGET_RESOLUTION = 0.9
+# Lào Cai's 2023 plan (22/02/2023, under Quyết định 193/QĐ-TTg): investigation and clearance
+# "trên 90% tổng số án khởi tố", 95 % of cases prosecuted, 90 % brought to trial.
+TARGET_INVESTIGATION = 0.9
+TARGET_PROSECUTION = 0.95
+TARGET_TRIAL = 0.9
 DIMENSIONS = ("province", "category", "urgency", "channel", "destination")
 
 
@@ -212,7 +219,7 @@ def _outcomes(
     by_tip: dict[int, list[TipRecipient]] = {}
     for rec in session.scalars(q):
         by_tip.setdefault(rec.tip_id, []).append(rec)
-    verified = confirmed = opened = prosecuted = legal_aid = 0
+    verified = confirmed = opened = solved = prosecuted = tried = legal_aid = 0
     identified = children = rescued = supported = 0
     support: Counter[str] = Counter()
     for recs in by_tip.values():
@@ -222,7 +229,9 @@ def _outcomes(
         verified += bool(verdicts)
         confirmed += "confirmed" in verdicts
         opened += any(r.case_opened for r in recs)
+        solved += any(r.case_solved for r in recs)
         prosecuted += any(r.prosecuted for r in recs)
+        tried += any(r.tried for r in recs)
         legal_aid += "legal_aid" in kinds
         identified += max((r.victims_identified or 0) for r in recs)
         children += max((r.victims_children or 0) for r in recs)
@@ -242,10 +251,57 @@ def _outcomes(
         "support_rate": _share(supported, identified, public),
         "tips_with_legal_aid": _count(legal_aid, public),
         "cases_opened": _count(opened, public),
+        "cases_solved": _count(solved, public),
         "cases_prosecuted": _count(prosecuted, public),
+        "cases_tried": _count(tried, public),
+        # The plans' three rates, each over the cases opened ("tổng số án khởi tố").
+        "investigation_rate": _share(solved, opened, public),
+        "investigation_rate_target": TARGET_INVESTIGATION,
         "prosecution_rate": _share(prosecuted, opened, public),
+        "prosecution_rate_target": TARGET_PROSECUTION,
+        "trial_rate": _share(tried, opened, public),
+        "trial_rate_target": TARGET_TRIAL,
         "support_kinds": _suppress(dict(support.most_common()), public),
     }
+
+
+def _campaign_reach(
+    session: Session, period: Period, province: str | None, public: bool
+) -> dict[str, Any]:
+    """Campaign messages the platforms accepted in the period, and the people they reached.
+
+    A province's figure counts the subscribers of that province who are still subscribed
+    (an unsubscribe deletes the subscriber, and with it the province of their past sends).
+    """
+    sent = select(
+        func.count(CampaignDelivery.id),
+        func.count(distinct(CampaignDelivery.subscriber_id)),
+        func.count(distinct(CampaignDelivery.campaign_id)),
+    ).where(
+        CampaignDelivery.is_test.is_(False),
+        CampaignDelivery.status == DeliveryStatus.sent,
+        CampaignDelivery.sent_at >= period.start_utc,
+        CampaignDelivery.sent_at < period.end_utc,
+    )
+    if province:
+        sent = sent.join(Subscriber, Subscriber.id == CampaignDelivery.subscriber_id).where(
+            Subscriber.province == province
+        )
+    messages, people, campaigns = session.execute(sent).one()
+    out: dict[str, Any] = {
+        "campaigns_sent": campaigns,
+        "messages_delivered": _count(messages, public),
+        "people_reached": _count(people, public),
+    }
+    if not province:  # clicks carry no subscriber, hence no province
+        clicks = session.scalar(
+            select(func.count(CampaignClick.id)).where(
+                CampaignClick.day >= period.start, CampaignClick.day < period.end
+            )
+        )
+        out["clicks"] = _count(int(clicks or 0), public)
+        out["click_rate"] = _share(int(clicks or 0), messages, public)
+    return out
 
 
 def build_report(
@@ -345,6 +401,7 @@ def build_report(
             "year_on_year_change": _yoy(received, prev_count, public),
         },
         "outcomes": _outcomes(session, [t.id for t, _ in rows], agency, public),
+        "campaigns": _campaign_reach(session, period, province, public) if not agency else {},
         "quiz": _quiz(session, period, public) if not agency else {},
     }
 

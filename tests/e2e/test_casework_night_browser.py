@@ -91,6 +91,9 @@ def test_agency_records_its_outcome(live_server, page, hotline_rt) -> None:  # t
     form.locator("input[value=medical]").check()
     form.locator("input[value=legal_aid]").check()
     form.locator("select[name=case_opened]").select_option("yes")
+    form.locator("select[name=case_solved]").select_option("yes")
+    # Brought to trial: the prosecution it implies is recorded with it.
+    form.locator("select[name=tried]").select_option("yes")
     form.locator("button").click()
     expect(
         page.locator('tr[data-outcome="lao-cai-border-guard"] details.outcome summary')
@@ -104,6 +107,7 @@ def test_agency_records_its_outcome(live_server, page, hotline_rt) -> None:  # t
             )
         ).one()
         assert (rec.victims_identified, rec.victims_children, rec.case_opened) == (2, 1, True)
+        assert (rec.case_solved, rec.prosecuted, rec.tried) == (True, True, True)
         assert rec.support_kinds == ["legal_aid", "medical"]
 
 

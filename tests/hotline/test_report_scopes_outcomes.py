@@ -7,13 +7,19 @@ import io
 from datetime import date
 from typing import Any
 
+import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from hotline.agencies import service as agencies
+from hotline.campaigns.models import CampaignClick, CampaignDelivery, DeliveryStatus
 from hotline.casework import service as casework
 from hotline.db.session import unit_of_work
 from hotline.reports import deadlines, export
 from hotline.reports.service import SUPPRESSED, build_report, parse_period
+from hotline.subscribers.models import Subscriber
+from hotline.tips.models import Tip
+from tests.campaigns.conftest import add_subscribers, approved_campaign
 from tests.hotline.factories import at, make_tip, make_user, sign_in
 
 PERIOD = parse_period("2026-H1")
@@ -139,3 +145,97 @@ def test_dong_nai_reports_fall_due_on_15_05_and_15_11(hotline_rt) -> None:  # ty
     assert (back.start, back.end) == (due[0].period.start, due[0].period.end)
     # Other provinces keep the default schedule.
     assert deadlines.upcoming(content, "Huế", date(2026, 4, 1))[0].due == date(2026, 7, 15)
+
+
+def test_investigation_prosecution_trial_rates_and_campaign_reach(client, hotline_rt) -> None:  # type: ignore[no-untyped-def]
+    """The plans' three rates over the cases opened, with targets; campaign reach per period."""
+    _seed(hotline_rt)  # tip 0: opened and prosecuted by the Border Guard
+    with unit_of_work(hotline_rt.sessions) as s:
+        tips = [
+            t.id for t in s.scalars(select(Tip).where(Tip.province == "Lào Cai").order_by(Tip.id))
+        ]
+        police = "lao-cai-police"
+        for n, outcome in (
+            (2, casework.Outcome(case_opened=True, case_solved=True)),
+            (3, casework.Outcome(case_opened=True)),
+            (4, casework.Outcome(case_solved=True, tried=True)),  # implies opened, prosecuted
+        ):
+            casework.record_outcome(s, s.get(Tip, tips[n]), police, "ca", outcome)
+        with pytest.raises(casework.CaseError):
+            casework.record_outcome(
+                s, s.get(Tip, tips[5]), police, "ca", casework.Outcome(prosecuted=False, tried=True)
+            )
+    chats = add_subscribers(hotline_rt, 2, province="Lào Cai")
+    add_subscribers(hotline_rt, 1, start=50, province="Huế")
+    campaign_id = approved_campaign(hotline_rt)
+    with unit_of_work(hotline_rt.sessions) as s:
+        ids = list(s.scalars(select(Subscriber.id).order_by(Subscriber.id)))
+        sent_at = at("2026-03-10T08:00+07:00")
+        for sub_id, status, is_test in [
+            *((i, DeliveryStatus.sent, False) for i in ids),
+            (ids[0], DeliveryStatus.sent, True),  # a test send is not reach
+            (ids[1], DeliveryStatus.failed, False),
+        ]:
+            s.add(
+                CampaignDelivery(
+                    campaign_id=campaign_id,
+                    subscriber_id=sub_id if not is_test else -1,
+                    occurrence="x" if status == DeliveryStatus.sent and not is_test else "y",
+                    channel="telegram",
+                    is_test=is_test,
+                    status=status,
+                    sent_at=sent_at,
+                )
+            )
+        s.add(CampaignClick(campaign_id=campaign_id, day=date(2026, 3, 10), kind="quiz"))
+    assert len(chats) == 2
+    with unit_of_work(hotline_rt.sessions) as s:
+        national = build_report(s, PERIOD)
+        province = build_report(s, PERIOD, province="Lào Cai")
+        agency = build_report(s, PERIOD, agency=police)
+        public = build_report(s, PERIOD, public=True)
+    o = province["outcomes"]
+    # Opened 4 (tips 0, 2, 3, 4), cleared 2 (2, 4), prosecuted 2 (0, 4), tried 1 (4).
+    assert (o["cases_opened"], o["cases_solved"], o["cases_prosecuted"], o["cases_tried"]) == (
+        4,
+        2,
+        2,
+        1,
+    )
+    assert (o["investigation_rate"], o["prosecution_rate"], o["trial_rate"]) == (0.5, 0.5, 0.25)
+    assert (
+        o["investigation_rate_target"],
+        o["prosecution_rate_target"],
+        o["trial_rate_target"],
+    ) == (0.9, 0.95, 0.9)
+    assert national["campaigns"] == {
+        "campaigns_sent": 1,
+        "messages_delivered": 3,
+        "people_reached": 3,
+        "clicks": 1,
+        "click_rate": 0.3333,
+    }
+    assert province["campaigns"] == {
+        "campaigns_sent": 1,
+        "messages_delivered": 2,
+        "people_reached": 2,
+    }
+    assert agency["campaigns"] == {}
+    assert public["campaigns"]["people_reached"] == SUPPRESSED
+    # The workbook draws the rates beside their targets.
+    wb = load_workbook(io.BytesIO(export.to_xlsx(province)))
+    rows = list(wb["Chi tieu"].iter_rows(values_only=True))
+    assert ("Tỷ lệ điều tra, khám phá trên số vụ khởi tố", 50.0, 90.0) in rows
+    assert len(wb["Chi tieu"]._charts) == 1
+    labels = [row[0] for row in wb["Tong hop"].iter_rows(values_only=True)]
+    assert "Số người nhận được tin" in labels
+    # The console draws the same rates (server-side SVG, a target mark each) and names values.
+    with unit_of_work(hotline_rt.sessions) as s:
+        make_user(s, "sup", "supervisor")
+    c, _, _ = sign_in(client.app, "sup")
+    page = c.get("/console/reports", params={"period": "2026-H1", "province": "Lào Cai"}).text
+    assert 'id="chart-rates"' in page and page.count('class="target"') == 5
+    assert "Tỷ lệ điều tra, khám phá trên số vụ khởi tố" in page and ">50.0%<" in page
+    assert "Trò chuyện trên web" in page and ">webchat<" not in page
+    assert "Tiếp cận của chiến dịch truyền thông" in page and "Số người nhận được tin" in page
+    assert "<script" not in page.split('id="chart-rates"')[1].split("</svg>")[0]

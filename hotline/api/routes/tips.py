@@ -113,7 +113,9 @@ class OutcomeIn(BaseModel):
     victims_supported: int | None = Field(None, ge=0, le=100_000)
     support_kinds: list[str] = Field(default_factory=list, max_length=20)
     case_opened: bool | None = None
+    case_solved: bool | None = None
     prosecuted: bool | None = None
+    tried: bool | None = None
 
 
 class Transfer(BaseModel):
@@ -141,7 +143,9 @@ def _outcome(r: Any) -> dict[str, Any] | None:
         "victims_supported": r.victims_supported,
         "support_kinds": list(r.support_kinds or []),
         "case_opened": r.case_opened,
+        "case_solved": r.case_solved,
         "prosecuted": r.prosecuted,
+        "tried": r.tried,
         "recorded_at": r.outcome_at.isoformat(),
     }
 
