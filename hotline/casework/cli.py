@@ -11,6 +11,7 @@ import typer
 from hotline.audit import service as audit
 from hotline.cli import CliError, app, runtime
 from hotline.db.session import unit_of_work
+from hotline.kit.i18n import Catalog
 from hotline.reports import export
 from hotline.reports.service import PeriodError, build_report, parse_period
 
@@ -53,7 +54,8 @@ def report(
         raise CliError("XLSX cần --out FILE / xlsx needs --out FILE")
     rt = runtime()
     with unit_of_work(rt.sessions) as session:
-        data = export.FORMATS[format][1](build_report(session, p, public=public))
+        catalog = Catalog.load(rt.settings.content_dir)
+        data = export.render(format, build_report(session, p, public=public), catalog)
         audit.record(session, "report.exported", "cli", f"report:{p.label}", format=format)
     if out is None:
         typer.echo(data.decode().lstrip("\ufeff"))

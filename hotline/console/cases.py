@@ -29,7 +29,6 @@ from hotline.casework.models import RecipientStatus, SupportKind, Verification
 from hotline.console.auth import check_csrf, current_user
 from hotline.console.routes import console_lang, local_time, render
 from hotline.db.base import utcnow
-from hotline.kit.i18n import MissingString
 from hotline.notifications.models import Notification, OutboxStatus
 from hotline.reports import deadlines as report_deadlines
 from hotline.reports import export
@@ -831,15 +830,6 @@ def reports_page(
     report = build_report(session, p, province=province, agency=agency)
     charts = {"by_month": bars(report["by_month"])} | {d: bars(report["by"][d]) for d in DIMENSIONS}
     charts["support"] = bars(report["outcomes"]["support_kinds"])
-    catalog, lang = request.app.state.catalog, console_lang(request)
-
-    def value_label(prefix: str, key: str) -> str:
-        """A breakdown's value in words (a province or a country is already a name)."""
-        try:
-            return str(catalog.t(lang, f"console_cases.{prefix}.{key}"))
-        except MissingString:
-            return key
-
     names = agency_names(session)
     return page(
         request,
@@ -848,7 +838,7 @@ def reports_page(
         report=report,
         charts=charts,
         rates=rate_bars(report),
-        value_label=value_label,
+        value_names=export.value_names(request.app.state.catalog, console_lang(request)),
         period=p.label,
         province=province,
         agency=agency,
@@ -872,7 +862,7 @@ def reports_export(request: Request, session: SessionDep, user: Supervisor) -> R
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
     public = request.query_params.get("public") == "1"
     province, agency = _scope(request, session)
-    media, fn = export.FORMATS[fmt]
+    media = export.FORMATS[fmt][0]
     audit.record(
         session,
         "report.exported",
@@ -884,7 +874,11 @@ def reports_export(request: Request, session: SessionDep, user: Supervisor) -> R
         agency=agency,
     )
     return Response(
-        fn(build_report(session, p, public=public, province=province, agency=agency)),
+        export.render(
+            fmt,
+            build_report(session, p, public=public, province=province, agency=agency),
+            request.app.state.catalog,
+        ),
         media_type=media,
         headers={"Content-Disposition": f'attachment; filename="canhgiac-{p.label}.{fmt}"'},
     )

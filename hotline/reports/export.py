@@ -10,6 +10,8 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 
+from hotline.kit.i18n import Catalog
+
 
 def flatten(report: dict[str, Any]) -> list[tuple[str, str, Any]]:
     """(section, key, value) rows of every figure."""
@@ -112,6 +114,31 @@ RATES = (
     ("outcomes", "prosecution_rate", "prosecution_rate_target"),
     ("outcomes", "trial_rate", "trial_rate_target"),
 )
+#: Where each breakdown's values are named in the strings (provinces and countries are names).
+VALUE_KEYS = {
+    "category": "console_cases.report_values.category",
+    "urgency": "console_cases.urgency",
+    "channel": "console_cases.report_values.channel",
+    "support": "console_cases.support",
+}
+
+
+def value_names(catalog: Catalog, lang: str = "vi") -> dict[str, dict[str, str]]:
+    """The breakdowns' values in words ("job_offer" -> "Việc làm lương cao"), per breakdown."""
+    out: dict[str, dict[str, str]] = {}
+    for dim, prefix in VALUE_KEYS.items():
+        keys = [k for k in catalog.keys(lang) if k.startswith(prefix + ".")]
+        out[dim] = {k.removeprefix(prefix + "."): catalog.t(lang, k) for k in keys}
+    return out
+
+
+def render(fmt: str, report: dict[str, Any], catalog: Catalog) -> bytes:
+    """The report in one of FORMATS; the workbook names the breakdowns' values in Vietnamese."""
+    if fmt == "xlsx":
+        return to_xlsx(report, value_names(catalog))
+    return FORMATS[fmt][1](report)
+
+
 DIMENSION_SHEETS = {
     "province": ("Theo tinh", "Tỉnh, thành phố"),
     "category": ("Theo thu doan", "Thủ đoạn"),
@@ -130,8 +157,9 @@ def _bar_chart(sheet: Any, rows: int, title: str, anchor: str) -> None:
     sheet.add_chart(chart, anchor)
 
 
-def to_xlsx(report: dict[str, Any]) -> bytes:
+def to_xlsx(report: dict[str, Any], names: dict[str, dict[str, str]] | None = None) -> bytes:
     """A workbook in Vietnamese: summary, one sheet (with a chart) per breakdown."""
+    names = names or {}
     wb = Workbook()
     ws = wb.active
     ws.title = "Tong hop"
@@ -165,7 +193,7 @@ def to_xlsx(report: dict[str, Any]) -> bytes:
         sheet = wb.create_sheet(name[:31])
         sheet.append([heading, "Tin báo"])
         for k, v in counts.items():
-            sheet.append([_safe(k), v])
+            sheet.append([_safe(names.get(dim, {}).get(k, k)), v])
         if any(isinstance(v, int) for v in counts.values()):
             _bar_chart(sheet, len(counts), f"Tin báo theo {heading.lower()}", "D2")
     support = (report.get("outcomes") or {}).get("support_kinds") or {}
@@ -173,7 +201,7 @@ def to_xlsx(report: dict[str, Any]) -> bytes:
         sheet = wb.create_sheet("Ho tro nan nhan")
         sheet.append(["Hỗ trợ (Điều 37)", "Tin báo"])
         for k, v in support.items():
-            sheet.append([_safe(k), v])
+            sheet.append([_safe(names.get("support", {}).get(k, k)), v])
         _bar_chart(sheet, len(support), "Hỗ trợ nạn nhân theo loại", "D2")
     if report.get("quiz"):
         _quiz_sheet(wb, report["quiz"])

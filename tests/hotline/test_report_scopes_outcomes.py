@@ -239,3 +239,13 @@ def test_investigation_prosecution_trial_rates_and_campaign_reach(client, hotlin
     assert "Trò chuyện trên web" in page and ">webchat<" not in page
     assert "Tiếp cận của chiến dịch truyền thông" in page and "Số người nhận được tin" in page
     assert "<script" not in page.split('id="chart-rates"')[1].split("</svg>")[0]
+    # The downloaded workbook names the breakdowns' values in Vietnamese too.
+    xlsx = c.get(
+        "/console/reports/export",
+        params={"period": "2026-H1", "province": "Lào Cai", "format": "xlsx"},
+    )
+    wb = load_workbook(io.BytesIO(xlsx.content))
+    channels = [row[0] for row in wb["Theo kenh"].iter_rows(min_row=2, values_only=True)]
+    assert channels == ["Trò chuyện trên web", "Telegram"]
+    support = [row[0] for row in wb["Ho tro nan nhan"].iter_rows(min_row=2, values_only=True)]
+    assert sorted(support) == ["Trợ giúp pháp lý", "Y tế"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.responses import Response
 
 from hotline.agencies.models import Agency
@@ -20,6 +20,7 @@ Public = Annotated[StaffUser, Depends(require_roles(Role.supervisor, Role.commun
 
 
 def _render(
+    request: Request,
     session: Any,
     user: StaffUser,
     period: str,
@@ -38,7 +39,7 @@ def _render(
             detail=f"không có cơ quan / unknown agency: {agency}",
         )
     report = build_report(session, p, public=public, province=province, agency=agency)
-    media, fn = export.FORMATS[fmt]
+    media = export.FORMATS[fmt][0]
     audit.record(
         session,
         "report.exported",
@@ -50,12 +51,14 @@ def _render(
         agency=agency,
     )
     headers = {"Content-Disposition": f'attachment; filename="canhgiac-{p.label}.{fmt}"'}
-    return Response(fn(report), media_type=media, headers=headers)
+    data = export.render(fmt, report, request.app.state.catalog)
+    return Response(data, media_type=media, headers=headers)
 
 
 @router.get("/{period}")
 def report(
     period: str,
+    request: Request,
     session: SessionDep,
     user: Supervisor,
     format: Literal["json", "csv", "xlsx"] = "json",
@@ -63,12 +66,13 @@ def report(
     agency: str | None = None,
 ) -> Response:
     """The full report for 2026-H1, 2026-H2, 2026 or first..last day; one province or agency."""
-    return _render(session, user, period, format, False, province, agency)
+    return _render(request, session, user, period, format, False, province, agency)
 
 
 @router.get("/{period}/public")
 def public_report(
     period: str,
+    request: Request,
     session: SessionDep,
     user: Public,
     format: Literal["json", "csv", "xlsx"] = "json",
@@ -76,4 +80,4 @@ def public_report(
     agency: str | None = None,
 ) -> Response:
     """The public report: small counts (and their complements) are suppressed."""
-    return _render(session, user, period, format, True, province, agency)
+    return _render(request, session, user, period, format, True, province, agency)
