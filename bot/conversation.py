@@ -57,6 +57,8 @@ class Outcome:
     memory: dict[str, Any] | None = None
     # On /xoa: the recorded message ids still young enough to delete (oldest first).
     sent_ids: list[int] = field(default_factory=list)
+    # The turn raised: the replies are the apology, nothing of the turn was saved.
+    failed: bool = False
 
 
 def lang_of(rt: BotRuntime, state: dict[str, Any], hint: str | None = None) -> str:

@@ -42,7 +42,7 @@ from telegram.error import Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot import conversation
-from bot.channels import base, memory
+from bot.channels import base, memory, turn
 from bot.channels.outbound import (
     Outbound,
     OutboundError,
@@ -416,29 +416,23 @@ class TelegramChannel:
         incoming_message_id: int | None,
     ) -> None:
         """Run the dialogs for one message and deliver the outcome."""
-        rt = self.rt
         # A timer, not a task per message: most turns end long before it fires.
         typing = asyncio.get_running_loop().call_later(TYPING_AFTER, self._start_typing, chat_id)
         try:
-            outcome = await asyncio.to_thread(
-                conversation.handle,
-                rt,
+            outcome = await turn.run(
+                self.rt,
                 CHANNEL,
                 user_id,
                 incoming,
-                update_id=update_id,
+                update_id,
                 prepare=_resolve_payload,
                 finish=_keep_long_payloads,
             )
-        except Exception as exc:
-            log.error("turn failed", extra={"channel": CHANNEL, "error": type(exc).__name__})
-            lang = await base.stored_lang(rt, CHANNEL, user_id)
-            outcome = conversation.Outcome(replies=[Reply(rt.catalog.t(lang, "core.error"))])
         finally:
             typing.cancel()  # a started "typing…" finishes in the background
-        if outcome.duplicate:
+        if outcome is None:
             return
-        key = rt.hotline.pseudonyms.key(CHANNEL, user_id)
+        key = self.rt.hotline.pseudonyms.key(CHANNEL, user_id)
         mine = [incoming_message_id] if incoming_message_id is not None else []
         if outcome.delete_history:
             legacy = _deletable(outcome.memory or {}, time.time())
@@ -465,18 +459,13 @@ class TelegramChannel:
         task.add_done_callback(self._background.discard)
 
     async def _send(self, chat_id: int, user_id: int, replies: Sequence[Reply]) -> list[int]:
-        """Send replies in order; stops (and marks the user) on 403."""
-        sent: list[int] = []
-        for reply in replies:
-            try:
-                sent += await self.sender.send_text(chat_id, reply.text, reply.buttons)
-            except RecipientBlocked:
-                await asyncio.to_thread(base.mark_blocked, self.rt, CHANNEL, user_id)
-                break
-            except OutboundError as exc:
-                log.warning("reply not delivered", extra={"channel": CHANNEL, "error": str(exc)})
-                break
-        return sent
+        """Send replies in order (see turn.send_in_order); the ids of the messages sent."""
+
+        async def send(reply: Reply) -> list[int]:
+            return await self.sender.send_text(chat_id, reply.text, reply.buttons)
+
+        sent = await turn.send_in_order(self.rt, CHANNEL, user_id, replies, send)
+        return [message_id for ids in sent for message_id in ids]
 
 
 # ---------------------------------------------------------------------- wiring

@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from fastapi import FastAPI
+from pydantic import SecretStr
 from starlette.types import ASGIApp, Receive, Scope, Send
 from telegram import Update
 
@@ -63,6 +64,26 @@ def _json(body: bytes | None) -> tuple[Any, Answer | None]:
         return json.loads(body), None
     except (ValueError, RecursionError):
         return None, (400, "body is not JSON")
+
+
+async def _secret_json(
+    headers: Mapping[str, str],
+    read_body: ReadBody,
+    channel: str,
+    secret: SecretStr | None,
+    header: str,
+    setting: str,
+) -> tuple[Any, Answer | None]:
+    """The JSON body of a request that carries the shared secret header, or the answer to give.
+
+    Nothing is read before the secret matched (see the module docstring for the order).
+    """
+    if secret is None or not secret.get_secret_value():
+        return None, (503, f"{setting} is not set")
+    if not _secret_ok(headers.get(header), secret.get_secret_value()):
+        log.warning("webhook secret mismatch", extra={"channel": channel})
+        return None, (401, "bad secret token")
+    return _json(await read_body())
 
 
 async def _read_body(headers: Mapping[str, str], receive: Receive) -> bytes | None:
@@ -112,16 +133,12 @@ class TelegramWebhook:
             self._app = None
 
     async def __call__(self, headers: Mapping[str, str], read_body: ReadBody) -> Answer:
-        settings = self.rt.settings
         if tg.token_of(self.rt) is None:
             return 404, "telegram channel is off (TELEGRAM_BOT_TOKEN unset)"
-        secret = settings.telegram_webhook_secret
-        if secret is None or not secret.get_secret_value():
-            return 503, "TELEGRAM_WEBHOOK_SECRET is not set"
-        if not _secret_ok(headers.get(TELEGRAM_HEADER), secret.get_secret_value()):
-            log.warning("webhook secret mismatch", extra={"channel": tg.CHANNEL})
-            return 401, "bad secret token"
-        data, error = _json(await read_body())
+        secret = self.rt.settings.telegram_webhook_secret
+        data, error = await _secret_json(
+            headers, read_body, tg.CHANNEL, secret, TELEGRAM_HEADER, "TELEGRAM_WEBHOOK_SECRET"
+        )
         if error is not None:
             return error
         if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
@@ -158,16 +175,12 @@ class ZaloWebhook:
             self._channel = None
 
     async def __call__(self, headers: Mapping[str, str], read_body: ReadBody) -> Answer:
-        settings = self.rt.settings
         if zalo.token_of(self.rt) is None:
             return 404, "zalo channel is off (ZALO_BOT_TOKEN unset)"
-        secret = settings.zalo_webhook_secret
-        if secret is None or not secret.get_secret_value():
-            return 503, "ZALO_WEBHOOK_SECRET is not set"
-        if not _secret_ok(headers.get(ZALO_HEADER), secret.get_secret_value()):
-            log.warning("webhook secret mismatch", extra={"channel": zalo.CHANNEL})
-            return 401, "bad secret token"
-        data, error = _json(await read_body())
+        secret = self.rt.settings.zalo_webhook_secret
+        data, error = await _secret_json(
+            headers, read_body, zalo.CHANNEL, secret, ZALO_HEADER, "ZALO_WEBHOOK_SECRET"
+        )
         if error is not None:
             return error
         if not isinstance(data, dict | list):

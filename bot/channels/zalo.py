@@ -16,8 +16,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from bot import conversation
-from bot.channels import base, memory
+from bot.channels import base, memory, turn
 from bot.channels.outbound import (
     Outbound,
     OutboundError,
@@ -204,25 +203,15 @@ class ZaloChannel:
 
         typing = asyncio.create_task(self.sender.typing(chat_id))
         try:
-            outcome = await asyncio.to_thread(
-                conversation.handle,
-                rt,
-                CHANNEL,
-                user_id,
-                incoming,
-                update_id=message_id,
-                prepare=_choose,
-                finish=finish,
+            outcome = await turn.run(
+                rt, CHANNEL, user_id, incoming, message_id, prepare=_choose, finish=finish
             )
-        except Exception as exc:
-            log.error("turn failed", extra={"channel": CHANNEL, "error": type(exc).__name__})
-            lang = await base.stored_lang(rt, CHANNEL, user_id)
-            outcome = conversation.Outcome(replies=[Reply(rt.catalog.t(lang, "core.error"))])
-            bodies.clear()
         finally:
             await typing
-        if outcome.duplicate:
+        if outcome is None:
             return
+        if outcome.failed:
+            bodies.clear()
         if not bodies:
             # No choices were stored (an erase, a failed turn): numbers would lead nowhere.
             bodies = [r.text for r in outcome.replies]
@@ -243,16 +232,10 @@ class ZaloChannel:
         await self._send_bodies(chat_id, user_id, bodies)
 
     async def _send_bodies(self, chat_id: str, user_id: str, bodies: Sequence[str]) -> None:
-        """Send texts in order; stops (and marks the user) on 403."""
-        for body in bodies:
-            try:
-                await self.sender.send_plain(chat_id, body)
-            except RecipientBlocked:
-                await asyncio.to_thread(base.mark_blocked, self.rt, CHANNEL, user_id)
-                return
-            except OutboundError as exc:
-                log.warning("reply not delivered", extra={"channel": CHANNEL, "error": str(exc)})
-                return
+        """Send texts in order (see turn.send_in_order)."""
+        await turn.send_in_order(
+            self.rt, CHANNEL, user_id, bodies, lambda body: self.sender.send_plain(chat_id, body)
+        )
 
 
 def _choose(bucket: dict[str, Any], incoming: Incoming) -> Incoming:

@@ -17,8 +17,7 @@ from typing import Any, TypeVar
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import conversation
-from bot.channels import base, memory
+from bot.channels import base, memory, turn
 from bot.channels.outbound import (
     NotNow,
     Outbound,
@@ -271,30 +270,20 @@ class ZaloOaChannel:
         reply_to: str | None = None,
     ) -> None:
         """Run the dialogs for one message and send the replies."""
-        rt = self.rt
-        try:
-            outcome = await asyncio.to_thread(
-                conversation.handle, rt, CHANNEL, user_id, incoming, update_id=update_id
-            )
-        except Exception as exc:
-            log.error("turn failed", extra={"channel": CHANNEL, "error": type(exc).__name__})
-            lang = await base.stored_lang(rt, CHANNEL, user_id)
-            outcome = conversation.Outcome(replies=[Reply(rt.catalog.t(lang, "core.error"))])
-        if outcome.duplicate:
+        outcome = await turn.run(self.rt, CHANNEL, user_id, incoming, update_id)
+        if outcome is None:
             return
         await self._send(user_id, outcome.replies, reply_to)
 
     async def _send(self, user_id: str, replies: Sequence[Reply], reply_to: str | None) -> None:
-        """Send in order; an unfollowed or blocking user is marked and nothing more is sent."""
-        for reply in replies:
-            try:
-                await self.sender.send_text(user_id, reply.text, reply.buttons, reply_to=reply_to)
-            except RecipientBlocked:
-                await asyncio.to_thread(base.mark_blocked, self.rt, CHANNEL, user_id)
-                return
-            except OutboundError as exc:
-                log.warning("reply not delivered", extra={"channel": CHANNEL, "error": str(exc)})
-                return
+        """Send in order; an unfollowed or blocking user is marked (see turn.send_in_order)."""
+
+        async def send(reply: Reply) -> list[Any]:
+            return await self.sender.send_text(
+                user_id, reply.text, reply.buttons, reply_to=reply_to
+            )
+
+        await turn.send_in_order(self.rt, CHANNEL, user_id, replies, send)
 
 
 def build_sender(
