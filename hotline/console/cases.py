@@ -781,12 +781,12 @@ RATE_ROWS = (
 )
 
 
-def rate_bars(report: dict[str, Any], width: int = 560, row: int = 26) -> dict[str, Any]:
+def rate_bars(report: dict[str, Any], width: int = 760, row: int = 26) -> dict[str, Any]:
     """Geometry of the rates chart (0-100 %), each with its target mark when the plan sets one.
 
     A rate that is hidden ("<5") or has no denominator yet gets no bar, only its text.
     """
-    label_w, scale = 250, width - 250 - 60
+    label_w, scale = 330, width - 330 - 60
     bars = []
     for i, (section, key, target_key) in enumerate(RATE_ROWS):
         value = report.get(section, {}).get(key)
