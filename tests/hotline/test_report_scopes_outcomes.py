@@ -97,6 +97,32 @@ def test_public_breakdowns_cannot_be_undone_by_subtraction(hotline_rt) -> None: 
         assert len([k for k, v in cells.items() if v == SUPPRESSED]) != 1
     # Times are not counts: shown even from few tips.
     assert r["timings"] == full["timings"]
+    # Rates stay shown unless they would give a hidden count back (rate x shown denominator).
+    shown = []
+    for (section, rate), (num, den) in RATE_PARTS.items():
+        value = r[section][rate]
+        if isinstance(value, float):
+            shown.append(rate)
+            assert isinstance(_figure(r, num), int) and isinstance(_figure(r, den), int), rate
+    assert "share_classified" in shown and "resolution_rate" in shown
+
+
+#: Each rate of the report and the (section, key) counts it is the ratio of.
+RATE_PARTS = {
+    ("indicators", "share_classified"): ("totals.classified", "totals.received"),
+    ("indicators", "resolution_rate"): ("totals.resolved", "totals.received"),
+    ("sla", "compliance"): ("sla.met", "sla.due"),
+    ("outcomes", "verification_rate"): ("outcomes.tips_verified", "totals.received"),
+    ("outcomes", "support_rate"): ("outcomes.victims_supported", "outcomes.victims_identified"),
+    ("outcomes", "investigation_rate"): ("outcomes.cases_solved", "outcomes.cases_opened"),
+    ("outcomes", "prosecution_rate"): ("outcomes.cases_prosecuted", "outcomes.cases_opened"),
+    ("outcomes", "trial_rate"): ("outcomes.cases_tried", "outcomes.cases_opened"),
+}
+
+
+def _figure(r: dict[str, Any], path: str) -> Any:
+    section, key = path.split(".")
+    return r[section][key]
 
 
 def test_province_and_agency_reports_with_outcome_indicators(client, hotline_rt) -> None:  # type: ignore[no-untyped-def]
