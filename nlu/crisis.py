@@ -133,6 +133,12 @@ _SUICIDE = [
         ),
         "nhảy",
     ),
+    # The writer holding a razor or a knife in despair: self-harm, not someone armed.
+    _rule(
+        rf"\b{_ME}(?: dang| vua| da)? (?:cam|lay|cat|rach|cua)(?: bang)? (?:con |cai |1 )?"
+        r"(?:dao lam|luoi lam|dao cat)\b",
+        "cầm",
+    ),
     _rule(
         _any(
             r"tu (?:lam )?(?:hai|dau) (?:ban than|minh)", r"lam (?:hai|dau) (?:ban than|chinh minh)"
@@ -195,7 +201,9 @@ _SUICIDE_EN = [
         r"|cut(?:ting)? my ?self|no reason to live|better off dead|take my (?:own )?life"
         r"|(?:jump|jumping) (?:off|from) (?:a |the )?(?:bridge|building|roof)|ending my life"
         r"|want (?:it all|everything|this) to (?:end|stop)|end it(?: all)? tonight"
-        r"|sleep and never wake"
+        r"|sleep and never wake|end(?:ing)? it(?: all)? (?:tonight|today|now|soon)"
+        r"|(?:thinking (?:of|about)|think about|plan(?:ning)? (?:to|on)|going to|gonna|want to"
+        r"|wanna) end(?:ing)? (?:it|things|everything|my life)"
         r"|(?:saving|saved|collecting) (?:up )?(?:pills|sleeping pills)|goodbye letter"
         r"|suicide note|(?:don'?t|do not) want to be (?:here|alive) any ?more|can'?t go on"
         r"|no point (?:in )?living|life (?:is not|isn'?t) worth|overdose|hang myself|slit my"
@@ -326,6 +334,13 @@ _HELD = [
         r" (?:\w+ )?(?:dua|dan|ban|bat|cho|cho|loi|keo) (?:\w+ )?(?:di|qua|sang|len|vao|ve)\b"
     ),
     _rule(rf"\b(?:dang|vua) (?:danh|dap|hanh ha|nhot|giu|keo|loi|bat) {_PERSON}\b"),
+    # "bị chồng cũ bán cho 1 ông", "nó đánh chị mấy hôm nay": sold by someone, beaten by them.
+    _rule(r"\bbi (?:\w+ ){1,3}ban (?:cho|sang|qua|vao|lai cho)\b", "bán"),
+    _rule(
+        rf"\b(?:no|ho|han|chung no|bon no|thang do|ong ta|ong ay|chong|chong cu|chu nha)"
+        rf"(?: \w+)? (?:danh|dap|hanh ha|bat nhot) (?:{_PERSON})\b(?! (?:gia|bai|tieng|nhau))",
+        "đánh",
+    ),
     _rule(
         rf"\bep (?:{_PERSON} )?(?:lam viec|lam|ban|tiep|lay chong|di|lua dao|ky|vay|uong"
         rf"|quan he|qua|sang|ve)\b",
@@ -440,6 +455,7 @@ _MISSING = [
     ),
     _rule(
         r"\b(?:di theo|bo theo|theo) (?:nguoi la|trai|ban trai|nguoi yeu|nguoi quen|1 nguoi"
+        r"|(?:1|mot) (?:thang|ong|ga|anh|nguoi dan ong|dua|tay)"
         r"|mot nguoi|thang|thang nao|ai do|nguoi quen (?:tren|qua) mang|ban quen (?:tren"
         r"|qua) mang)\b"
     ),
@@ -487,12 +503,22 @@ _NOT_HOME = re.compile(
     r"|\btim (?:\w+ ){0,4}(?:khong|chua|van chua) (?:thay|ra)\b"
     r"|\bbi mat (?:o|tai|trong|khi|luc|tu)\b"
     r"|\b(?:bi lac|di lac|lac duong|lac mat)\b|\b(?:got|is|was) lost\b"
+    r"|\blac (?:o|tai|trong|giua|khi|luc|me|bo|gia dinh)\b|\b(?:tre|be|con|chau) (?:bi )?lac\b"
+)
+# Calls go unanswered: with "not home", an adult is missing too ("ra chợ rồi không về, điện
+# thoại không nghe").
+_NO_ANSWER = re.compile(
+    r"\b(?:dien thoai|dt|sdt|may|goi|nhan tin|zalo|facebook|fb)(?: \w+){0,2} (?:khong|chang"
+    r"|cung khong|van khong) (?:ai )?(?:nghe|bat|tra loi|lien lac duoc|duoc|lien lac)\b"
 )
 _CHILD = re.compile(
     r"\b(?:(?:1[0-7]|[2-9]) ?(?:tuoi|t)|be|be gai|be trai|chau be|dua be|con nho|tre em|tre con"
     r"|dua tre|thieu nien|vi thanh nien|hoc sinh|hs|lop (?:[1-9]|1[0-2])|dang di hoc|tron hoc"
     r"|(?:1[0-7]|[4-9]) ?(?:years?[- ]?old|yo|y/o|yr)|(?:is|aged|age|only) (?:1[0-7]|[4-9])"
     r"|(?:moi|chi|co|duoi) (?:1[0-7]|[4-9])(?! (?:tr|trieu|k|nghin|ngan|tieng|gio|ngay|nam|thang))"
+    r"|(?:daughter|son|kid|child|girl|boy|con gai|con trai|chau gai|chau trai|em gai|em trai)"
+    r" (?:is |la |moi |chi |nam nay )?(?:1[0-7]|[4-9])\b(?! (?:tr|trieu|k|nghin|ngan|tieng|gio"
+    r"|ngay|nam|thang|h|km|usd|phut|lan|nguoi|gio)\b)"
     r"|child|children|kid|kids|boy|girl|teen"
     r"|teenager|minor|underage|schoolgirl|schoolboy|little (?:brother|sister)|baby)\b"
 )
@@ -579,7 +605,10 @@ _RECRUIT = re.compile(
     r"|recruit\w*|offer\w*|job|work abroad|modell?ing|marry|meet (?:up|in person)|invite\w*"
     r"|lure\w*|take (?:her|him) to|talent agency"
     r"|(?:asked|asks|asking|invited|told|tells|wants?|offered|convinc\w*|persuad\w*) (?:\w+ ){0,5}"
-    r"to (?:come|go|work|travel|leave|move|join|live|meet)|(?:come|go) (?:and )?work)\b"
+    r"to (?:come|go|work|travel|leave|move|join|live|meet)|(?:come|go) (?:and )?work"
+    # "bảo qua Campuchia làm game thủ, bao vé xe": told to go and work there, travel paid.
+    r"|(?:bao|noi|keu|ru|moi|du) (?:\w+ ){0,2}(?:qua|sang|di|ra) (?:\w+ ){0,2}lam"
+    r"|bao (?:ve|ve xe|ve may bay|an o|an ngu|het chi phi|chi phi|tien ve|di lai)|groom\w*)\b"
 )
 _FOREIGNER = re.compile(
     r"\b(?:(?:la |toi la |em la )?nguoi (?:campuchia|lao(?! dong)|trung quoc|myanmar|thai lan|thai"
@@ -693,6 +722,10 @@ _BACK_HOME = re.compile(
     r"|(?:roi|da|sau do) (?:tro )?ve(?: nha| nuoc| que)?(?=\W*$|,|\.| \w+ (?:hang xom|xau ho"
     r"|buon|so))"
     r"|duoc dua ve|duoc (?:tra|trao) ve|(?:tu khi|sau khi) (?:duoc )?(?:ve|tro ve|dua ve)"
+    r"|(?:tu khi|tu luc|ke tu khi|ke tu luc|tu hoi|sau khi) (?:\w+ ){1,4}(?:ve|tro ve)"
+    # Neighbours gossiping about what happened: she is home, afraid of talk (a returnee).
+    r"|(?:hang xom|lang xom|ca xom|moi nguoi|ai cung|nguoi ta|ho hang|ban be) (?:\w+ ){0,2}"
+    r"(?:ban tan|di nghi|xi xao|noi ra noi vao|coi thuong|khinh|xa lanh|chi tro|noi xau|chui)"
     r"|(?:sang|qua|o|ben|tu|khoi) (?:\w+ ){1,3}(?:ve|tro ve)(?=\s*(?:[,.!?]|$)| (?:no|thi|nhung"
     r"|roi|gio|ma|lai|bi|vay|mang))"
     r"|(?:da |vua )?tron ve (?:duoc|dc|roi|nha|nuoc|vn|viet nam)"
@@ -797,13 +830,25 @@ _ARRIVED = re.compile(
 )
 # A movement just before the country: "sang Campuchia", "bị bán qua Trung Quốc".
 _SAID_GO = re.compile(
-    r"\b(?:noi|bao|hua|keu|said|say|says|told)\b(?: \w+){0,2} (?:sang|qua|di|den)\s*$"
+    r"(?<!nghe )\b(?:noi|bao|hua|keu|said|say|says|told)\b(?: \w+){0,2} (?:sang|qua|di|den)\s*$"
 )
 # A job offered there ("bảo đi làm phục vụ ở TQ"): where the work would be, not where one is.
 _OFFERED_THERE = re.compile(
-    r"\b(?:bao|noi|hua|ru|moi|keu|tuyen|gioi thieu|xin cho|offer\w*|told|asked)\b(?: \w+){0,3}"
+    r"\b(?:bao|noi|hua|ru|moi|keu|tuyen|gioi thieu|xin cho|offer\w*|told|asked)\b(?: \w+){0,5}"
     r" (?:di |sang |qua |to )?(?:lam|work)\b(?: \w+){0,4} (?:o|tai|ben|in|at)\s*$"
 )
+# Invited or recruited to go there ("mời đi làm mẫu ảnh sang Thái Lan"): not gone yet.
+_INVITED_GO = re.compile(
+    r"\b(?:moi|ru|ru re|du|du do|hua|tuyen|xui|gioi thieu|invite\w*|recruit\w*)\b(?: \S+){0,7}"
+    r" (?:sang|qua|di|den|ra|to)\s*$"
+)
+# A bare "cam" is Cambodia only after a place word ("qua cam", "o cam"): "cam dao" is cầm dao.
+_CAM_CUE = re.compile(
+    r"\b(?:o|tai|ben|sang|qua|di|den|toi|vao|tu|khoi|xu|nuoc|ve|lam|in|to|dang o|bi ban)\s*$"
+)
+# "Why are people resold between companies?": a question about others, not a cry for help.
+_WHY = re.compile(r"^\W*(?:tai sao|vi sao|why (?:do|are|is|would|does|did)|how come)\b")
+_WRITER = re.compile(rf"\b(?:{_ME}|my|me|i|we|our|us)\b")
 _WENT = re.compile(r"\b(?:sang|qua|di|den|toi|vao|went to|go to|gone to)\s*$")
 _AT_BORDER = re.compile(
     r"\b(?:o|tai|dang o|gan|near|at) (?:cua khau|bien gioi|border gate|the border|don bien phong)\b"
@@ -837,8 +882,16 @@ def _where(text: str, entities: list[dict[str, Any]], folded: str) -> tuple[Wher
         sentence = re.split(r"[.!?\n]", fold(plain.text[max(0, idx - 120) : idx]))[-1]
         if _FROM.search(before):
             continue
+        surface = text[start : int(e.get("end", start))]
         if (
-            _WILL_TAKE.search(before)
+            fold(surface.lower()) == "cam"
+            and surface.lower() == "cam"
+            and not _CAM_CUE.search(before)
+        ):
+            continue  # "mk dang cam dao lam": cầm (holding), not Cambodia
+        if (
+            (_INVITED_GO.search(before) and not seen(_ARRIVED) and not seen(_NOW))
+            or _WILL_TAKE.search(before)
             or _SAID_GO.search(before)
             or (_OFFERED_THERE.search(before) and not seen(_ARRIVED))
             or (_ASKED_TO_GO.search(sentence) and not seen(_ARRIVED) and not seen(_NOW))
@@ -871,7 +924,13 @@ def _where(text: str, entities: list[dict[str, Any]], folded: str) -> tuple[Wher
     # A province named beats "casino" or "compound": there are casinos in Quảng Ninh too.
     if here or going:
         return Where.VIETNAM, None
-    if seen(_ABROAD_WORDS):
+    abroad = _ABROAD_WORDS.search(folded) or _ABROAD_WORDS.search(bare)
+    if abroad is not None:
+        before = abroad.string[max(0, abroad.start() - 80) : abroad.start()]
+        offered = _INVITED_GO.search(before) or _OFFERED_THERE.search(before)
+        if offered and not seen(_ARRIVED) and not seen(_NOW) and not seen(_LURED):
+            # "mời học sinh lớp 9 đi làm ở nước ngoài": the offer is for abroad; they are here.
+            return Where.VIETNAM, None
         return Where.ABROAD, None
     return Where.UNKNOWN, None
 
@@ -905,6 +964,10 @@ def detect(text: str, entities: list[dict[str, Any]] | None = None) -> Crisis | 
         # "What is debt bondage?" asks for a definition; nobody says they are held.
         and not (seen(_DEFINITION) and not seen(_PERSONAL_NOW))
     )
+    # "tại sao người ta bị bán qua lại giữa các công ty?": a question about others.
+    general = seen(_WHY) and not seen(_WRITER) and not seen(_SOMEONE_CLOSE)
+    if general:
+        held = False
     # "nếu con mình bị lừa bán thì..." asks what to do if it happens; "dọa giết nếu em báo" is now.
     maybe = _HYPOTHETICAL.search(folded)
     if held and (past or (maybe is not None and maybe.start() < max(at, 0) + 1 and not seen(_NOW))):
@@ -923,11 +986,15 @@ def detect(text: str, entities: list[dict[str, Any]] | None = None) -> Crisis | 
     )
     if suicide and not_real and seen(_HYPERBOLE) and not seen(_SUICIDE_FIRM):
         suicide = False
-    lured = not past and (seen(_LURED) or seen(_WANT_HOME))
+    lured = not past and not general and (seen(_LURED) or seen(_WANT_HOME))
     organ = _hits(_ORGAN, folded, marked) or _search(_ORGAN_EN, lowered)
     sex = (_hits(_SEX, folded, marked) or _search(_SEX_EN, lowered)) and not past
     missing = (
-        (_hits(_MISSING, folded, marked) or _search(_MISSING_EN, lowered))
+        (
+            _hits(_MISSING, folded, marked)
+            or _search(_MISSING_EN, lowered)
+            or (seen(_NOT_HOME) and seen(_NO_ANSWER))
+        )
         and not not_real
         and not (seen(_THING) and not seen(_CHILD_AGE))
     )
@@ -1000,10 +1067,21 @@ _GLAD = re.compile(
 )
 
 
+# A game or a crush: "chơi ma sói bị giết đầu tiên", "bị crush bỏ, buồn vl". Only the model's
+# reading yields to these (a child lured through a game is still found by the rules).
+_GAME_OR_HEART = re.compile(
+    r"\b(?:ma soi|werewolf|choi game|trong game|game thu|pubg|lien quan|free ?fire|lmht|lol"
+    r"|minecraft|genshin|rank|team (?:minh|ban|ho|no)|bi team|dong doi|crush|that tinh"
+    r"|bi da|chia tay|ny bo|nguoi yeu bo|buon vl|buon qua|buon ghe)\b"
+)
+
+
 def looks_harmless(text: str) -> bool:
     """A joke, a story, a pet, a thing, glad news or a harmless cause: no alarm from the model."""
     return any(
-        p.search(t) for p in (_NOT_REAL, _THING, _BENIGN_CAUSE, _GLAD) for t in _readings(text)
+        p.search(t)
+        for p in (_NOT_REAL, _THING, _BENIGN_CAUSE, _GLAD, _GAME_OR_HEART)
+        for t in _readings(text)
     )
 
 

@@ -13,7 +13,7 @@ from bot.dialogs.text import clean_text, is_question, parse_command
 from bot.dialogs.types import CONFIDENCE_THRESHOLD, Button, Dialog, Incoming, Reply, Turn
 from hotline.content.faq import STATEMENT_COVERAGE
 from hotline.content.redflags import critical_flags, scan_text
-from nlu.crisis import Crisis, looks_harmless
+from nlu.crisis import Crisis, CrisisKind, looks_harmless
 from nlu.language import could_be_english, guess_language
 from nlu.normalize import fold
 
@@ -120,8 +120,9 @@ class DialogEngine:
         if kept:
             # The dialog took the words (a tip's story, a reply to the hotline): its next step.
             return replies + kept
-        if paused is None and is_question(text):
-            # "trả tiền chuộc rồi có chắc được thả không?": numbers first, then the answer.
+        if paused is None and is_question(text) and crisis.kind != CrisisKind.SUICIDE:
+            # "trả tiền chuộc rồi có chắc được thả không?": numbers first, then the answer, when
+            # one fits well (after "không ai hiểu" an article on adoption only hurts).
             flow = turn.state.get("flow")
             answer = answer_question(turn, text, strict=False)
             turn.state["flow"] = flow  # the answer's buttons still work; the flow is unchanged
@@ -276,6 +277,8 @@ class DialogEngine:
                 continue
             if rank > 0 and cand.get("name") in UNLIKELY_CHOICES:
                 continue  # "unsubscribe" offered to someone on a bridge helps nobody
+            if dialog is self.emergency and looks_harmless(str(turn.nlu.get("text") or "")):
+                continue  # a game or a crush: no emergency button to press by mistake
             if dialog is self.emergency:
                 # The numbers come with the question only when danger is a real reading: the
                 # first choice, or not a distant one ("trồng rau muống" is not).

@@ -178,9 +178,14 @@ class SafetyNet:
         if crisis.country is None:
             return []
         directory = directory_at(turn.rt.settings.content_dir)
-        missions = [c for c in directory.missions(crisis.country) if c.reachable]
+        country = directory.canonical_country(crisis.country)
+        missions = [c for c in directory.missions(country) if c.reachable] if country else []
         if not missions:
-            return []
+            # Dubai, Saudi Arabia...: no checked number here; say so rather than stay silent.
+            name = crisis.country
+            if country is not None and turn.lang == "en":
+                name = directory.countries[country].get("en", country)
+            return [turn.t("safety.numbers.missions_unknown", country=name)]
         return [turn.t("safety.numbers.missions") + "\n" + format_contacts(missions, turn.lang)]
 
     def _form_name(self, turn: Turn, name: str) -> str:
