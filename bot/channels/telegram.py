@@ -52,8 +52,8 @@ from bot.channels.outbound import (
     outbound_for,
 )
 from bot.channels.sent_log import SentLog
+from bot.channels.text import split_text
 from bot.channels.tg_request import AiohttpRequest
-from bot.channels.zalo_api import split_text
 from bot.dialogs.types import Button, Incoming, Reply
 from bot.runtime import BotRuntime
 

@@ -29,7 +29,7 @@ from telegram import Update
 from bot.channels import telegram as tg
 from bot.channels import zalo, zalo_oa
 from bot.channels import zalo_oa_api as oa
-from bot.channels.zalo_api import parse_updates
+from bot.channels.zalo_updates import parse_updates
 from bot.runtime import BotRuntime
 from hotline.api.app import SECURITY_HEADER_PAIRS
 

@@ -25,17 +25,15 @@ from bot.channels.outbound import (
     RetryLater,
     outbound_for,
 )
+from bot.channels.text import split_text
 from bot.channels.zalo_api import (
-    EVENT_IMAGE,
-    EVENT_TEXT,
     MAX_TEXT_LENGTH,
     ZaloApiError,
     ZaloBotApi,
     ZaloForbidden,
     ZaloRetryAfter,
-    ZaloUpdate,
-    split_text,
 )
+from bot.channels.zalo_updates import EVENT_IMAGE, EVENT_TEXT, ZaloUpdate
 from bot.dialogs.types import Button, Incoming, Reply
 from bot.runtime import BotRuntime
 

@@ -16,7 +16,8 @@ from typing import Any
 
 import httpx
 
-from bot.channels.zalo_api import MAX_TEXT_LENGTH, clean_text, split_text
+from bot.channels.text import clean_text, split_text
+from bot.channels.zalo_api import MAX_TEXT_LENGTH
 from bot.dialogs.types import Button
 
 DEFAULT_API_BASE = "https://openapi.zalo.me"
@@ -27,6 +28,8 @@ MAX_BUTTONS = 5
 #: A button's payload limit (oa.query.*: 1,000 characters) and title limit.
 MAX_PAYLOAD = 1000
 MAX_TITLE = 100
+#: A user's text is cut to this (as on the Zalo Bot Platform; the engine trims to 4,000).
+MAX_EVENT_TEXT = 4096
 #: Query buttons send their payload back as the user's text, behind this marker.
 PAYLOAD_MARK = "#cg:"
 
@@ -200,7 +203,7 @@ def parse_event(data: Any) -> OaEvent | None:
             event_name=event,
             user_id=user,
             message_id=_id(message.get("msg_id")),
-            text=clean_text(text) if isinstance(text, str) else None,
+            text=clean_text(text, MAX_EVENT_TEXT) if isinstance(text, str) else None,
             url=url,
             timestamp=timestamp_ms(data.get("timestamp")),
         )

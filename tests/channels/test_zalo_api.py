@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.channels.text import split_text
 from bot.channels.zalo_api import (
     MAX_TEXT_LENGTH,
     ZaloApiError,
@@ -21,11 +22,8 @@ from bot.channels.zalo_api import (
     ZaloForbidden,
     ZaloNetworkError,
     ZaloRetryAfter,
-    ZaloUpdate,
-    parse_update,
-    parse_updates,
-    split_text,
 )
+from bot.channels.zalo_updates import ZaloUpdate, parse_update, parse_updates
 from tests.fixtures.fake_botapi import FakeBotApi, fake_zaloapi  # noqa: F401
 
 TOKEN = "1459232241454765289:zalo-TEST-token"
@@ -214,8 +212,8 @@ async def test_non_json_and_ok_false_bodies() -> None:
 
 
 def test_split_short_text_untouched() -> None:
-    assert split_text("Xin chào") == ["Xin chào"]
-    assert split_text("   ") == []
+    assert split_text("Xin chào", MAX_TEXT_LENGTH) == ["Xin chào"]
+    assert split_text("   ", MAX_TEXT_LENGTH) == []
 
 
 def test_split_prefers_paragraphs_then_sentences() -> None:
