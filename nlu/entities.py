@@ -27,6 +27,8 @@ from nlu.gazetteer import (
 from nlu.normalize import fold, for_matching, has_diacritics
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
+# Places abroad kept outside the Rasa training data (a change there retrains the model).
+ABROAD_FILE = Path(__file__).resolve().parent / "places_abroad.yml"
 ENTITY_TYPES = ("province", "country", "platform", "tactic", "tip_code")
 TACTICS = (
     "job_offer",
@@ -117,6 +119,16 @@ def load_tables(data_dir: Path = DATA_DIR) -> Tables:
     return Tables(lookups, synonyms, regexes)
 
 
+def add_places_abroad(tables: Tables, path: Path = ABROAD_FILE) -> None:
+    """Add the country forms of nlu/places_abroad.yml (city or area -> its country)."""
+    doc: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    for country, forms in (doc.get("countries") or {}).items():
+        names = [str(f).strip() for f in forms or () if str(f).strip()]
+        tables.lookups.setdefault("country", []).extend(names)
+        for form in names:
+            tables.synonyms[for_matching(form).text] = str(country)
+
+
 def _alternation(forms: Iterable[str]) -> str:
     """A regex alternation of literal forms, longest first so the longest match wins."""
     uniq = sorted(set(forms), key=lambda s: (-len(s), s))
@@ -159,9 +171,17 @@ def _after_space_first(pattern: str) -> str:
 class EntityExtractor:
     """Extracts entities by whole-word literal matching of lookup forms plus context regexes."""
 
-    def __init__(self, data_dir: Path = DATA_DIR, gazetteer: Gazetteer | None = None) -> None:
-        """Compile the tables found in `data_dir`; `gazetteer` adds districts, wards, gates."""
+    def __init__(
+        self,
+        data_dir: Path = DATA_DIR,
+        gazetteer: Gazetteer | None = None,
+        abroad_file: Path | None = ABROAD_FILE,
+    ) -> None:
+        """Compile the tables found in `data_dir`; `gazetteer` adds districts, wards, gates;
+        `abroad_file` adds places abroad (nlu/places_abroad.yml)."""
         self.tables = load_tables(data_dir)
+        if abroad_file is not None:
+            add_places_abroad(self.tables, abroad_file)
         self.gazetteer = gazetteer
         self._lookup_res: list[tuple[str, re.Pattern[str]]] = []
         # Per entity: the folded forms, and for each the accented forms it stands for.
@@ -405,6 +425,7 @@ def place_choices(text: str) -> list[tuple[str, tuple[str, ...]]]:
 
 
 __all__ = [
+    "ABROAD_FILE",
     "DATA_DIR",
     "ENTITY_TYPES",
     "TACTICS",
@@ -412,6 +433,7 @@ __all__ = [
     "EntityExtractor",
     "Match",
     "Tables",
+    "add_places_abroad",
     "annotate",
     "canonical_tip_code",
     "clean_entities",
