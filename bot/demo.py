@@ -62,10 +62,13 @@ def run(host: str, port: int, interval: float) -> int:
     """Start both, wait until Ctrl-C / SIGTERM or until one exits; stop the other; its code."""
     stopping = False
 
-    def on_term(signum: int, frame: object) -> None:
+    def on_signal(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, on_term)
+    # Our own handlers, set before the children start: a shell that starts the demo in the
+    # background leaves SIGINT ignored, and an ignored signal stays ignored in every child (the
+    # worker would then be killed at the end of the grace period instead of stopping).
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     processes = [
         _spawn("serve", "--host", host, "--port", str(port)),
         _spawn("worker", "--interval", str(interval)),
@@ -82,8 +85,10 @@ def run(host: str, port: int, interval: float) -> int:
     except KeyboardInterrupt:
         typer.echo("Đang dừng máy chủ và worker / stopping server and worker…")
     finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not orphan a child
         _stop(processes)
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     typer.echo("Đã dừng / stopped")
     return code
 
