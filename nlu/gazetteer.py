@@ -207,6 +207,8 @@ class Gazetteer:
             areas.append((WARD, name, prov, LAND, src))
         for name, _former, prov, src in doc_areas.get("coastal_districts") or []:
             areas.append((DISTRICT, name, prov, COAST, src))
+        for name, _district, prov, src in doc_areas.get("coastal_communes") or []:
+            areas.append((WARD, name, prov, COAST, src))
         return cls(places, areas, doc.get("source"))
 
     def lookup(self, name: str, kinds: Iterable[str] = (DISTRICT, WARD, GATE)) -> list[Place]:

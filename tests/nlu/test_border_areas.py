@@ -33,6 +33,7 @@ def test_every_source_has_a_title_and_an_address_and_the_date_read_is_recorded()
         ("land_border_districts", DISTRICT, 2),
         ("land_border_communes", WARD, 2),
         ("coastal_districts", DISTRICT, 2),
+        ("coastal_communes", WARD, 2),
     ],
 )
 def test_every_row_names_a_real_place_and_a_defined_source_or_none(
@@ -65,6 +66,8 @@ def test_counts_and_the_sourced_share() -> None:
     assert gaz.count(DISTRICT, LAND, verified=True) >= 50
     assert gaz.count(WARD, LAND, verified=True) >= 30
     assert gaz.count(DISTRICT, COAST) >= 120
+    assert gaz.count(DISTRICT, COAST, verified=True) >= 15
+    assert gaz.count(WARD, COAST, verified=True) >= 45
 
 
 @pytest.mark.parametrize(
@@ -75,6 +78,8 @@ def test_counts_and_the_sourced_share() -> None:
         ("ở xã Sín Thầu", "Điện Biên", LAND, True),
         ("em ở Bảo Thắng, Lào Cai", "Lào Cai", LAND, False),
         ("quê em ở Cần Giờ", "Thành phố Hồ Chí Minh", COAST, False),
+        ("em ở huyện Hậu Lộc", "Thanh Hóa", COAST, True),
+        ("nhà ở xã Ngư Lộc", "Thanh Hóa", COAST, True),
     ],
 )
 def test_border_areas_found_in_text(text: str, province: str, area: str, verified: bool) -> None:

@@ -78,8 +78,17 @@ def test_a_coastal_district_reaches_the_border_guard(hotline_rt) -> None:  # typ
     reasons = parse(tip.urgency_reasons)
     assert tip.province == "Thành phố Hồ Chí Minh"
     assert Reason.COASTAL_AREA in reasons and Reason.BORDER_AREA not in reasons
-    assert Reason.PLACE_UNCHECKED in reasons  # no coastal district row is sourced yet
+    assert Reason.PLACE_UNCHECKED in reasons  # Cần Giờ's row names no source yet
     assert list(recs) == ["tp-ho-chi-minh-police", "tp-ho-chi-minh-border-guard"]
+
+
+def test_a_sourced_coastal_commune_reaches_the_border_guard(hotline_rt) -> None:  # type: ignore[no-untyped-def]
+    # Ngư Lộc (Hậu Lộc, Thanh Hóa): a coastal commune named by its source; the commune alone.
+    tip, recs = submit_and_route(hotline_rt, draft(place="xã Ngư Lộc"))
+    reasons = parse(tip.urgency_reasons)
+    assert tip.province == "Thanh Hóa"
+    assert Reason.COASTAL_AREA in reasons and Reason.PLACE_UNCHECKED not in reasons
+    assert list(recs) == ["thanh-hoa-police", "thanh-hoa-border-guard"]
 
 
 @pytest.mark.parametrize(
