@@ -46,6 +46,7 @@ from nlu.gazetteer import (  # noqa: E402
     AREAS_FILE,
     COAST,
     DISTRICT,
+    GATE,
     GAZETTEER_FILE,
     LAND,
     WARD,
@@ -202,6 +203,11 @@ def border_routing(gaz: object) -> tuple[list[str], dict[str, int]]:
         "land_communes": gaz.count(WARD, LAND),  # type: ignore[attr-defined]
         "coastal_districts": gaz.count(DISTRICT, COAST),  # type: ignore[attr-defined]
         "coastal_sourced": gaz.count(DISTRICT, COAST, verified=True),  # type: ignore[attr-defined]
+        "land_communes_sourced": gaz.count(WARD, LAND, verified=True),  # type: ignore[attr-defined]
+        "coastal_communes": gaz.count(WARD, COAST),  # type: ignore[attr-defined]
+        "coastal_communes_sourced": gaz.count(WARD, COAST, verified=True),  # type: ignore[attr-defined]
+        "gates": gaz.count(GATE, LAND),  # type: ignore[attr-defined]
+        "gates_sourced": gaz.count(GATE, LAND, verified=True),  # type: ignore[attr-defined]
         "sources": len(doc["sources"]),
     }
     return rows, counts
@@ -404,10 +410,13 @@ def main() -> None:
         "on the date recorded there): "
         f"{area['land_districts']} land-border districts before 2025, "
         f"{area['land_districts_sourced']} of them checked against a source that names them "
-        f"(the others marked unverified); {area['land_communes']} border communes, all sourced; "
-        f"{area['coastal_districts']} coastal districts, {area['coastal_sourced']} sourced (the "
-        "28 coastal provinces are sourced, the districts not yet). Nghị định 34/2014/NĐ-CP's "
-        "annex (103 districts, 435 communes) could not be read here. A tip from an unverified row "
+        f"(the others marked unverified); {area['land_communes']} border communes, "
+        f"{area['land_communes_sourced']} sourced; {area['coastal_districts']} coastal districts, "
+        f"{area['coastal_sourced']} sourced, and {area['coastal_communes']} coastal communes, "
+        f"{area['coastal_communes_sourced']} sourced (the 28 coastal provinces are sourced); "
+        f"{area['gates_sourced']} of {area['gates']} border gates' districts checked. Nghị định "
+        "34/2014/NĐ-CP's annex (103 districts, 435 communes) could not be read here, and no PyPI "
+        "package ships these facts or boundaries to compute them. A tip from an unverified row "
         "still reaches the Border Guard and carries the reason `place_unchecked`.",
         "",
         "Each district given as the tip's only place, through the tip service's province and "
