@@ -43,7 +43,7 @@ from bot.channels.outbound import (
 )
 from bot.conversation import channel_memory
 from bot.dialogs.types import Button
-from hotline.campaigns import service as campaigns
+from hotline.campaigns import delivery, scheduler, workflow
 from hotline.campaigns.models import Campaign, DeliveryStatus
 from hotline.conversations import service as conversations
 from hotline.db.session import unit_of_work
@@ -172,7 +172,7 @@ class Broadcaster:
         deadline = time.monotonic() + (self.config.tick_seconds if seconds is None else seconds)
         sem = asyncio.Semaphore(self.config.concurrency)
 
-        async def one(row: campaigns.Claimed) -> campaigns.Outcome:
+        async def one(row: delivery.Claimed) -> delivery.Outcome:
             async with sem:
                 return await self.send_one(row)
 
@@ -183,13 +183,13 @@ class Broadcaster:
             outcomes = await asyncio.gather(*(one(r) for r in rows))
             self._record(rows, outcomes)
         with unit_of_work(self.rt.sessions) as session:
-            campaigns.finish(session)
+            scheduler.finish(session)
         return self.stats
 
-    def _claim(self) -> list[campaigns.Claimed]:
+    def _claim(self) -> list[delivery.Claimed]:
         """One batch marked ``sending`` and committed before any of it is handed to the API."""
         with unit_of_work(self.rt.sessions) as session:
-            rows, skipped = campaigns.claim(
+            rows, skipped = delivery.claim(
                 session,
                 self.worker_id,
                 self.config.batch,
@@ -199,43 +199,43 @@ class Broadcaster:
             )
             self.stats.skipped += skipped
             self._campaigns = {
-                c.id: c for c in campaigns.many(session, {r.campaign_id for r in rows})
+                c.id: c for c in workflow.many(session, {r.campaign_id for r in rows})
             }
             self._texts = {}
             for row in rows:
                 campaign = self._campaigns[row.campaign_id]
                 if row.channel == "zalo" and campaign.buttons and row.key is not None:
                     # Zalo shows buttons as numbered lines (ZaloSender numbers them from 1).
-                    _, pairs = campaigns.content_of(campaign, row.lang)
+                    _, pairs = delivery.content_of(campaign, row.lang)
                     remember_choices(
                         self.rt, session, row.key, {str(i + 1): p for i, (_, p) in enumerate(pairs)}
                     )
         return rows
 
-    def _record(self, rows: list[campaigns.Claimed], outcomes: list[campaigns.Outcome]) -> None:
+    def _record(self, rows: list[delivery.Claimed], outcomes: list[delivery.Outcome]) -> None:
         """The batch's results in one transaction; 403s unsubscribe their subscriber."""
         by_id = {r.id: r for r in rows}
         with unit_of_work(self.rt.sessions) as session:
-            campaigns.record(session, outcomes)
+            delivery.record(session, outcomes)
             for o in outcomes:
                 row = by_id[o.id]
                 if o.status == DeliveryStatus.blocked and not row.is_test:
                     subscribers.unsubscribe_id(session, row.subscriber_id)
 
-    def _content(self, row: campaigns.Claimed) -> tuple[str, list[Button]]:
+    def _content(self, row: delivery.Claimed) -> tuple[str, list[Button]]:
         """The text and buttons of a row (built once per campaign, language and kind)."""
         cache_key = (row.campaign_id, row.lang, row.is_test)
         found = self._texts.get(cache_key)
         if found is None:
             campaign = self._campaigns[row.campaign_id]
-            text, pairs = campaigns.content_of(campaign, row.lang)
+            text, pairs = delivery.content_of(campaign, row.lang)
             if row.is_test:
                 text = self.catalog.t(row.lang, "subscription.test_prefix") + "\n" + text
             text += "\n\n" + self.catalog.t(row.lang, "subscription.footer")
             found = self._texts[cache_key] = (text, [Button(t, p) for t, p in pairs])
         return found
 
-    async def send_one(self, row: campaigns.Claimed) -> campaigns.Outcome:
+    async def send_one(self, row: delivery.Claimed) -> delivery.Outcome:
         """Send one row (already ``sending``) and say what became of it."""
         sender = self.senders[row.channel]
         address = self.rt.cipher.decrypt_text(row.address_enc)
@@ -244,7 +244,7 @@ class Broadcaster:
             ids = await sender.send_text(address, text, buttons, priority="broadcast")
         except RecipientBlocked:
             self.stats.blocked += 1
-            return campaigns.Outcome(row.id, DeliveryStatus.blocked, "403")
+            return delivery.Outcome(row.id, DeliveryStatus.blocked, "403")
         except RateLimited as exc:
             return self._retry_or_fail(row, "429", max(exc.retry_after, 1.0))
         except (QuotaExceeded, NotNow) as exc:
@@ -255,29 +255,29 @@ class Broadcaster:
                 if isinstance(exc, QuotaExceeded)
                 else DeliveryStatus.skipped
             )
-            return campaigns.Outcome(row.id, status, str(exc)[:60])
+            return delivery.Outcome(row.id, status, str(exc)[:60])
         except OutboundError as exc:
             code = str(exc)[:60] or "error"
             if any(t in code for t in _TIMEOUTS):
                 # The request may have reached the platform: never resend.
                 self.stats.failed += 1
-                return campaigns.Outcome(row.id, DeliveryStatus.failed_unknown, code)
+                return delivery.Outcome(row.id, DeliveryStatus.failed_unknown, code)
             return self._retry_or_fail(row, code, None)
         except Exception as exc:  # a bug or an unexpected client error: retry, capped
             log.exception("broadcast send crashed")
             return self._retry_or_fail(row, type(exc).__name__[:60], None)
         self.stats.sent += 1
-        return campaigns.Outcome(row.id, DeliveryStatus.sent, message_ids=[str(i) for i in ids])
+        return delivery.Outcome(row.id, DeliveryStatus.sent, message_ids=[str(i) for i in ids])
 
     def _retry_or_fail(
-        self, row: campaigns.Claimed, code: str, wait: float | None
-    ) -> campaigns.Outcome:
+        self, row: delivery.Claimed, code: str, wait: float | None
+    ) -> delivery.Outcome:
         if row.attempts >= self.config.max_attempts:
             self.stats.failed += 1
-            return campaigns.Outcome(row.id, DeliveryStatus.failed, code)
+            return delivery.Outcome(row.id, DeliveryStatus.failed, code)
         backoff = self.config.backoff_seconds * 2 ** (row.attempts - 1)
         self.stats.retried += 1
-        return campaigns.Outcome(
+        return delivery.Outcome(
             row.id, DeliveryStatus.pending, code, retry_in=min(300.0, max(backoff, wait or 0.0))
         )
 
@@ -299,11 +299,11 @@ def remember_choices(
 def schedule(rt: HotlineRuntime) -> tuple[int, int, int]:
     """Reclaim expired leases, then expand due campaigns: (reclaimed, unknown, inserted)."""
     with unit_of_work(rt.sessions) as session:
-        back, unknown = campaigns.recover(session)
+        back, unknown = delivery.recover(session)
     if back or unknown:
         log.warning("broadcast leases recovered", extra={"count": back, "status": "recovered"})
     with unit_of_work(rt.sessions) as session:
-        inserted = campaigns.run_scheduler(session)
+        inserted = scheduler.run_scheduler(session)
     return back, unknown, inserted
 
 
@@ -311,7 +311,7 @@ async def run_once(rt: HotlineRuntime, seconds: float | None = None) -> Stats:
     """Schedule, then drain for up to ``seconds`` (one worker tick)."""
     schedule(rt)
     with unit_of_work(rt.sessions) as session:
-        idle = not campaigns.has_open_rows(session)
+        idle = not delivery.has_open_rows(session)
     if idle:
         return Stats()
     senders, close = await channel_senders(rt)

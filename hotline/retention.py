@@ -75,8 +75,8 @@ def _delete_tips(session: Session, ids: Sequence[int], tables: set[str]) -> None
 
 def _purge_deliveries(session: Session, cutoff: datetime, dry_run: bool) -> int:
     """Finished campaign deliveries created before the cutoff, deleted 10,000 ids at a time."""
+    from hotline.campaigns.delivery import FINAL
     from hotline.campaigns.models import CampaignDelivery
-    from hotline.campaigns.service import FINAL
 
     old = (CampaignDelivery.created_at < cutoff) & CampaignDelivery.status.in_(FINAL)
     if dry_run:

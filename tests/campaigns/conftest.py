@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hotline.campaigns import service as campaigns
+from hotline.campaigns import workflow
 from hotline.campaigns.models import Campaign
 from hotline.db.session import unit_of_work
 from hotline.runtime import HotlineRuntime
@@ -34,7 +34,7 @@ def approved_campaign(rt: HotlineRuntime, **data: Any) -> int:
     """A campaign written by "alice" and approved by "bob" (due now unless scheduled)."""
     body = {"title": "30/7", "messages": {"vi": "Xin chào", "en": "Hello"}, **data}
     with unit_of_work(rt.sessions) as session:
-        c: Campaign = campaigns.create(session, body, "alice")
-        campaigns.submit(session, c)
-        campaigns.approve(session, c, "bob")
+        c: Campaign = workflow.create(session, body, "alice")
+        workflow.submit(session, c)
+        workflow.approve(session, c, "bob")
         return c.id

@@ -16,7 +16,8 @@ from sqlalchemy import select
 from bot.broadcast import Broadcaster, BroadcastSettings
 from bot.channels.outbound import TELEGRAM_LIMITS, Outbound
 from bot.channels.telegram import TelegramSender, make_bot
-from hotline.campaigns import service as campaigns
+from hotline.campaigns import results as campaign_results
+from hotline.campaigns import scheduler, workflow
 from hotline.campaigns.models import CampaignDelivery, DeliveryStatus
 from hotline.db.session import unit_of_work
 from hotline.subscribers.models import Subscriber
@@ -53,7 +54,7 @@ async def test_in_process_drain_with_faults(hotline_rt, fake_botapi) -> None:
         buttons=[{"kind": "quiz", "target": "tactics", "title": {"vi": "Làm quiz"}}],
     )
     with unit_of_work(hotline_rt.sessions) as session:
-        assert campaigns.run_scheduler(session) == 40
+        assert scheduler.run_scheduler(session) == 40
     bot = make_bot(TOKEN, fake_botapi.root_url)
     await bot.initialize()
     config = BroadcastSettings(CANHGIAC_BROADCAST_BACKOFF_SECONDS=0.1)
@@ -82,10 +83,10 @@ async def test_in_process_drain_with_faults(hotline_rt, fake_botapi) -> None:
     assert "/huydangky" in text["text"]
     assert f"c:{cid}" in str(text["reply_markup"])
     with unit_of_work(hotline_rt.sessions) as session:
-        c = campaigns.get(session, cid)
+        c = workflow.get(session, cid)
         assert c is not None
         assert c.status == "sent"
-        res = campaigns.results(session, c)
+        res = campaign_results.results(session, c)
     assert (res["sent"], res["blocked"], res["failed"]) == (37, 3, 0)
 
 
@@ -209,6 +210,6 @@ def test_thousand_subscribers_kill_restart_two_workers(
     assert len(counts) >= 980 - len(unknown)
     assert fake_botapi.violations == 0, _violations(fake_botapi)
     with unit_of_work(hotline_rt.sessions) as session:
-        c = campaigns.get(session, cid)
+        c = workflow.get(session, cid)
         assert c is not None
         assert c.status == "sent"

@@ -8,7 +8,16 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import event, func, select
 
-from hotline.campaigns import service as campaigns
+from hotline.campaigns import (
+    delivery,
+    scheduler,
+    segments,
+    validation,
+    workflow,
+)
+from hotline.campaigns import (
+    results as campaign_results,
+)
 from hotline.campaigns.models import CampaignDelivery, DeliveryStatus
 from hotline.db.session import unit_of_work
 from hotline.subscribers import service as subscribers
@@ -19,22 +28,22 @@ from tests.hotline.factories import PASSWORD, make_user
 
 def test_yearly_30_7_next_occurrence_in_vietnam_time() -> None:
     # 29/7 23:30 in Hanoi is 29/7 16:30 UTC: the next 30/7 08:00 is the next morning.
-    moment, year = campaigns.next_yearly(30, 7, 8, datetime(2026, 7, 29, 16, 30, tzinfo=UTC))
+    moment, year = scheduler.next_yearly(30, 7, 8, datetime(2026, 7, 29, 16, 30, tzinfo=UTC))
     assert (moment, year) == (datetime(2026, 7, 30, 1, 0, tzinfo=UTC), "2026")
     # 30/7 08:00 local has passed (01:00 UTC): next year.
-    moment, year = campaigns.next_yearly(30, 7, 8, datetime(2026, 7, 30, 1, 0, tzinfo=UTC))
+    moment, year = scheduler.next_yearly(30, 7, 8, datetime(2026, 7, 30, 1, 0, tzinfo=UTC))
     assert (moment, year) == (datetime(2027, 7, 30, 1, 0, tzinfo=UTC), "2027")
     # 29/2 only recurs in leap years.
-    assert campaigns.next_yearly(29, 2, 9, datetime(2026, 3, 1, tzinfo=UTC))[1] == "2028"
+    assert scheduler.next_yearly(29, 2, 9, datetime(2026, 3, 1, tzinfo=UTC))[1] == "2028"
 
 
 def test_clean_validates_and_parses_local_time() -> None:
-    data = campaigns.clean(
+    data = validation.clean(
         {"title": "t", "messages": {"vi": "x"}, "schedule": "at", "send_at": "30/07/2026 08:00"}
     )
     assert data["send_at"] == datetime(2026, 7, 30, 1, 0, tzinfo=UTC)
     assert (
-        campaigns.clean(
+        validation.clean(
             {"title": "t", "messages": {"vi": "x"}, "schedule": "yearly", "yearly": "30/7"}
         )["yearly_month"]
         == 7
@@ -45,18 +54,18 @@ def test_clean_validates_and_parses_local_time() -> None:
         {"title": "t", "messages": {"vi": "x"}, "buttons": [{"kind": "hoc", "target": "a"}]},
         {"title": "t", "messages": {"vi": "x"}, "schedule": "yearly", "yearly": "31/2"},
     ):
-        with pytest.raises(campaigns.CampaignError):
-            campaigns.clean(bad)
+        with pytest.raises(validation.CampaignError):
+            validation.clean(bad)
 
 
 def test_author_cannot_approve(hotline_rt) -> None:
     add_subscribers(hotline_rt, 1)
     with unit_of_work(hotline_rt.sessions) as session:
-        c = campaigns.create(session, {"title": "t", "messages": {"vi": "x"}}, "alice")
-        campaigns.submit(session, c)
-        with pytest.raises(campaigns.NotAllowed):
-            campaigns.approve(session, c, "alice")
-        campaigns.approve(session, c, "bob")
+        c = workflow.create(session, {"title": "t", "messages": {"vi": "x"}}, "alice")
+        workflow.submit(session, c)
+        with pytest.raises(validation.NotAllowed):
+            workflow.approve(session, c, "alice")
+        workflow.approve(session, c, "bob")
         assert c.status == "scheduled"
         assert c.approver == "bob"
 
@@ -77,8 +86,8 @@ def test_segments(hotline_rt) -> None:
     with unit_of_work(hotline_rt.sessions) as session:
         for criteria, expected in cases.items():
             segment = {k: list(v) for k, v in criteria}
-            assert len(campaigns.audience(session, segment)) == expected, segment
-            assert campaigns.audience_count(session, segment) == expected, segment
+            assert len(segments.audience(session, segment)) == expected, segment
+            assert segments.audience_count(session, segment) == expected, segment
 
 
 def test_audience_is_one_count_query(hotline_rt) -> None:
@@ -93,7 +102,7 @@ def test_audience_is_one_count_query(hotline_rt) -> None:
     event.listen(engine, "before_cursor_execute", seen)
     try:
         with unit_of_work(hotline_rt.sessions) as session:
-            n = campaigns.audience_count(session, {"provinces": ["Lào Cai"], "topics": ["law"]})
+            n = segments.audience_count(session, {"provinces": ["Lào Cai"], "topics": ["law"]})
     finally:
         event.remove(engine, "before_cursor_execute", seen)
     assert n == 4
@@ -103,23 +112,23 @@ def test_audience_is_one_count_query(hotline_rt) -> None:
 
 def test_zero_audience_cannot_be_submitted_or_approved(hotline_rt) -> None:
     with unit_of_work(hotline_rt.sessions) as session:
-        c = campaigns.create(
+        c = workflow.create(
             session,
             {"title": "t", "messages": {"vi": "x"}, "segment": {"provinces": ["Lào Cai"]}},
             "alice",
         )
-        with pytest.raises(campaigns.EmptyAudience, match="0 người đăng ký"):
-            campaigns.submit(session, c)
+        with pytest.raises(validation.EmptyAudience, match="0 người đăng ký"):
+            workflow.submit(session, c)
         assert c.status == "draft"
     chats = add_subscribers(hotline_rt, 1, province="Lào Cai")
     with unit_of_work(hotline_rt.sessions) as session:
-        c2 = campaigns.get(session, c.id)
+        c2 = workflow.get(session, c.id)
         assert c2 is not None
-        campaigns.submit(session, c2)
+        workflow.submit(session, c2)
         # The only subscriber leaves before a colleague approves: approval is refused too.
         subscribers.unsubscribe(session, hotline_rt.pseudonyms.key("telegram", chats[0]))
-        with pytest.raises(campaigns.EmptyAudience):
-            campaigns.approve(session, c2, "bob")
+        with pytest.raises(validation.EmptyAudience):
+            workflow.approve(session, c2, "bob")
         assert c2.status == "pending_approval" and c2.approver is None
 
 
@@ -127,32 +136,32 @@ def test_expansion_is_idempotent_and_claims_are_exclusive(hotline_rt) -> None:
     add_subscribers(hotline_rt, 10)
     cid = approved_campaign(hotline_rt)
     with unit_of_work(hotline_rt.sessions) as session:
-        assert campaigns.run_scheduler(session) == 10
+        assert scheduler.run_scheduler(session) == 10
     with unit_of_work(hotline_rt.sessions) as session:
-        c = campaigns.get(session, cid)
+        c = workflow.get(session, cid)
         assert c is not None
-        assert campaigns.expand(session, c, "once") == 0  # a second expansion adds nothing
+        assert segments.expand(session, c, "once") == 0  # a second expansion adds nothing
     with unit_of_work(hotline_rt.sessions) as session:
-        a, _ = campaigns.claim(session, "w1", 6, 60)
+        a, _ = delivery.claim(session, "w1", 6, 60)
     with unit_of_work(hotline_rt.sessions) as session:
-        b, _ = campaigns.claim(session, "w2", 6, 60)
+        b, _ = delivery.claim(session, "w2", 6, 60)
     assert len(a) == 6
     assert len(b) == 4
     assert not {r.id for r in a} & {r.id for r in b}
     # One claim is one batch marked `sending` before any API call; w2 records its results.
     with unit_of_work(hotline_rt.sessions) as session:
-        campaigns.record(
-            session, [campaigns.Outcome(r.id, DeliveryStatus.sent, message_ids=[1]) for r in b]
+        delivery.record(
+            session, [delivery.Outcome(r.id, DeliveryStatus.sent, message_ids=[1]) for r in b]
         )
     # w1 is killed mid-batch: its lease expires and exactly its batch becomes failed_unknown.
     later = datetime(2100, 1, 1, tzinfo=UTC)
     with unit_of_work(hotline_rt.sessions) as session:
-        back, unknown = campaigns.recover(session, later)
+        back, unknown = delivery.recover(session, later)
     assert (back, unknown) == (0, 6)
     with unit_of_work(hotline_rt.sessions) as session:
         statuses = Counter(r.status for r in session.scalars(select(CampaignDelivery)))
         assert statuses == {DeliveryStatus.failed_unknown: 6, DeliveryStatus.sent: 4}
-        assert campaigns.claim(session, "w3", 10, 60, later) == ([], 0)  # never resent
+        assert delivery.claim(session, "w3", 10, 60, later) == ([], 0)  # never resent
 
 
 def test_claim_settles_rows_it_will_not_send(hotline_rt) -> None:
@@ -161,13 +170,13 @@ def test_claim_settles_rows_it_will_not_send(hotline_rt) -> None:
     add_subscribers(hotline_rt, 3, 100, channel="zalo")
     approved_campaign(hotline_rt)
     with unit_of_work(hotline_rt.sessions) as session:
-        assert campaigns.run_scheduler(session) == 6
+        assert scheduler.run_scheduler(session) == 6
         zalo_ids = select(Subscriber.id).where(Subscriber.channel == "zalo").order_by(Subscriber.id)
         gone = session.scalars(zalo_ids).first()
         assert gone is not None
         subscribers.unsubscribe_id(session, gone)
     with unit_of_work(hotline_rt.sessions) as session:
-        rows, settled = campaigns.claim(session, "w", 10, 60, channels={"zalo"}, zalo_daily_cap=1)
+        rows, settled = delivery.claim(session, "w", 10, 60, channels={"zalo"}, zalo_daily_cap=1)
     assert (len(rows), settled) == (1, 5)
     assert {r.channel for r in rows} == {"zalo"} and all(r.key for r in rows)
     with unit_of_work(hotline_rt.sessions) as session:
@@ -186,21 +195,21 @@ def test_yearly_campaign_expands_once_per_year(hotline_rt) -> None:
     add_subscribers(hotline_rt, 3)
     cid = approved_campaign(hotline_rt, schedule="yearly", yearly="30/7", yearly_hour=8)
     with unit_of_work(hotline_rt.sessions) as session:
-        c = campaigns.get(session, cid)
+        c = workflow.get(session, cid)
         assert c is not None
         first = c.next_run_at
         assert first is not None
-        assert first.astimezone(campaigns.TZ).strftime("%d/%m %H:%M") == "30/07 08:00"
-        assert campaigns.run_scheduler(session, first.replace(hour=0)) == 0  # not yet due
+        assert first.astimezone(validation.TZ).strftime("%d/%m %H:%M") == "30/07 08:00"
+        assert scheduler.run_scheduler(session, first.replace(hour=0)) == 0  # not yet due
     with unit_of_work(hotline_rt.sessions) as session:
-        assert campaigns.run_scheduler(session, first) == 3
-        c = campaigns.get(session, cid)
+        assert scheduler.run_scheduler(session, first) == 3
+        c = workflow.get(session, cid)
         assert c is not None
         assert c.next_run_at is not None
         assert c.next_run_at.year == first.year + 1
         assert c.last_occurrence == str(first.year)
     with unit_of_work(hotline_rt.sessions) as session:
-        assert campaigns.run_scheduler(session, first) == 0  # same occurrence: nothing new
+        assert scheduler.run_scheduler(session, first) == 0  # same occurrence: nothing new
 
 
 def test_api_two_person_rule_and_results(client, hotline_rt) -> None:
@@ -257,11 +266,11 @@ def test_api_two_person_rule_and_results(client, hotline_rt) -> None:
     assert client.post(f"/api/v1/campaigns/{cid}/test-send", headers=alice).status_code == 422
     code = client.post("/api/v1/campaigns/test-recipient/code", headers=alice).json()["code"]
     with unit_of_work(hotline_rt.sessions) as session:
-        assert campaigns.link_test_recipient(
+        assert delivery.link_test_recipient(
             session, hotline_rt.pseudonyms, hotline_rt.cipher, code, "telegram", "555"
         )
         # One-time: the same code does not link twice.
-        assert not campaigns.link_test_recipient(
+        assert not delivery.link_test_recipient(
             session, hotline_rt.pseudonyms, hotline_rt.cipher, code, "telegram", "666"
         )
     assert client.post(f"/api/v1/campaigns/{cid}/test-send", headers=alice).status_code == 202
@@ -283,9 +292,9 @@ def test_retention_purges_old_finished_deliveries_only(hotline_rt) -> None:
     add_subscribers(hotline_rt, 6)
     approved_campaign(hotline_rt)
     with unit_of_work(hotline_rt.sessions) as session:
-        assert campaigns.run_scheduler(session) == 6
-        rows, _ = campaigns.claim(session, "w", 4, 60)
-        campaigns.record(session, [campaigns.Outcome(r.id, DeliveryStatus.sent) for r in rows])
+        assert scheduler.run_scheduler(session) == 6
+        rows, _ = delivery.claim(session, "w", 4, 60)
+        delivery.record(session, [delivery.Outcome(r.id, DeliveryStatus.sent) for r in rows])
         old = utcnow() - timedelta(days=hotline_rt.settings.retention_campaign_delivery_days + 1)
         # Three sent rows and one pending row are old; one sent row is recent.
         ids = sorted(r.id for r in rows)
@@ -317,9 +326,9 @@ def test_results_count_sends_per_local_day_in_sql(hotline_rt) -> None:
     add_subscribers(hotline_rt, 3)
     cid = approved_campaign(hotline_rt)
     with unit_of_work(hotline_rt.sessions) as session:
-        campaigns.run_scheduler(session)
-        rows, _ = campaigns.claim(session, "w", 3, 60)
-        campaigns.record(session, [campaigns.Outcome(r.id, DeliveryStatus.sent) for r in rows])
+        scheduler.run_scheduler(session)
+        rows, _ = delivery.claim(session, "w", 3, 60)
+        delivery.record(session, [delivery.Outcome(r.id, DeliveryStatus.sent) for r in rows])
         ids = sorted(r.id for r in rows)
         for rid, moment in zip(
             ids,
@@ -334,8 +343,8 @@ def test_results_count_sends_per_local_day_in_sql(hotline_rt) -> None:
                 update(CampaignDelivery).where(CampaignDelivery.id == rid).values(sent_at=moment)
             )
     with unit_of_work(hotline_rt.sessions) as session:
-        c = campaigns.get(session, cid)
+        c = workflow.get(session, cid)
         assert c is not None
-        res = campaigns.results(session, c)
+        res = campaign_results.results(session, c)
     assert res["sent"] == 3
     assert {d["day"]: d["sent"] for d in res["by_day"]} == {"29/07/2026": 1, "30/07/2026": 2}

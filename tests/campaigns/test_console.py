@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from hotline.audit.models import AuditEvent
-from hotline.campaigns import service as campaigns
+from hotline.campaigns import delivery, workflow
 from hotline.campaigns.models import CampaignDelivery
 from hotline.db.session import unit_of_work
 from tests.campaigns.conftest import add_subscribers
@@ -61,7 +61,7 @@ def test_create_submit_and_approve_by_someone_else(client, hotline_rt) -> None: 
     assert r.status_code == 200 and "Đã lưu bản nháp" in r.text
     campaign_id = int(r.url.path.rsplit("/", 1)[1])
     with unit_of_work(hotline_rt.sessions) as s:
-        c = campaigns.get(s, campaign_id)
+        c = workflow.get(s, campaign_id)
         assert c is not None
         assert (c.yearly_day, c.yearly_month, c.yearly_hour) == (30, 7, 8)
         assert c.buttons[0]["kind"] == "quiz" and c.buttons[0]["title"]["en"] == "Take the quiz"
@@ -107,7 +107,7 @@ def test_create_submit_and_approve_by_someone_else(client, hotline_rt) -> None: 
     listing = approver.get("/console/campaigns").text
     assert "Hằng năm ngày 30/07 lúc 08:00" in listing
     with unit_of_work(hotline_rt.sessions) as s:
-        c = campaigns.get(s, campaign_id)
+        c = workflow.get(s, campaign_id)
         assert c is not None and c.status == "scheduled" and c.approver == "minh"
         actions = [
             (a.action, a.actor)
@@ -148,7 +148,7 @@ def test_edit_cancel_test_send_and_results(client, hotline_rt) -> None:  # type:
     r = c.post(f"/console/campaigns/{campaign_id}/link", data={"csrf_token": csrf})
     code = re.search(r"/dangky (NV-[0-9A-F]{8})", r.text).group(1)  # type: ignore[union-attr]
     with unit_of_work(hotline_rt.sessions) as s:
-        assert campaigns.link_test_recipient(
+        assert delivery.link_test_recipient(
             s, hotline_rt.pseudonyms, hotline_rt.cipher, code, "telegram", "777"
         )
     r = c.post(f"/console/campaigns/{campaign_id}/test", data={"csrf_token": csrf})

@@ -9,7 +9,7 @@ from bot.channels import memory
 from bot.channels.outbound import ZALO_LIMITS, Outbound
 from bot.channels.zalo import ZaloSender
 from bot.channels.zalo_api import ZaloBotApi
-from hotline.campaigns import service as campaigns
+from hotline.campaigns import scheduler
 from hotline.conversations.models import ConversationState
 from hotline.db.session import unit_of_work
 from tests.campaigns.conftest import add_subscribers, approved_campaign
@@ -29,7 +29,7 @@ async def test_reply_number_maps_to_the_broadcast_button(bot_rt, fake_zaloapi) -
         ],
     )
     with unit_of_work(rt.sessions) as session:
-        assert campaigns.run_scheduler(session) == 2
+        assert scheduler.run_scheduler(session) == 2
     async with ZaloBotApi(TOKEN, base_url=fake_zaloapi.root_url, timeout=5) as api:
         sender = ZaloSender(api, Outbound("zalo", ZALO_LIMITS), "Gõ số để chọn")
         stats = await Broadcaster(rt, {"zalo": sender}, BroadcastSettings(), "t").drain(10)

@@ -13,7 +13,7 @@ from bot.channels import outbound
 from bot.channels import zalo_oa as oa
 from bot.channels.zalo_oa_api import PAYLOAD_MARK
 from bot.channels.zalo_oa_tokens import authorize
-from hotline.campaigns import service as campaigns
+from hotline.campaigns import scheduler
 from hotline.campaigns.models import CampaignDelivery
 from hotline.config import Settings
 from hotline.db.session import unit_of_work
@@ -56,7 +56,7 @@ def _statuses(hrt: HotlineRuntime) -> Counter[str]:
 
 async def _run(hrt: HotlineRuntime, sender: oa.CampaignOaSender) -> None:
     with unit_of_work(hrt.sessions) as session:
-        campaigns.run_scheduler(session)
+        scheduler.run_scheduler(session)
     broadcaster = Broadcaster(hrt, {oa.CHANNEL: sender}, CONFIG, "test")
     for _ in range(20):
         await broadcaster.drain(10)
