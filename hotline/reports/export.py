@@ -178,7 +178,7 @@ def to_xlsx(report: dict[str, Any], names: dict[str, dict[str, str]] | None = No
             ws.append([LABELS.get(k, k), _safe(v), k])
     _rates_sheet(wb, report)
     months = wb.create_sheet("Theo thang")
-    months.append(["month", "received"])
+    months.append(["Tháng", "Tin báo"])
     for k, v in report["by_month"].items():
         months.append([k, v])
     if report["by_month"]:
@@ -235,7 +235,8 @@ def _quiz_sheet(wb: Workbook, quiz: dict[str, Any]) -> None:
     """Knowledge rates by topic (with a chart), by province, and by topic x province."""
     q = wb.create_sheet("Quiz")
     cols = ["answered", "correct", "share_correct"]
-    q.append(["topic", *cols])
+    heads = ["Số câu trả lời", "Số câu đúng", "Tỷ lệ đúng"]
+    q.append(["Chủ đề", *heads])
     for topic, cell in quiz["by_topic"].items():
         q.append([_safe(topic), *(_safe(cell[c]) for c in cols)])
     n = len(quiz["by_topic"]) + 1
@@ -245,15 +246,15 @@ def _quiz_sheet(wb: Workbook, quiz: dict[str, Any]) -> None:
     chart.set_categories(Reference(q, min_col=1, min_row=2, max_row=n))
     q.add_chart(chart, "G2")
     q.append([])
-    q.append(["province", *cols])
+    q.append(["Tỉnh, thành phố", *heads])
     for province, cell in quiz["by_province"].items():
         q.append([_safe(province), *(_safe(cell[c]) for c in cols)])
     q.append([])
-    q.append(["topic", "province", *cols])
+    q.append(["Chủ đề", "Tỉnh, thành phố", *heads])
     for row in quiz["by_topic_province"]:
         q.append([_safe(row["topic"]), _safe(row["province"]), *(_safe(row[c]) for c in cols)])
     q.append([])
-    q.append(["total", *(_safe(quiz["totals"][c]) for c in cols)])
+    q.append(["Tổng", *(_safe(quiz["totals"][c]) for c in cols)])
 
 
 FORMATS = {

@@ -114,7 +114,8 @@ def test_quiz_in_exports(quizzed) -> None:  # type: ignore[no-untyped-def]
     wb = load_workbook(io.BytesIO(export.to_xlsx(r)))
     sheet = [[v for v in row if v is not None] for row in wb["Quiz"].iter_rows(values_only=True)]
     assert ["fake_jobs", 10, 8, 0.8] in sheet and ["scam_compounds", 15, 9, 0.6] in sheet
-    assert ["Lào Cai", 11, 5, 0.4545] in sheet and ["total", 25, 17, 0.68] in sheet
+    assert ["Lào Cai", 11, 5, 0.4545] in sheet and ["Tổng", 25, 17, 0.68] in sheet
+    assert ["Chủ đề", "Số câu trả lời", "Số câu đúng", "Tỷ lệ đúng"] in sheet
     assert len(wb["Quiz"]._charts) == 1
 
 
