@@ -48,6 +48,7 @@ from hotline.campaigns.models import Campaign, DeliveryStatus
 from hotline.conversations import service as conversations
 from hotline.db.session import unit_of_work
 from hotline.kit.i18n import Catalog
+from hotline.kit.sync import run_coroutine
 from hotline.runtime import HotlineRuntime
 from hotline.subscribers import service as subscribers
 
@@ -323,7 +324,7 @@ async def run_once(rt: HotlineRuntime, seconds: float | None = None) -> Stats:
 
 def job(rt: HotlineRuntime) -> None:
     """The `canhgiac worker` per-tick job (sync wrapper around one asyncio drain)."""
-    stats = asyncio.run(run_once(rt))
+    stats = run_coroutine(lambda: run_once(rt))
     if any(stats.as_dict().values()):
         log.info("broadcast tick", extra=stats.as_dict())
 

@@ -26,6 +26,7 @@ from hotline.config import Settings
 from hotline.db.base import utcnow
 from hotline.db.session import unit_of_work
 from hotline.kit.crypto import Cipher
+from hotline.kit.sync import run_coroutine
 from hotline.notifications.models import Notification
 from hotline.notifications.service import SUPERVISOR_DESK
 from hotline.runtime import HotlineRuntime
@@ -237,7 +238,7 @@ def job(rt: HotlineRuntime) -> None:
             await keeper.api.aclose()
 
     try:
-        asyncio.run(run())
+        run_coroutine(run)
     except OaNotAuthorized as exc:
         # Already logged and alerted once per streak by the keeper; the next tick tries again.
         log.warning("zalo oa token not refreshed", extra={"channel": "zalo_oa", "error": str(exc)})
