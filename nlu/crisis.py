@@ -696,7 +696,16 @@ _PET = re.compile(
 # Donation after death, registered lawfully, is not organ trade.
 _LAWFUL_DONATION = re.compile(
     r"\b(?:sau khi (?:mat|chet|qua doi)|dang ky hien|chet nao|after (?:i die|death)"
-    r"|registered (?:organ )?donor|donor card)\b"
+    r"|registered (?:organ )?donor|donor card"
+    # Giving a kidney to one's own family, unpaid: lawful (Luật số 75/2006/QH11).
+    r"|(?:hien|cho) (?:\w+ )?(?:than|gan|tuy|giac mac|tang) cho (?:nguoi nha|nguoi than|bo|me|ba"
+    r"|anh|chi|em|con|vo|chong|ong|chau|anh trai|chi gai|em trai|em gai)\b"
+    r"|(?:donate|give) (?:a |my )?(?:kidney|liver|organ) to (?:my|a family))\b"
+)
+# Money named: a "donation" paid for is a sale.
+_PAID = re.compile(
+    r"\b(?:\d[\d.,]* ?(?:tr|trieu|ty|ti|k|usd|do|\$)|tien|gia|tra (?:\w+ )?(?:tien|\d)|ho tro \d"
+    r"|money|paid|pay|price|dollars?)\b|\$ ?\d"
 )
 _BENIGN_CAUSE = re.compile(
     r"\bvi (?:mua|troi mua|mua bao|bao|lu|ngap|dich|covid|benh|om|cach ly|quen chia khoa"
@@ -1026,7 +1035,8 @@ def detect(text: str, entities: list[dict[str, Any]] | None = None) -> Crisis | 
     if child and not missing and (seen(_RECRUIT) or invited) and (seen(_SOMEONE) or invited):
         found.append(CrisisKind.CHILD_RECRUITED)
     asks_law = seen(_QUESTION_ONLY) or (seen(_LEGALITY) and not seen(_SOMEONE))
-    if organ and (seen(_INTENT) or not asks_law) and not seen(_LAWFUL_DONATION):
+    lawful = seen(_LAWFUL_DONATION) and not seen(_PAID)
+    if organ and (seen(_INTENT) or not asks_law) and not lawful:
         found.append(CrisisKind.ORGAN_SALE)
     if missing and not child:
         found.append(CrisisKind.MISSING_PERSON)

@@ -219,14 +219,18 @@ class DialogEngine:
                 offer = self.by_intent["check_offer"]
                 turn.state["flow"] = offer.name
                 return offer.start(turn, text)
-        elif is_question(text) and (
-            name in QUESTION_FIRST
-            or (name == "check_offer" and not self._offer_details(turn, text))
+        elif (
+            is_question(text)
+            and (name in QUESTION_FIRST or name == "check_offer")
+            and not (name == "check_offer" and self._critical_offer(turn, text))
         ):
             # "thấy nhóm môi giới thận thì báo ai?" asks who to tell: answer, then offer the form.
             # A general question about offers ("làm sao biết job online là lừa đảo?") holds
             # nothing to check: the FAQ's best match answers it, the check is one button away.
-            answer = answer_question(turn, text, strict=name != "check_offer")
+            # An offer asked about ("cty bắt đóng 8000 usd trước có bình thường ko?") gets a
+            # confident answer first; a critical sign (organ, passport kept) goes to the check.
+            details = name == "check_offer" and self._offer_details(turn, text)
+            answer = answer_question(turn, text, strict=name != "check_offer" or details)
             if answer is not None:
                 form = self.by_intent[name]
                 answer[-1].buttons.insert(

@@ -37,6 +37,8 @@ _QUESTION = re.compile(
     r"|what|who|where|when|which|how|why|can i|can we|do i|do we|is it|is there|are there"
     r"|should i|should we|does|am i|xin (?:so|sdt|so dien thoai|dia chi|thong tin)"
     r"|cho (?:minh|em|toi|tui|chau|con) (?:xin|hoi))\b"
+    # A closing "không" / "chưa" asks: "đi du lịch Campuchia cần visa không".
+    r"|(?:^|\s)(?:khong|chua)(?: a| ha| nhi| vay| the| ta| nhe)?\W*$"
 )
 
 
