@@ -31,7 +31,10 @@ class BotRuntime:
     nlu: Parser
     catalog: Catalog
     engine: DialogEngine
+    # Run by /xoa inside its turn (e.g. the campaign subscription goes too).
     forget_hooks: list[Callable[[Turn], None]] = field(default_factory=list)
+    # Run as hook(rt, channel, pseudonym) when a user blocked the bot, e.g. to unsubscribe them.
+    blocked_hooks: list[Callable[[BotRuntime, str, str], None]] = field(default_factory=list)
 
     @property
     def settings(self) -> Settings:

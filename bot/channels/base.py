@@ -7,7 +7,6 @@ import ipaddress
 import logging
 import socket
 import time
-from collections.abc import Callable
 from typing import Any, cast
 
 import httpx
@@ -25,9 +24,6 @@ log = logging.getLogger(__name__)
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 #: Text longer than this is cut before the engine (which trims to 4,000 and says so).
 MAX_INCOMING_TEXT = 20_000
-
-#: Called as hook(rt, channel, pseudonym) when a user blocked the bot, e.g. to unsubscribe them.
-blocked_hooks: list[Callable[[BotRuntime, str, str], None]] = []
 
 
 class PhotoTooLarge(Exception):
@@ -77,11 +73,11 @@ async def fetch_photo(url: str, trusted: str, channel: str) -> bytes | str:
 
 
 def mark_blocked(rt: BotRuntime, channel: str, user_id: str | int) -> None:
-    """Remember that a user blocked the bot and tell the hooks (no identity is logged)."""
+    """Remember that a user blocked the bot and tell the runtime's hooks (no identity logged)."""
     log.info("recipient blocked the bot", extra={"channel": channel})
     memory.update(rt, channel, user_id, lambda b: b.__setitem__("blocked", int(time.time())))
     key = rt.hotline.pseudonyms.key(channel, user_id)
-    for hook in list(blocked_hooks):
+    for hook in list(rt.blocked_hooks):
         try:
             hook(rt, channel, key)
         except Exception:

@@ -250,9 +250,7 @@ def blocked_hook(rt: BotRuntime, channel: str, key: str) -> None:
 
 def install(rt: BotRuntime) -> None:
     """Register the /xoa and blocked-user hooks on a runtime (idempotent)."""
-    from bot.channels import base
-
     if forget_hook not in rt.forget_hooks:
         rt.forget_hooks.append(forget_hook)
-    if blocked_hook not in base.blocked_hooks:
-        base.blocked_hooks.append(blocked_hook)
+    if blocked_hook not in rt.blocked_hooks:
+        rt.blocked_hooks.append(blocked_hook)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.channels import base, outbound
+from bot.channels import outbound
 from bot.runtime import BotRuntime
 from hotline.config import Settings
 from hotline.conversations.models import ConversationState
@@ -31,7 +31,6 @@ def _fresh_pacing(request: pytest.FixtureRequest) -> Iterator[None]:
             outbound._SHARED[(name, None)] = outbound.Outbound(name, fast)
     yield
     outbound._SHARED.clear()
-    base.blocked_hooks.clear()
 
 
 @pytest.fixture

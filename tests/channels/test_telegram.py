@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.channels import base
 from bot.channels import telegram as tg
 from bot.runtime import BotRuntime
 from bot.web import create_web_app
@@ -148,7 +147,7 @@ def test_blocked_user_marked(
     web: TestClient, fake_botapi: FakeBotApi, channel_rt: BotRuntime
 ) -> None:
     seen: list[tuple[str, str]] = []
-    base.blocked_hooks.append(lambda rt, channel, key: seen.append((channel, key)))
+    channel_rt.blocked_hooks.append(lambda rt, channel, key: seen.append((channel, key)))
     post(web, message("/start"))
     fake_botapi.block_chat(USER)
     post(web, message("/menu"))

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from bot.channels import base, memory, turn
+from bot.channels import memory, turn
 from bot.channels.outbound import OutboundError, RecipientBlocked
 from bot.dialogs.types import Incoming
 from bot.runtime import BotRuntime
@@ -62,7 +62,7 @@ async def test_sending_stops_at_the_first_failure_and_marks_a_blocked_user(
 ) -> None:
     await turn.run(channel_rt, "zalo", USER, Incoming(text="/start"), "u-3")  # a known user
     hooked: list[str] = []
-    base.blocked_hooks.append(lambda rt, channel, key: hooked.append(channel))
+    channel_rt.blocked_hooks.append(lambda rt, channel, key: hooked.append(channel))
     sent: list[str] = []
 
     async def send(item: str) -> int:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.channels import base, memory
+from bot.channels import memory
 from bot.channels import zalo as zl
 from bot.runtime import BotRuntime
 from bot.web import create_web_app
@@ -101,7 +101,7 @@ def test_retry_after_429_and_blocked_user(
     post(web, zmsg("/menu"))
     assert [c.status for c in fake_botapi.calls("sendMessage")] == [429, 200]
     seen: list[str] = []
-    base.blocked_hooks.append(lambda rt, channel, key: seen.append(channel))
+    channel_rt.blocked_hooks.append(lambda rt, channel, key: seen.append(channel))
     fake_botapi.block_chat(USER)
     post(web, zmsg("/menu"))
     assert seen == ["zalo"]

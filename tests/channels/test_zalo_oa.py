@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
-from bot.channels import base, memory, outbound
+from bot.channels import memory, outbound
 from bot.channels import zalo_oa as oa
 from bot.channels.zalo_oa_api import PAYLOAD_MARK, parse_event, signature_ok
 from bot.channels.zalo_oa_tokens import TokenKeeper, authorize
@@ -178,7 +178,7 @@ def test_follow_menu_buttons_and_unfollow(
     assert fake.sent[n].reply_to == "m-emergency"  # a reply inside the free 48-hour window
 
     seen: list[str] = []
-    base.blocked_hooks.append(lambda rt, channel, key: seen.append(channel))
+    oa_rt.blocked_hooks.append(lambda rt, channel, key: seen.append(channel))
     post(web, fake, event("unfollow", USER))
     assert seen == ["zalo_oa"]
     assert memory.bucket(memory.read(oa_rt, "zalo_oa", USER)).get("blocked")
