@@ -1,6 +1,6 @@
 """The broadcast worker job: schedule due campaigns, then drain the outbox through the channels.
 
-Runs inside `canhgiac worker` (registered on ``hotline.worker.EXTRA_JOBS`` by bot/cli.py: the
+Runs inside `canhgiac worker` (bot/cli.py passes ``job`` to ``hotline.worker.run``: the
 back office never imports the channels). A worker works in batches of
 ``CANHGIAC_BROADCAST_BATCH`` rows: one transaction marks the whole batch ``sending`` (pending ->
 sending) and commits before any of it is handed to the API; the batch is sent; one transaction
@@ -327,11 +327,3 @@ def job(rt: HotlineRuntime) -> None:
     stats = run_coroutine(lambda: run_once(rt))
     if any(stats.as_dict().values()):
         log.info("broadcast tick", extra=stats.as_dict())
-
-
-def register() -> None:
-    """Add the broadcast job to the worker (idempotent)."""
-    from hotline.worker import EXTRA_JOBS
-
-    if job not in EXTRA_JOBS:
-        EXTRA_JOBS.append(job)

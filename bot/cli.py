@@ -73,15 +73,37 @@ def _nlu_app() -> None:
 
 _nlu_app()
 
+
+@app.command("worker")
+def worker(
+    interval: Annotated[
+        float, typer.Option(help="Giây giữa hai lượt / seconds between passes")
+    ] = 5.0,
+    once: Annotated[bool, typer.Option("--once", help="Chạy một lượt / one pass only")] = False,
+) -> None:
+    """Route new tips, flag overdue ones and send agency notifications."""
+    import logging
+
+    from bot import broadcast
+    from bot.channels import zalo_oa_tokens
+    from hotline.cli import runtime
+    from hotline.worker import run
+
+    rt = runtime()
+    configure_logging(rt.settings.log_level)
+    logging.getLogger(__name__).info("worker started")
+    # Composed here: campaign sends and the OA token refresh need the channels (bot/).
+    jobs = (broadcast.job, zalo_oa_tokens.job)
+    try:
+        run(rt, interval=interval, once=once, jobs=jobs)
+    except KeyboardInterrupt:
+        typer.echo("Đã dừng / stopped")
+
+
 import bot.demo  # noqa: E402,F401  (registers `demo`: serve + worker together)
-import hotline.casework.cli  # noqa: E402,F401  (registers `worker` and `report`)
-from bot.broadcast import register as _register_broadcasts  # noqa: E402
-
-_register_broadcasts()  # campaign sends run inside `canhgiac worker`
+import hotline.casework.cli  # noqa: E402,F401  (registers `report`)
 from bot.channels.cli import telegram_app, zalo_app, zalo_oa_app  # noqa: E402
-from bot.channels.zalo_oa_tokens import register as _register_oa_tokens  # noqa: E402
 
-_register_oa_tokens()  # the OA token is refreshed ahead of expiry inside `canhgiac worker`
 app.add_typer(telegram_app, name="telegram")
 app.add_typer(zalo_app, name="zalo")
 app.add_typer(zalo_oa_app, name="zalo-oa")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import httpx
 
@@ -17,12 +17,14 @@ from hotline.notifications.senders import Sender, build_senders
 from hotline.runtime import HotlineRuntime
 
 log = logging.getLogger(__name__)
+#: A per-tick job the composition root adds (campaign sends, the OA token): the back office
+#: never imports the channels, so `canhgiac worker` in bot/cli.py passes them in.
 TickHook = Callable[[HotlineRuntime], None]
-# Other domains (broadcasts, schedules) register their own per-tick jobs here.
-EXTRA_JOBS: list[TickHook] = []
 
 
-def tick(rt: HotlineRuntime, senders: dict[str, Sender]) -> dict[str, int]:
+def tick(
+    rt: HotlineRuntime, senders: dict[str, Sender], jobs: Sequence[TickHook] = ()
+) -> dict[str, int]:
     """One pass; each step is its own transaction so one failure does not block the rest."""
     stats = {"routed": 0, "overdue": 0, "sent": 0, "failed": 0}
     with unit_of_work(rt.sessions) as session:
@@ -31,7 +33,7 @@ def tick(rt: HotlineRuntime, senders: dict[str, Sender]) -> dict[str, int]:
         stats["overdue"] = casework.check_overdue(session, rt.settings)
     with unit_of_work(rt.sessions) as session:
         stats["sent"], stats["failed"] = drain(session, senders)
-    for job in EXTRA_JOBS:
+    for job in jobs:
         try:
             job(rt)
         except Exception:
@@ -39,15 +41,20 @@ def tick(rt: HotlineRuntime, senders: dict[str, Sender]) -> dict[str, int]:
     return stats
 
 
-def run(rt: HotlineRuntime, interval: float = 5.0, once: bool = False) -> None:
-    """Loop forever (or once), sleeping between passes; Ctrl-C stops it."""
+def run(
+    rt: HotlineRuntime,
+    interval: float = 5.0,
+    once: bool = False,
+    jobs: Sequence[TickHook] = (),
+) -> None:
+    """Loop forever (or once), sleeping between passes, running ``jobs`` in each; Ctrl-C stops."""
     last_purge = 0.0
     with httpx.Client() as client:
         senders = build_senders(rt.settings, client)
         heap.settle()
         while True:
             try:
-                stats = tick(rt, senders)
+                stats = tick(rt, senders, jobs)
                 if any(stats.values()):
                     log.info("worker tick", extra=stats)
             except Exception:

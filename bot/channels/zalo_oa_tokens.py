@@ -242,11 +242,3 @@ def job(rt: HotlineRuntime) -> None:
     except OaNotAuthorized as exc:
         # Already logged and alerted once per streak by the keeper; the next tick tries again.
         log.warning("zalo oa token not refreshed", extra={"channel": "zalo_oa", "error": str(exc)})
-
-
-def register() -> None:
-    """Add the refresh job to `canhgiac worker` (idempotent)."""
-    from hotline.worker import EXTRA_JOBS
-
-    if job not in EXTRA_JOBS:
-        EXTRA_JOBS.append(job)

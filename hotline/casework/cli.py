@@ -1,8 +1,7 @@
-"""`canhgiac worker` and `canhgiac report` (registered on the shared Typer app)."""
+"""`canhgiac report` (registered on the shared Typer app; `worker` is in bot/cli.py)."""
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Annotated
 
@@ -14,26 +13,6 @@ from hotline.db.session import unit_of_work
 from hotline.kit.i18n import Catalog
 from hotline.reports import export
 from hotline.reports.service import PeriodError, build_report, parse_period
-
-
-@app.command("worker")
-def worker(
-    interval: Annotated[
-        float, typer.Option(help="Giây giữa hai lượt / seconds between passes")
-    ] = 5.0,
-    once: Annotated[bool, typer.Option("--once", help="Chạy một lượt / one pass only")] = False,
-) -> None:
-    """Route new tips, flag overdue ones and send agency notifications."""
-    from hotline.kit.logging import configure
-    from hotline.worker import run
-
-    rt = runtime()
-    configure(rt.settings.log_level)
-    logging.getLogger(__name__).info("worker started")
-    try:
-        run(rt, interval=interval, once=once)
-    except KeyboardInterrupt:
-        typer.echo("Đã dừng / stopped")
 
 
 @app.command("report")

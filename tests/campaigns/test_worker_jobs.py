@@ -41,28 +41,25 @@ def _statuses(rt: HotlineRuntime) -> list[str]:
         return [str(s) for s in session.scalars(select(CampaignDelivery.status))]
 
 
-def _campaign(rt: HotlineRuntime, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+def _campaign(rt: HotlineRuntime) -> list[int]:
     chats = add_subscribers(rt, 3)
     approved_campaign(rt)
-    monkeypatch.setattr(worker, "EXTRA_JOBS", [broadcast.job])
     return chats
 
 
-def test_a_tick_sends_the_campaign(
-    telegram_rt: HotlineRuntime, fake_botapi: FakeBotApi, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    chats = _campaign(telegram_rt, monkeypatch)
-    worker.tick(telegram_rt, {})
+def test_a_tick_sends_the_campaign(telegram_rt: HotlineRuntime, fake_botapi: FakeBotApi) -> None:
+    chats = _campaign(telegram_rt)
+    worker.tick(telegram_rt, {}, [broadcast.job])
     assert _statuses(telegram_rt) == ["sent"] * 3
     assert sorted(int(m.chat_id) for m in fake_botapi.sent_messages()) == chats
 
 
 async def test_a_tick_inside_a_running_event_loop_still_sends(
-    telegram_rt: HotlineRuntime, fake_botapi: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+    telegram_rt: HotlineRuntime, fake_botapi: FakeBotApi
 ) -> None:
     # asyncio.run refuses to start inside a running loop: the job used to fail ("worker job
     # failed" in the log) and the campaign stayed unsent.
-    chats = _campaign(telegram_rt, monkeypatch)
-    worker.tick(telegram_rt, {})
+    chats = _campaign(telegram_rt)
+    worker.tick(telegram_rt, {}, [broadcast.job])
     assert _statuses(telegram_rt) == ["sent"] * 3
     assert sorted(int(m.chat_id) for m in fake_botapi.sent_messages()) == chats
