@@ -11,6 +11,7 @@ from hotline.config import Settings
 from hotline.db.session import make_engine, make_sessionmaker
 from hotline.kit.crypto import Cipher, Pseudonymizer
 from hotline.kit.scratch import MemoryScratch, Scratch, make_scratch
+from hotline.tips.limits import TipLimits
 
 
 @dataclass
@@ -25,6 +26,8 @@ class HotlineRuntime:
     secret_key: bytes
     # Off-database values with a time to live (an open follow-up): see hotline.kit.scratch.
     scratch: Scratch = field(default_factory=MemoryScratch)
+    # Tip and receipt-code abuse limits (see hotline.tips.limits).
+    tip_limits: TipLimits = field(default_factory=TipLimits)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> HotlineRuntime:
@@ -39,6 +42,7 @@ class HotlineRuntime:
             pseudonyms=Pseudonymizer(secret),
             secret_key=secret,
             scratch=make_scratch(settings.redis_url),
+            tip_limits=TipLimits(settings.redis_url),
         )
 
     def close(self) -> None:

@@ -22,7 +22,6 @@ from bot.dialogs.types import Button, Incoming, Reply, Turn
 from hotline.casework import service as casework
 from hotline.kit.crypto import lookup_tag, normalize_receipt_code
 from hotline.tips import service
-from hotline.tips.limits import limiter
 from hotline.tips.models import MessageDirection, Tip
 from hotline.tips.photos import MAX_PHOTOS, PhotoError, sanitize
 
@@ -78,14 +77,14 @@ class FollowUpDialog:
     def _lookup(self, turn: Turn, raw: str) -> list[Reply]:
         rt = turn.rt.hotline
         code = normalize_receipt_code(raw)
-        per_user = limiter(rt.settings.redis_url, "codes_per_user")
+        per_user = rt.tip_limits.limiter("codes_per_user")
         # Every attempt counts, so guessing is slow whichever codes are tried.
         if not per_user.allow(rt.pseudonyms.derive("code-rate", turn.key)):
             turn.clear_flow(NAME)
             return [Reply(turn.t("follow_up.rate_limited"), turn.rt.engine.menu_buttons(turn))]
         tip = None
         if code is not None:
-            per_tag = limiter(rt.settings.redis_url, "codes_per_tag")
+            per_tag = rt.tip_limits.limiter("codes_per_tag")
             if not per_tag.allow(lookup_tag(rt.secret_key, code)):
                 turn.clear_flow(NAME)
                 return [Reply(turn.t("follow_up.rate_limited"), turn.rt.engine.menu_buttons(turn))]

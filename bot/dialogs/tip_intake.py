@@ -22,7 +22,6 @@ from bot.dialogs.text import is_question
 from bot.dialogs.types import Button, Incoming, Reply, Turn
 from hotline.metrics import record_tip
 from hotline.tips import service
-from hotline.tips.limits import limiter
 from hotline.tips.models import Tactic, Urgency
 from hotline.tips.photos import MAX_PHOTOS, PhotoError, sanitize
 from hotline.tips.schemas import MAX_FIELD, TipDraft
@@ -551,7 +550,7 @@ class TipIntakeDialog:
         if not any((draft.what, draft.place, draft.recruiter, draft.province_text)):
             return [Reply(turn.t("tip.empty")), *self._ask(turn, "what")]
         rt = turn.rt.hotline
-        per_user = limiter(rt.settings.redis_url, "tips_per_user")
+        per_user = rt.tip_limits.limiter("tips_per_user")
         if not per_user.allow(rt.pseudonyms.derive("tip-rate", turn.key)):
             return [Reply(turn.t("tip.rate_limited"), turn.rt.engine.menu_buttons(turn))]
         # A repeat of recent content is stored and flagged too: the answer must not reveal

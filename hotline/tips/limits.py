@@ -1,4 +1,8 @@
-"""Abuse limits for tips and receipt codes (in-process, or shared through Redis)."""
+"""Abuse limits for tips and receipt codes (in-process, or shared through Redis).
+
+One ``TipLimits`` per runtime (``HotlineRuntime.tip_limits``): its counters outlive a single
+message, and a new runtime (a test, a process) starts with its own.
+"""
 
 from __future__ import annotations
 
@@ -13,16 +17,21 @@ LIMITS = {
     "codes_per_tag": (10, 3600),
 }
 
-_cache: dict[tuple[str | None, str], RateLimiter] = {}
-_lock = threading.Lock()
 
+class TipLimits:
+    """The limiters of one runtime, one per purpose, made on first use."""
 
-def limiter(redis_url: str | None, purpose: str) -> RateLimiter:
-    """The process-wide limiter for one purpose (counters must outlive a single message)."""
-    with _lock:
-        found = _cache.get((redis_url, purpose))
-        if found is None:
-            limit, window = LIMITS[purpose]
-            found = make_limiter(redis_url, limit, window, prefix=f"cg:tips:{purpose}:")
-            _cache[(redis_url, purpose)] = found
-        return found
+    def __init__(self, redis_url: str | None = None) -> None:
+        self.redis_url = redis_url
+        self._made: dict[str, RateLimiter] = {}
+        self._lock = threading.Lock()
+
+    def limiter(self, purpose: str) -> RateLimiter:
+        """The limiter for one purpose of ``LIMITS``."""
+        with self._lock:
+            found = self._made.get(purpose)
+            if found is None:
+                limit, window = LIMITS[purpose]
+                found = make_limiter(self.redis_url, limit, window, prefix=f"cg:tips:{purpose}:")
+                self._made[purpose] = found
+            return found
