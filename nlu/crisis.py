@@ -202,6 +202,8 @@ _SUICIDE_EN = [
         r"|(?:jump|jumping) (?:off|from) (?:a |the )?(?:bridge|building|roof)|ending my life"
         r"|want (?:it all|everything|this) to (?:end|stop)|end it(?: all)? tonight"
         r"|sleep and never wake|end(?:ing)? it(?: all)? (?:tonight|today|now|soon)"
+        r"|(?:have|got|bought|found) (?:a |the )?(?:rope|noose)|(?:rope|noose|pills|razor|blade)"
+        r" (?:is |are )?ready|(?:ready|going|about) to (?:jump|hang)"
         r"|(?:thinking (?:of|about)|think about|plan(?:ning)? (?:to|on)|going to|gonna|want to"
         r"|wanna) end(?:ing)? (?:it|things|everything|my life)"
         r"|(?:saving|saved|collecting) (?:up )?(?:pills|sleeping pills)|goodbye letter"
@@ -375,6 +377,8 @@ _HELD_EN = [
         r"|force (?:me|us) to|ransom|debt bondage"
         r"|(?:dragged|pulled|pushed|forced|thrown|bundled) into (?:a|the|an|his|their)"
         r" (?:van|car|truck|taxi|vehicle|boat)"
+        r"|(?:keep|keeps|kept|keeping|hold|holds|holding) (?:her|him|them|a girl|the girl|girls"
+        r"|women|children|kids|people) (?:inside|locked|captive|prisoner|there against)"
         r"|(?:kept|held|locked|trapped|confined) (?:\w+ ){0,2}in (?:a|the) (?:compound"
         r"|scam compound|building|room|house|warehouse|factory|dorm\w*)"
         r"|forced to (?:\w+ ){0,3}(?:scam|fraud|calls|chat with|sell sex|live ?stream)"
@@ -553,7 +557,8 @@ _ORGAN = [
 ]
 _ORGAN_EN = [
     re.compile(
-        r"\b(?:kidneys?(?! beans?| stones?| infection| disease)|organs? (?:trade|sale|buyer"
+        r"\b(?:kidneys?(?! beans?| stones?| infection| disease| transplant| failure| dialysis"
+        r"| function| patient| cancer| pain| test)|organs? (?:trade|sale|buyer"
         r"|broker|traffick\w*)|sell (?:my|a|your|his|her|one) (?:kidney|liver|organ|body|blood)"
         r"|buy (?:a|my|your) (?:kidney|liver))\b"
     )
@@ -589,6 +594,7 @@ _RECRUIT = re.compile(
     r"\b(?:(?:doi|xin|gui|chup) anh (?:nong|nude|khoa than|sex|nhay cam)|doa (?:tung|dang"
     r"|phat tan) anh"
     r"|nudes?|sextort\w*|send (?:nude|naked) (?:photos|pictures|pics)"
+    r"|(?:send|sending|sends) (?:\w+ )?(?:photos|pictures|pics|videos|selfies)"
     r"|asking (?:\S+ ){0,4}for (?:photos"
     r"|pictures|pics)|wants? to meet (?:her|him)|(?:asked|asks|asking|told|tells) (?:her|him)"
     r" to meet|meet (?:him|her|them|up) (?:secretly|alone|in secret)|gifts?|sends? (?:her|him) \w+"
