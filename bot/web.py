@@ -11,11 +11,11 @@ from fastapi.staticfiles import StaticFiles
 
 from bot.channels import webchat, webhooks
 from bot.runtime import BotRuntime
-from hotline.api.app import create_app
 from hotline.content.service import cache_for
 from hotline.db.session import unit_of_work
 from hotline.kit import threads
 from hotline.kit.ratelimit import make_limiter
+from hotline.web.app import create_app
 
 STATIC = Path(__file__).parent / "static"
 log = logging.getLogger(__name__)

@@ -31,7 +31,7 @@ from bot.channels import zalo, zalo_oa
 from bot.channels import zalo_oa_api as oa
 from bot.channels.zalo_updates import parse_updates
 from bot.runtime import BotRuntime
-from hotline.api.app import SECURITY_HEADER_PAIRS
+from hotline.web.headers import SECURITY_HEADER_PAIRS
 
 log = logging.getLogger(__name__)
 

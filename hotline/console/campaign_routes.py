@@ -16,7 +16,6 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.api.deps import RuntimeDep, SessionDep
 from hotline.audit import service as audit
 from hotline.campaigns import service as campaigns
 from hotline.campaigns.models import Campaign, CampaignStatus, ScheduleKind
@@ -27,6 +26,7 @@ from hotline.content.loader import LibraryFiles, load_files
 from hotline.content.models import ContentItem, ContentPiece
 from hotline.subscribers.service import AGE_BANDS, LANGUAGES
 from hotline.users.models import Role, StaffUser
+from hotline.web.deps import RuntimeDep, SessionDep
 
 router = APIRouter(prefix="/console/campaigns", include_in_schema=False)
 ROLES = (Role.communicator, Role.supervisor)

@@ -20,8 +20,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.agencies import service as agencies
-from hotline.api.deps import RuntimeDep, SessionDep
-from hotline.api.routes.tips import require_own_row
 from hotline.audit import service as audit
 from hotline.audit.models import AuditEvent
 from hotline.casework import service as casework
@@ -39,6 +37,7 @@ from hotline.tips.models import Tip, TipResolution, TipStatus, Urgency
 from hotline.tips.triage import signals_danger
 from hotline.users import service as users
 from hotline.users.models import Role, StaffUser
+from hotline.web.deps import RuntimeDep, SessionDep, require_own_row
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 READERS = (Role.supervisor, Role.operator, Role.agency)

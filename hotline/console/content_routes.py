@@ -17,7 +17,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hotline.api.deps import RuntimeDep, SessionDep
 from hotline.audit.models import AuditEvent
 from hotline.console.auth import check_csrf
 from hotline.console.cases import staff
@@ -28,6 +27,7 @@ from hotline.content.loader import PART_SEPARATOR, PIECE_LANGS
 from hotline.content.models import ContentStatus
 from hotline.content.service import PIECE
 from hotline.users.models import StaffUser
+from hotline.web.deps import RuntimeDep, SessionDep
 
 router = APIRouter(prefix="/console/content", include_in_schema=False)
 Editor = Annotated[StaffUser, Depends(staff(*admin.CONTENT_ROLES))]

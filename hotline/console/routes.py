@@ -11,7 +11,6 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from hotline.api.deps import RuntimeDep, SessionDep, login_allowed
 from hotline.audit import service as audit
 from hotline.console.auth import (
     check_csrf,
@@ -25,6 +24,7 @@ from hotline.kit.i18n import Catalog
 from hotline.users import service as users
 from hotline.users import totp
 from hotline.users.models import StaffUser
+from hotline.web.deps import RuntimeDep, SessionDep, login_allowed
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")

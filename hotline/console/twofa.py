@@ -7,13 +7,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from hotline.api.deps import RuntimeDep, SessionDep
 from hotline.audit import service as audit
 from hotline.console.auth import MAX_2FA_TRIES, check_csrf, pending_second_factor, sign_in
 from hotline.console.cases import staff
 from hotline.console.routes import console_lang, render
 from hotline.users import tokens, totp
 from hotline.users.models import Role, StaffUser
+from hotline.web.deps import RuntimeDep, SessionDep
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 # Every signed-in staff member manages their own second factor.

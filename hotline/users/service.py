@@ -12,7 +12,7 @@ from hotline.db.base import utcnow
 from hotline.kit.crypto import slow_hash, slow_verify
 from hotline.users.models import Role, StaffSession, StaffUser
 
-# Account-wide, across addresses: more than one address may try (hotline.api.deps), so one
+# Account-wide, across addresses: more than one address may try (hotline.web.deps), so one
 # client's wrong passwords cannot lock the account for everyone else.
 MAX_FAILED_LOGINS = 20
 LOCKOUT = timedelta(minutes=15)

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel
 
 from hotline.agencies import service as agencies
-from hotline.api.deps import RuntimeDep, SessionDep, require_roles
 from hotline.audit import service as audit
 from hotline.users.models import Role, StaffUser
+from hotline.web.deps import RuntimeDep, SessionDep, require_roles
 
 router = APIRouter(prefix="/api/v1/agencies", tags=["agencies"])
 Reader = Annotated[StaffUser, Depends(require_roles(Role.supervisor, Role.operator))]

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from hotline.api.deps import SessionDep, require_roles
 from hotline.audit.models import AuditEvent
 from hotline.users.models import Role, StaffUser
+from hotline.web.deps import SessionDep, require_roles
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 Supervisor = Annotated[StaffUser, Depends(require_roles(Role.supervisor))]

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
-from hotline.api.deps import RuntimeDep, SessionDep, current_api_user, login_allowed
 from hotline.audit import service as audit
 from hotline.users import service as users
 from hotline.users import tokens, totp
 from hotline.users.models import StaffUser
+from hotline.web.deps import RuntimeDep, SessionDep, current_api_user, login_allowed
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 

@@ -8,12 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel, Field
 
-from hotline.api.deps import RuntimeDep, SessionDep, require_roles
 from hotline.audit import service as audit
 from hotline.campaigns import service as campaigns
 from hotline.campaigns.models import Campaign
 from hotline.subscribers import service as subscribers
 from hotline.users.models import Role, StaffUser
+from hotline.web.deps import RuntimeDep, SessionDep, require_roles
 
 router = APIRouter(prefix="/api/v1/campaigns", tags=["campaigns"])
 Communicator = Annotated[StaffUser, Depends(require_roles(Role.communicator, Role.supervisor))]

@@ -14,11 +14,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
 
-from hotline.api.deps import SessionDep, require_roles
 from hotline.content import admin
 from hotline.content.models import ContentVersion
 from hotline.content.service import PIECE
 from hotline.users.models import StaffUser
+from hotline.web.deps import SessionDep, require_roles
 
 router = APIRouter(prefix="/api/v1/content", tags=["content"])
 Editor = Annotated[StaffUser, Depends(require_roles(*admin.CONTENT_ROLES))]

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.responses import Response
 
 from hotline.agencies.models import Agency
-from hotline.api.deps import SessionDep, require_roles
 from hotline.audit import service as audit
 from hotline.reports import export
 from hotline.reports.service import PeriodError, build_report, parse_period
 from hotline.users.models import Role, StaffUser
+from hotline.web.deps import SessionDep, require_roles
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 Supervisor = Annotated[StaffUser, Depends(require_roles(Role.supervisor))]

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from hotline.api.deps import RuntimeDep, SessionDep, require_roles
 from hotline.audit import service as audit
 from hotline.casework import service as casework
 from hotline.db.base import utcnow
@@ -17,6 +16,7 @@ from hotline.runtime import HotlineRuntime
 from hotline.tips import service as tips
 from hotline.tips.models import Tip
 from hotline.users.models import Role, StaffUser
+from hotline.web.deps import RuntimeDep, SessionDep, require_own_row, require_roles
 
 router = APIRouter(prefix="/api/v1/tips", tags=["tips"])
 
@@ -156,12 +156,6 @@ def visible_tip(session: Session, user: StaffUser, tip_id: int) -> Tip:
     if tip is None or not casework.can_see(session, user, tip):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Không tìm thấy / not found")
     return tip
-
-
-def require_own_row(user: StaffUser, code: str) -> None:
-    """An agency user acts only on its own agency's row of a tip (403 otherwise)."""
-    if Role(user.role) is Role.agency and user.agency_code != code:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Không có quyền / forbidden")
 
 
 def _fail(exc: casework.CaseError) -> HTTPException:

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from hotline.api.deps import SessionDep, require_roles
 from hotline.audit import service as audit
 from hotline.users import service as users
 from hotline.users import totp
 from hotline.users.models import Role, StaffUser
+from hotline.web.deps import SessionDep, require_roles
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
 Admin = Annotated[StaffUser, Depends(require_roles(Role.admin))]

@@ -1,4 +1,4 @@
-"""FastAPI dependencies: runtime, the request's transaction, and role checks."""
+"""Dependencies shared by the REST API and the console: runtime, transaction, limits, roles."""
 
 from __future__ import annotations
 
@@ -101,3 +101,9 @@ def require_roles(*roles: Role) -> Callable[..., StaffUser]:
     # Exposed so the permission matrix test can read each route's rule.
     check.allowed_roles = frozenset(allowed)  # type: ignore[attr-defined]
     return check
+
+
+def require_own_row(user: StaffUser, code: str) -> None:
+    """An agency user acts only on its own agency's row of a tip (403 otherwise)."""
+    if Role(user.role) is Role.agency and user.agency_code != code:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Không có quyền / forbidden")
