@@ -372,14 +372,9 @@ class TelegramChannel:
 
     async def _simple(self, update: Update, chat_id: int, user_id: int, key: str) -> None:
         """A fixed message outside the dialogs (unsupported content, photo too large)."""
-        if not await asyncio.to_thread(memory.mark_update, self.rt, CHANNEL, update.update_id):
-            return
-        lang = await base.stored_lang(self.rt, CHANNEL, user_id)
-        await self._send(
-            chat_id,
-            user_id,
-            [Reply(self.rt.catalog.t(lang, key), base.menu_buttons(self.rt, lang, CHANNEL))],
-        )
+        found = await turn.notice(self.rt, CHANNEL, user_id, update.update_id, key)
+        if found is not None:
+            await self._send(chat_id, user_id, [found[0]])
 
     async def _photo(self, update: Update, msg: Message) -> bytes | None:
         """The largest size of a photo, downloaded through getFile (None after telling the user)."""

@@ -9,6 +9,9 @@ everywhere::
              -> duplicate? None: the platform redelivered, nothing is sent again
     replies  -> send_in_order -> 403: the user is marked blocked, nothing more is sent
                               -> other send error: logged, nothing more is sent
+
+Messages the dialogs never see (a sticker, a photo too large) get a ``notice``: a fixed text
+with the menu, once per platform update.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeVar
 
 from bot import conversation
-from bot.channels import base
+from bot.channels import base, memory
 from bot.channels.outbound import OutboundError, RecipientBlocked
 from bot.dialogs.types import Incoming, Reply
 from bot.runtime import BotRuntime
@@ -57,6 +60,18 @@ async def run(
         lang = await base.stored_lang(rt, channel, user_id)
         return conversation.Outcome(replies=[Reply(rt.catalog.t(lang, "core.error"))], failed=True)
     return None if outcome.duplicate else outcome
+
+
+async def notice(
+    rt: BotRuntime, channel: str, user_id: str | int, update_id: str | int | None, key: str
+) -> tuple[Reply, str] | None:
+    """A fixed message with the menu and its language, or None for an update already answered."""
+    if update_id is not None and not await asyncio.to_thread(
+        memory.mark_update, rt, channel, update_id
+    ):
+        return None
+    lang = await base.stored_lang(rt, channel, user_id)
+    return Reply(rt.catalog.t(lang, key), base.menu_buttons(rt, lang, channel)), lang
 
 
 async def send_in_order(

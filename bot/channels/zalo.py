@@ -174,13 +174,10 @@ class ZaloChannel:
         """A fixed message outside the dialogs, once per message id."""
         assert upd.chat_id is not None
         assert upd.user_id is not None
-        if upd.message_id is not None and not await asyncio.to_thread(
-            memory.mark_update, self.rt, CHANNEL, upd.message_id
-        ):
-            return
-        lang = await base.stored_lang(self.rt, CHANNEL, upd.user_id)
-        reply = Reply(self.rt.catalog.t(lang, key), base.menu_buttons(self.rt, lang, CHANNEL))
-        await self._deliver(upd.chat_id, upd.user_id, [reply], lang, store=True)
+        found = await turn.notice(self.rt, CHANNEL, upd.user_id, upd.message_id, key)
+        if found is not None:
+            reply, lang = found
+            await self._deliver(upd.chat_id, upd.user_id, [reply], lang, store=True)
 
     async def converse(
         self,

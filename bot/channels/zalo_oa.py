@@ -255,11 +255,9 @@ class ZaloOaChannel:
     async def _simple(self, ev: OaEvent, key: str) -> None:
         """A fixed message outside the dialogs, with the menu, once per message."""
         assert ev.user_id is not None
-        if ev.message_id is not None and not await self._first(ev.message_id):
-            return
-        lang = await base.stored_lang(self.rt, CHANNEL, ev.user_id)
-        reply = Reply(self.rt.catalog.t(lang, key), base.menu_buttons(self.rt, lang, CHANNEL))
-        await self._send(ev.user_id, [reply], ev.message_id)
+        found = await turn.notice(self.rt, CHANNEL, ev.user_id, ev.message_id, key)
+        if found is not None:
+            await self._send(ev.user_id, [found[0]], ev.message_id)
 
     async def converse(
         self,

@@ -83,3 +83,17 @@ async def test_sending_stops_at_the_first_failure_and_marks_a_blocked_user(
     assert sent == ["a", "b", "d"]
     assert memory.bucket(memory.read(channel_rt, "zalo", USER)).get("blocked")
     assert hooked == ["zalo"]
+
+
+async def test_a_notice_is_given_once_per_update(channel_rt: BotRuntime) -> None:
+    t = channel_rt.catalog.t
+    found = await turn.notice(channel_rt, "zalo", USER, "sticker-1", "core.unsupported_message")
+    assert found is not None
+    reply, lang = found
+    assert (reply.text, lang) == (t("vi", "core.unsupported_message"), "vi")
+    assert reply.buttons and reply.buttons == base.menu_buttons(channel_rt, "vi", "zalo")
+    assert (
+        await turn.notice(channel_rt, "zalo", USER, "sticker-1", "core.unsupported_message") is None
+    )
+    # Without an update id (a platform that gives none) every call answers.
+    assert await turn.notice(channel_rt, "zalo", USER, None, "core.unsupported_message") is not None
