@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from bot.channels import memory, turn
+from bot.channels import base, memory, turn
 from bot.channels.outbound import OutboundError, RecipientBlocked
 from bot.dialogs.types import Incoming
 from bot.runtime import BotRuntime
