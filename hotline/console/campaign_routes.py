@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from hotline.audit import service as audit
 from hotline.campaigns import service as campaigns
 from hotline.campaigns.models import Campaign, CampaignStatus, ScheduleKind
+from hotline.console.access import staff
 from hotline.console.auth import check_csrf
-from hotline.console.cases import staff
 from hotline.console.routes import console_lang, render
 from hotline.content.loader import LibraryFiles, load_files
 from hotline.content.models import ContentItem, ContentPiece

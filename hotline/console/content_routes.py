@@ -18,8 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.audit.models import AuditEvent
+from hotline.console.access import staff
 from hotline.console.auth import check_csrf
-from hotline.console.cases import staff
 from hotline.console.routes import console_lang, render
 from hotline.content import admin
 from hotline.content.lint import MAX_PART

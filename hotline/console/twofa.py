@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from hotline.audit import service as audit
+from hotline.console.access import staff
 from hotline.console.auth import MAX_2FA_TRIES, check_csrf, pending_second_factor, sign_in
-from hotline.console.cases import staff
 from hotline.console.routes import console_lang, render
 from hotline.users import tokens, totp
 from hotline.users.models import Role, StaffUser

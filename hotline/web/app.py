@@ -157,12 +157,19 @@ def create_app(hrt: HotlineRuntime, catalog: Catalog) -> FastAPI:
 def _casework_routes(app: FastAPI) -> None:
     """Tips, agencies, reports, users and audit: REST routes, console pages, navigation."""
     from hotline.api.routes import agencies, audit, reports, tips, users
-    from hotline.console import cases, twofa
+    from hotline.console import (
+        agency_routes,
+        audit_routes,
+        report_routes,
+        tip_routes,
+        twofa,
+        user_routes,
+    )
 
     for r in (tips, agencies, reports, users, audit):
         app.include_router(r.router)
-    app.include_router(cases.router)
-    app.include_router(twofa.router)
+    for page_group in (tip_routes, agency_routes, user_routes, audit_routes, report_routes, twofa):
+        app.include_router(page_group.router)
     add_console_section(app, "/console/tips", "cases_nav.queue", "operator", "supervisor", "agency")
     add_console_section(app, "/console/reports", "cases_nav.reports", "supervisor")
     add_console_section(app, "/console/agencies", "cases_nav.agencies", "supervisor")

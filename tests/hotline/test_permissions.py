@@ -1,7 +1,7 @@
 """The permission matrix: every API route and console page x every role, from the route table.
 
 A route is covered when its rule is listed in RULES or OPEN below, or discoverable from its
-dependencies (`allowed_roles` of `require_roles(...)` / `hotline.console.cases.staff(...)`);
+dependencies (`allowed_roles` of `require_roles(...)` / `hotline.console.access.staff(...)`);
 a route with neither fails `test_every_route_has_a_rule`, so nothing ships unguarded.
 """
 

@@ -1,7 +1,6 @@
-"""Console pages of the back office: queue, tip, agencies and rules, users, audit, reports.
+"""Console pages of the queue and of a tip: filters, export, content, photos, casework actions.
 
-Every page names its roles through `staff(...)`, whose `allowed_roles` the permission-matrix
-test reads; every view of tip content, export and change is audited.
+Every view of tip content, export and change is audited.
 """
 
 from __future__ import annotations
@@ -9,12 +8,10 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
-from datetime import date
-from typing import Annotated, Any
-from urllib.parse import quote, urlencode
-from zoneinfo import ZoneInfo
+from typing import Annotated
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
+from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,76 +21,22 @@ from hotline.audit import service as audit
 from hotline.audit.models import AuditEvent
 from hotline.casework import service as casework
 from hotline.casework.models import RecipientStatus, SupportKind, Verification
-from hotline.console.auth import check_csrf, current_user
-from hotline.console.routes import console_lang, local_time, render
+from hotline.console.access import Reader, Staff
+from hotline.console.auth import check_csrf
+from hotline.console.pages import CsrfField, agency_names, back, page
+from hotline.console.routes import console_lang, local_time
 from hotline.db.base import utcnow
-from hotline.notifications.models import Notification, OutboxStatus
-from hotline.reports import deadlines as report_deadlines
-from hotline.reports import export
-from hotline.reports.service import DIMENSIONS, PeriodError, build_report, parse_period
 from hotline.tips import reasons as tip_reasons
 from hotline.tips import service as tips
 from hotline.tips.models import Tip, TipResolution, TipStatus, Urgency
 from hotline.tips.triage import signals_danger
-from hotline.users import service as users
 from hotline.users.models import Role, StaffUser
 from hotline.web.deps import RuntimeDep, SessionDep, require_own_row
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-READERS = (Role.supervisor, Role.operator, Role.agency)
-STAFF = (Role.supervisor, Role.operator)
-CsrfField = Annotated[str, Form()]
+
 #: How often an open queue page refreshes itself (and alerts on a new crisis tip).
 QUEUE_REFRESH_MS = 20_000
-
-
-def staff(*roles: Role) -> Callable[..., StaffUser]:
-    """A dependency: the signed-in console user, 403 unless in `roles` (admin always)."""
-    allowed = frozenset({*roles, Role.admin})
-
-    def check(request: Request, rt: RuntimeDep, session: SessionDep) -> StaffUser:
-        user = current_user(request, session, rt.settings.session_max_age_seconds)
-        if Role(user.role) not in allowed:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Không có quyền / forbidden")
-        return user
-
-    check.allowed_roles = allowed  # type: ignore[attr-defined]
-    return check
-
-
-Reader = Annotated[StaffUser, Depends(staff(*READERS))]
-Staff = Annotated[StaffUser, Depends(staff(*STAFF))]
-Supervisor = Annotated[StaffUser, Depends(staff(Role.supervisor))]
-Admin = Annotated[StaffUser, Depends(staff(Role.admin))]
-
-
-def page(request: Request, template: str, user: StaffUser, **ctx: Any) -> HTMLResponse:
-    """Render with `tc` for this module's strings (console_cases.*)."""
-    catalog = request.app.state.catalog
-    lang = console_lang(request)
-
-    def tc(key: str, **params: Any) -> str:
-        return str(catalog.t(lang, f"console_cases.{key}", **params))
-
-    return render(
-        request,
-        catalog,
-        template,
-        user=user,
-        sections=request.app.state.console_sections,
-        tc=tc,
-        **ctx,
-    )
-
-
-def back(path: str, error: str | None = None) -> RedirectResponse:
-    """Post/redirect/get, with an optional short error code in the query."""
-    return RedirectResponse(path + (f"?error={error}" if error else ""), status_code=303)
-
-
-def agency_names(session: Session) -> dict[str, str]:
-    """Agency code -> its name, for screens that would otherwise show codes."""
-    return {a.code: a.name for a in agencies.list_agencies(session)}
 
 
 def visible(session: Session, user: StaffUser, tip_id: int) -> Tip:
@@ -102,9 +45,6 @@ def visible(session: Session, user: StaffUser, tip_id: int) -> Tip:
     if tip is None or not casework.can_see(session, user, tip):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Không tìm thấy / not found")
     return tip
-
-
-# --- queue and tip ---------------------------------------------------------------------------
 
 
 def _filters(request: Request, user: StaffUser) -> casework.QueueFilters:
@@ -547,337 +487,3 @@ def post_message(
         audit.record(session, "tip.message_sent", user.username, f"tip:{tip.id}")
 
     return _act(tip_id, send)
-
-
-# --- agencies and rules ----------------------------------------------------------------------
-
-
-@router.get("/agencies", response_class=HTMLResponse)
-def agencies_page(
-    request: Request, rt: RuntimeDep, session: SessionDep, user: Supervisor
-) -> HTMLResponse:
-    """Agencies with their switch and channels, and the routing rules."""
-    agencies.ensure_imported(session, rt.settings.content_dir)
-    return page(
-        request,
-        "cases/agencies.html",
-        user,
-        agency_list=agencies.list_agencies(session),
-        rules=agencies.all_rules(session, rt.settings.content_dir),
-        channels_text=channels_text,
-        failures=notification_failures(session),
-        error=request.query_params.get("error"),
-    )
-
-
-def notification_failures(session: Session) -> dict[str, tuple[int, str | None]]:
-    """Per agency: notices that failed for good, and the last error (shown beside it)."""
-    out: dict[str, tuple[int, str | None]] = {}
-    rows = session.execute(
-        select(Notification.agency_code, Notification.last_error)
-        .where(Notification.status == OutboxStatus.failed, Notification.agency_code.is_not(None))
-        .order_by(Notification.id)
-    )
-    for code, error in rows:
-        key = str(code)
-        out[key] = (out.get(key, (0, None))[0] + 1, error)
-    return out
-
-
-def channels_text(notify: list[dict[str, Any]]) -> str:
-    """Channels as the textarea shows them: one `channel:value` a line."""
-    return "\n".join(
-        f"{c['channel']}:{c.get('chat_id') or c.get('address') or c.get('url')}" for c in notify
-    )
-
-
-@router.post("/agencies/{code}")
-def post_agency(
-    code: str,
-    request: Request,
-    rt: RuntimeDep,
-    session: SessionDep,
-    user: Supervisor,
-    csrf_token: CsrfField = "",
-    active: Annotated[str, Form()] = "",
-    channels: Annotated[str, Form(max_length=4000)] = "",
-) -> RedirectResponse:
-    """Switch an agency on/off and set its channels."""
-    check_csrf(request, csrf_token)
-    agency = agencies.get(session, code)
-    if agency is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Không tìm thấy / not found")
-    keys = {"telegram": "chat_id", "email": "address", "webhook": "url"}
-    raw = []
-    for line in channels.splitlines():
-        kind, _, value = line.strip().partition(":")
-        if line.strip():
-            raw.append({"channel": kind.strip(), keys.get(kind.strip(), "x"): value.strip()})
-    try:
-        agency.notify = agencies.validate_channels(raw, email_ready=bool(rt.settings.smtp_host))
-    except agencies.AgencyError as exc:
-        return back("/console/agencies", quote(str(exc)[:200]))
-    agency.active = active == "1"
-    audit.record(
-        session,
-        "agency.changed",
-        user.username,
-        f"agency:{code}",
-        active=agency.active,
-        channels=[c["channel"] for c in agency.notify],
-    )
-    return back("/console/agencies")
-
-
-@router.post("/rules/{rule_id}")
-def post_rule(
-    rule_id: str,
-    request: Request,
-    session: SessionDep,
-    user: Supervisor,
-    csrf_token: CsrfField = "",
-    enabled: Annotated[str, Form()] = "",
-) -> RedirectResponse:
-    """Switch a routing rule on or off."""
-    check_csrf(request, csrf_token)
-    agencies.set_rule_enabled(session, rule_id[:64], enabled == "1", user.username)
-    audit.record(
-        session, "rule.changed", user.username, f"rule:{rule_id[:64]}", enabled=enabled == "1"
-    )
-    return back("/console/agencies")
-
-
-# --- users -----------------------------------------------------------------------------------
-
-
-@router.get("/users", response_class=HTMLResponse)
-def users_page(request: Request, session: SessionDep, user: Admin) -> HTMLResponse:
-    """Staff users, their roles and agencies."""
-    return page(
-        request,
-        "cases/users.html",
-        user,
-        users=list(session.scalars(select(StaffUser).order_by(StaffUser.username))),
-        roles=list(Role),
-        agency_list=agencies.list_agencies(session),
-        error=request.query_params.get("error"),
-    )
-
-
-@router.post("/users")
-def post_user_create(
-    request: Request,
-    session: SessionDep,
-    user: Admin,
-    csrf_token: CsrfField = "",
-    username: Annotated[str, Form(max_length=64)] = "",
-    password: Annotated[str, Form(max_length=256)] = "",
-    role: Annotated[str, Form()] = "",
-    agency_code: Annotated[str, Form(max_length=64)] = "",
-) -> RedirectResponse:
-    """Create a staff user."""
-    check_csrf(request, csrf_token)
-    try:
-        users.check_agency(session, role or "-", agency_code or None)
-        # The admin knows this password: it is one-time, replaced at the first sign-in.
-        new = users.create_user(
-            session, username, password, role, agency_code or None, must_change_password=True
-        )
-    except (users.UserError, ValueError):
-        return back("/console/users", "not_allowed")
-    audit.record(session, "user.created", user.username, f"user:{new.username}", role=new.role)
-    return back("/console/users")
-
-
-@router.post("/users/{user_id}")
-def post_user_change(
-    user_id: int,
-    request: Request,
-    session: SessionDep,
-    user: Admin,
-    csrf_token: CsrfField = "",
-    role: Annotated[str, Form()] = "",
-    agency_code: Annotated[str, Form(max_length=64)] = "",
-    active: Annotated[str, Form()] = "",
-) -> RedirectResponse:
-    """Change a user's role, agency and active flag."""
-    check_csrf(request, csrf_token)
-    target = session.get(StaffUser, user_id)
-    if target is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Không tìm thấy / not found")
-    if target.id == user.id and active != "1":
-        return back("/console/users", "not_allowed")
-    try:
-        users.change_user(session, target, role, agency_code, active == "1")
-    except users.UserError:
-        return back("/console/users", "not_allowed")
-    audit.record(
-        session,
-        "user.changed",
-        user.username,
-        f"user:{target.username}",
-        role=role,
-        active=target.active,
-    )
-    return back("/console/users")
-
-
-# --- audit and reports -----------------------------------------------------------------------
-
-
-@router.get("/audit", response_class=HTMLResponse)
-def audit_page(request: Request, session: SessionDep, user: Supervisor) -> HTMLResponse:
-    """The newest audit events."""
-    q = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(300)
-    action = request.query_params.get("action")
-    if action:
-        q = q.where(AuditEvent.action == action)
-    return page(request, "cases/audit.html", user, events=list(session.scalars(q)), action=action)
-
-
-def local_today() -> date:
-    """Today in Asia/Ho_Chi_Minh."""
-    return utcnow().astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date()
-
-
-def _period(request: Request) -> str:
-    return (
-        request.query_params.get("period") or f"{utcnow().year}-H{1 if utcnow().month <= 6 else 2}"
-    )
-
-
-def bars(counts: dict[str, Any], width: int = 560, row: int = 22) -> dict[str, Any]:
-    """Geometry of a horizontal bar chart drawn as inline SVG by the template."""
-    items = [(str(k), v) for k, v in counts.items() if isinstance(v, int)]
-    top = max((v for _, v in items), default=0) or 1
-    label_w = 170
-    return {
-        "width": width,
-        "height": row * len(items) + 4,
-        "bars": [
-            {
-                "label": k,
-                "value": v,
-                "y": i * row,
-                "w": round((width - label_w - 50) * v / top, 1),
-                "x": label_w,
-            }
-            for i, (k, v) in enumerate(items)
-        ],
-    }
-
-
-#: The plans' rates drawn against their targets on the reports page: (section, rate, target).
-RATE_ROWS = (
-    ("indicators", "share_classified", "share_classified_target"),
-    ("indicators", "resolution_rate", "resolution_rate_target"),
-    ("sla", "compliance", None),
-    ("outcomes", "verification_rate", None),
-    ("outcomes", "support_rate", None),
-    ("outcomes", "investigation_rate", "investigation_rate_target"),
-    ("outcomes", "prosecution_rate", "prosecution_rate_target"),
-    ("outcomes", "trial_rate", "trial_rate_target"),
-)
-
-
-def rate_bars(report: dict[str, Any], width: int = 760, row: int = 26) -> dict[str, Any]:
-    """Geometry of the rates chart (0-100 %), each with its target mark when the plan sets one.
-
-    A rate that is hidden ("<5") or has no denominator yet gets no bar, only its text.
-    """
-    label_w, scale = 330, width - 330 - 60
-    bars = []
-    for i, (section, key, target_key) in enumerate(RATE_ROWS):
-        value = report.get(section, {}).get(key)
-        target = report.get(section, {}).get(target_key) if target_key else None
-        shown = isinstance(value, int | float) and not isinstance(value, bool)
-        bars.append(
-            {
-                "key": key,
-                "y": i * row,
-                "x": label_w,
-                "w": round(scale * min(float(value), 1.0), 1) if shown else 0,
-                "text": f"{float(value) * 100:.1f}%" if shown else (value or "—"),
-                "target_x": round(label_w + scale * float(target), 1) if target else None,
-                "target": f"{float(target) * 100:.0f}%" if target else None,
-                "below": shown and target is not None and float(value) < float(target),
-            }
-        )
-    return {"width": width, "height": row * len(bars) + 4, "bars": bars}
-
-
-def _scope(request: Request, session: Session) -> tuple[str | None, str | None]:
-    """The report's province and agency from the query (unknown values are ignored)."""
-    province = request.query_params.get("province") or None
-    agency = request.query_params.get("agency") or None
-    if agency and agency not in agency_names(session):
-        agency = None
-    return province, agency
-
-
-@router.get("/reports", response_class=HTMLResponse)
-def reports_page(
-    request: Request, rt: RuntimeDep, session: SessionDep, user: Supervisor
-) -> HTMLResponse:
-    """Figures for a period, nationally, for a province or an agency, with charts (inline SVG)."""
-    period = _period(request)
-    try:
-        p = parse_period(period)
-    except PeriodError:
-        p = parse_period(f"{utcnow().year}")
-    province, agency = _scope(request, session)
-    report = build_report(session, p, province=province, agency=agency)
-    charts = {"by_month": bars(report["by_month"])} | {d: bars(report["by"][d]) for d in DIMENSIONS}
-    charts["support"] = bars(report["outcomes"]["support_kinds"])
-    names = agency_names(session)
-    return page(
-        request,
-        "cases/reports.html",
-        user,
-        report=report,
-        charts=charts,
-        rates=rate_bars(report),
-        value_names=export.value_names(request.app.state.catalog, console_lang(request)),
-        period=p.label,
-        province=province,
-        agency=agency,
-        scope_args=urlencode({k: v for k, v in (("province", province), ("agency", agency)) if v}),
-        provinces=agencies.load_provinces(rt.settings.content_dir).provinces,
-        agency_list=agencies.list_agencies(session),
-        agency_name=names.get(agency or "", ""),
-        deadlines=report_deadlines.upcoming(rt.settings.content_dir, province, local_today(), n=2),
-    )
-
-
-@router.get("/reports/export")
-def reports_export(request: Request, session: SessionDep, user: Supervisor) -> Response:
-    """Download the report (xlsx, csv or json); audited."""
-    fmt = request.query_params.get("format", "xlsx")
-    if fmt not in export.FORMATS:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail="format")
-    try:
-        p = parse_period(_period(request))
-    except PeriodError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
-    public = request.query_params.get("public") == "1"
-    province, agency = _scope(request, session)
-    media = export.FORMATS[fmt][0]
-    audit.record(
-        session,
-        "report.exported",
-        user.username,
-        f"report:{p.label}",
-        format=fmt,
-        public=public,
-        province=province,
-        agency=agency,
-    )
-    return Response(
-        export.render(
-            fmt,
-            build_report(session, p, public=public, province=province, agency=agency),
-            request.app.state.catalog,
-        ),
-        media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="canhgiac-{p.label}.{fmt}"'},
-    )

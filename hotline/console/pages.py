@@ -1,0 +1,44 @@
+"""What the casework page groups share: rendering with their strings, post/redirect/get."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy.orm import Session
+
+from hotline.agencies import service as agencies
+from hotline.console.routes import console_lang, render
+from hotline.users.models import StaffUser
+
+CsrfField = Annotated[str, Form()]
+
+
+def page(request: Request, template: str, user: StaffUser, **ctx: Any) -> HTMLResponse:
+    """Render with `tc` for the casework pages' strings (console_cases.*)."""
+    catalog = request.app.state.catalog
+    lang = console_lang(request)
+
+    def tc(key: str, **params: Any) -> str:
+        return str(catalog.t(lang, f"console_cases.{key}", **params))
+
+    return render(
+        request,
+        catalog,
+        template,
+        user=user,
+        sections=request.app.state.console_sections,
+        tc=tc,
+        **ctx,
+    )
+
+
+def back(path: str, error: str | None = None) -> RedirectResponse:
+    """Post/redirect/get, with an optional short error code in the query."""
+    return RedirectResponse(path + (f"?error={error}" if error else ""), status_code=303)
+
+
+def agency_names(session: Session) -> dict[str, str]:
+    """Agency code -> its name, for screens that would otherwise show codes."""
+    return {a.code: a.name for a in agencies.list_agencies(session)}
