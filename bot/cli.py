@@ -101,7 +101,7 @@ def worker(
 
 
 import bot.demo  # noqa: E402,F401  (registers `demo`: serve + worker together)
-import hotline.casework.cli  # noqa: E402,F401  (registers `report`)
+import hotline.reports.cli  # noqa: E402,F401  (registers `report`)
 from bot.channels.cli import telegram_app, zalo_app, zalo_oa_app  # noqa: E402
 
 app.add_typer(telegram_app, name="telegram")

@@ -1,4 +1,4 @@
-"""`canhgiac report` (registered on the shared Typer app; `worker` is in bot/cli.py)."""
+"""`canhgiac report`, added to the shared Typer app when bot/cli.py imports this module."""
 
 from __future__ import annotations
 
