@@ -11,7 +11,6 @@ from fastapi.staticfiles import StaticFiles
 
 from bot.channels import webchat, webhooks
 from bot.runtime import BotRuntime
-from hotline.content.service import cache_for
 from hotline.db.session import unit_of_work
 from hotline.kit import threads
 from hotline.kit.ratelimit import make_limiter
@@ -64,7 +63,7 @@ def _load_library(rt: BotRuntime) -> None:
     """Load the published content library (and its FAQ index) into this process's cache."""
     try:
         with unit_of_work(rt.hotline.sessions) as session:
-            cache_for(rt.settings.database_url, rt.settings.content_dir).get(session)
+            rt.hotline.content.get(session)
     except Exception:  # startup must not fail on an empty or unmigrated database
         log.warning("content library not loaded at startup", exc_info=True)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -12,6 +14,9 @@ from hotline.db.session import make_engine, make_sessionmaker
 from hotline.kit.crypto import Cipher, Pseudonymizer
 from hotline.kit.scratch import MemoryScratch, Scratch, make_scratch
 from hotline.tips.limits import TipLimits
+
+if TYPE_CHECKING:
+    from hotline.content.service import ContentCache
 
 
 @dataclass
@@ -44,6 +49,14 @@ class HotlineRuntime:
             scratch=make_scratch(settings.redis_url),
             tip_limits=TipLimits(settings.redis_url),
         )
+
+    @functools.cached_property
+    def content(self) -> ContentCache:
+        """The published library of this runtime's database, reloaded after each publish."""
+        # Imported here: the library pulls in the FAQ index, which the CLI and worker never need.
+        from hotline.content.service import ContentCache
+
+        return ContentCache(self.settings.content_dir)
 
     def close(self) -> None:
         """Release database connections."""

@@ -133,9 +133,6 @@ def hotline_rt(settings: Settings, db_url: str):  # type: ignore[no-untyped-def]
     yield rt
     rt.close()
     _truncate(db_url)
-    from hotline.content.service import forget_caches
-
-    forget_caches()  # the libraries cached for the emptied database
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ import re
 from bot.dialogs.types import CONFIDENCE_THRESHOLD, Button, Incoming, Reply, Turn
 from hotline.content.contacts import HOME, directory_at, format_contacts
 from hotline.content.faq import FaqEntry, decide, looks_english, reply_lang
-from hotline.content.service import Library, PieceView, cache_for
+from hotline.content.service import Library, PieceView
 from nlu.entities import extract
 from nlu.normalize import fold
 
@@ -33,8 +33,7 @@ MAX_BUTTON = 60
 
 def library(turn: Turn) -> Library:
     """The cached published library (reloaded when the content revision changes)."""
-    settings = turn.rt.settings
-    return cache_for(settings.database_url, settings.content_dir).get(turn.session)
+    return turn.rt.hotline.content.get(turn.session)
 
 
 def short(title: str, limit: int = MAX_BUTTON) -> str:

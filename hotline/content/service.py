@@ -502,22 +502,3 @@ class ContentCache:
             self._library, self._stamp, self._loaded_at = library, stamp, now
             self._checked_at, self._seen_changes = now, changes
         return library
-
-
-_caches: dict[tuple[str, str], ContentCache] = {}
-_caches_lock = threading.Lock()
-
-
-def forget_caches() -> None:
-    """Drop every process-wide cache (a database emptied underneath, e.g. between tests)."""
-    with _caches_lock:
-        _caches.clear()
-
-
-def cache_for(db_url: str, content_dir: Path) -> ContentCache:
-    """The process-wide cache for one database and content directory."""
-    key = (db_url, str(content_dir))
-    with _caches_lock:
-        if key not in _caches:
-            _caches[key] = ContentCache(content_dir)
-        return _caches[key]

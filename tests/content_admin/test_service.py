@@ -13,7 +13,7 @@ from hotline.content import admin
 from hotline.content import repository as repo
 from hotline.content.loader import load_files
 from hotline.content.models import ContentStatus
-from hotline.content.service import cache_for, import_library
+from hotline.content.service import ContentCache, import_library
 from hotline.db.session import unit_of_work
 from tests.hotline.factories import make_user
 
@@ -54,7 +54,7 @@ def _user(s, world, name):  # type: ignore[no-untyped-def]
 
 
 def test_draft_review_publish_with_two_people_and_cache(hotline_rt, world) -> None:  # type: ignore[no-untyped-def]
-    cache = cache_for(hotline_rt.settings.database_url, world["root"])
+    cache = ContentCache(world["root"])
     with unit_of_work(hotline_rt.sessions) as s:
         before = cache.get(s).piece("hotline-numbers", "vi")
         assert before is not None
@@ -102,7 +102,7 @@ def test_validation_refuses_long_parts_unknown_numbers_broken_links(hotline_rt, 
 
 
 def test_unpublish_rollback_and_new_piece(hotline_rt, world) -> None:  # type: ignore[no-untyped-def]
-    cache = cache_for(hotline_rt.settings.database_url, world["root"])
+    cache = ContentCache(world["root"])
     with unit_of_work(hotline_rt.sessions) as s:
         admin.unpublish(s, "sup", REF)
     with unit_of_work(hotline_rt.sessions) as s:
