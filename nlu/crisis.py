@@ -126,7 +126,7 @@ _SUICIDE = [
     _rule(
         _any(
             r"nhay (?:cau|lau|song|tu tang)",
-            r"nhay xuo?n?g?(?: \w+){0,3} cho (?:xong|roi|het|nhe)",
+            r"nhay xuo?n?g?(?: \w+){0,3} (?:cho|la) (?:xong|roi|het|nhe)",
             r"uong (?:thuoc|het thuoc) (?:ngu|chuot|sau|tru sau)",
             r"uong (?:het|ca|nguyen|sach) (?:\w+ )?(?:lo|vi|hop|chai|tup|nam|nhum)(?: \w+)? thuoc",
             r"(?:cat|rach|cua) (?:tay|co tay)",
@@ -148,7 +148,8 @@ _SUICIDE = [
         _any(
             r"khong con (?:ly do|li do|gi|y nghia|dong luc|motivation) (?:\w+ )?(?:de )?song",
             r"song (?:lam gi|de lam gi) nua",
-            r"muon bien mat (?:khoi|mai)",
+            r"muon bien mat (?:khoi|mai|vinh vien)",
+            r"(?:khong|chang) song (?:duoc|noi|them) (?:\w+ )?(?:lau|bao lau|may) (?:nua|ngay)",
             r"ra di mai mai",
         )
     ),
@@ -160,6 +161,9 @@ _SUICIDE = [
             r"song khong bang chet",
             r"chet cho (?:xong|roi|nhe)",
             r"di theo (?:bo|me|ong|ba|cha) cho xong",
+            # A farewell sent: "nhắn 'tạm biệt mẹ, con xin lỗi' rồi tắt máy".
+            r"(?:tam biet|vinh biet) (?:bo|me|ba|ca nha|moi nguoi|gia dinh|anh|chi|em)\W+(?:\w+ )?"
+            r"(?:xin loi|tha loi)",
         )
     ),
     _rule(
@@ -473,6 +477,10 @@ _MISSING = [
         r"|\bof+line tu\b|\bkhong (?:thay|tim thay) (?:dau|dau ca)\b"
     ),
     _rule(r"\bbo di (?:cung|voi|theo)\b"),
+    # "tàu về rồi mà bố tôi không về": the others came back, not this one.
+    _rule(
+        r"\bve (?:roi|het|ca roi|het roi) ma (?:\w+ ){0,3}(?:khong|chua|van chua) (?:thay )?ve\b"
+    ),
     _rule(r"\bkhong (?:thay|tim thay|tim duoc) (?:\w+ ){1,3}dau\b"),
     # An old parent with dementia who wandered off: "bố tôi bị lẫn, ra khỏi nhà chưa về".
     _rule(
@@ -574,6 +582,11 @@ _SEX = [
         r"\b(?:ep|bat|bi ep|bi bat) (?:\w+ ){0,3}(?:livestream|live|chat|quay|show|nhay|khoa than"
         r"|cam)(?: \w+){0,2} (?:khoa than|nude|sex|sexy|khieu dam|nong|thoat y|cho khach|goi cam"
         r"|ho hang|lo hang)\b"
+    ),
+    # Held to be sold for sex: "bị 1 má mì ở Vũng Tàu giữ để làm gái gọi".
+    _rule(
+        r"\bgiu (?:\w+ ){0,2}(?:de |bat |ep )?(?:lam gai|ban dam|tiep khach|di khach|lam nghe)\b",
+        "giữ",
     ),
     # "nhà chưa về" is someone not home yet, not "nhà chứa".
     _rule(
@@ -678,7 +691,8 @@ _THING = re.compile(
     r"\b(?:con meo|con cho|con ga|con vit|con bo|con heo|meo|cun|thu cung|pet|(?:my|our|the)"
     r" (?:cat|dog)|kitten|puppy|vet|xe may|chia khoa|cai vi|vi tien|mat vi|tui xach"
     r"|giay to xe|the atm|dong ho|kinh|hanh ly|do dac|bi trom|package|parcel|delivery|order"
-    r"|luggage|wallet|keys|don hang|buu kien|goi hang|mat khau|password)\b"
+    r"|luggage|wallet|keys|don hang|buu kien|goi hang|mat khau|password|cap sach|ba lo|balo"
+    r"|sach vo|laptop|may tinh|xe dap|school ?bag|backpack)\b"
 )
 # A definition asked for: "What is debt bondage?", "cưỡng bức lao động là gì".
 _DEFINITION = re.compile(
@@ -950,6 +964,22 @@ def _where(text: str, entities: list[dict[str, Any]], folded: str) -> tuple[Wher
     return Where.UNKNOWN, None
 
 
+def _destination(text: str, entities: list[dict[str, Any]]) -> str | None:
+    """The first foreign country named, unless as where someone comes from."""
+    plain = for_matching(text)
+    for e in entities:
+        if e.get("entity") != "country" or e.get("value") == VIETNAM:
+            continue
+        start = int(e.get("start", 0))
+        idx = next((i for i, s in enumerate(plain.starts) if s >= start), len(plain.text))
+        before = fold(plain.text[max(0, idx - 40) : idx])
+        surface = text[start : int(e.get("end", start))]
+        if _FROM.search(before) or (surface.lower() == "cam" and not _CAM_CUE.search(before)):
+            continue
+        return str(e.get("value"))
+    return None
+
+
 def place(text: str, entities: list[dict[str, Any]] | None = None) -> tuple[Where, str | None]:
     """Where the person a message speaks of is now, and the country if abroad or unclear."""
     if entities is None:
@@ -1020,6 +1050,12 @@ def detect(text: str, entities: list[dict[str, Any]] | None = None) -> Crisis | 
     where, country = _where(text, entities, folded)
     if past and where == Where.ABROAD:
         where, country = Where.VIETNAM, None
+    if missing and not held and where != Where.ABROAD and not past:
+        # "anh trai bảo qua Campuchia làm casino, giờ mất liên lạc": gone there, most likely;
+        # the family's card has both sets of numbers and that country's missions.
+        dest = _destination(text, entities)
+        if dest is not None:
+            where, country = Where.ABROAD, dest
     found: list[CrisisKind] = []
     if suicide:
         found.append(CrisisKind.SUICIDE)
@@ -1079,7 +1115,7 @@ def mentions_child(text: str) -> bool:
 _GLAD = re.compile(
     r"\b(?:vui qua|mung qua|hanh phuc qua|vui lam|so happy|can'?t wait|khong sao|ko sao|k sao"
     r"|binh thuong|khong lo|chang sao|van on|da ve roi|ve nha roi|no worries|it'?s fine|i'?m fine"
-    r"|all good)\b"
+    r"|all good|troi dep|cau ca|nghi mat|di choi|tam bien|picnic|du lich)\b"
 )
 
 
