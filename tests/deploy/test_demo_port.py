@@ -26,13 +26,13 @@ def _demo_recipe(*args: str) -> str:
 
 def test_make_demo_port_defaults_to_8000() -> None:
     recipe = _demo_recipe()
-    assert "serve --host 127.0.0.1 --port 8000" in recipe
+    assert "demo --host 127.0.0.1 --port 8000" in recipe
     assert "http://127.0.0.1:8000" in recipe
 
 
 def test_make_demo_port_changes_the_port_and_the_links() -> None:
     recipe = _demo_recipe("PORT=8100")
-    assert "serve --host 127.0.0.1 --port 8100" in recipe
+    assert "demo --host 127.0.0.1 --port 8100" in recipe
     assert 'CANHGIAC_PUBLIC_URL="${CANHGIAC_PUBLIC_URL:-http://127.0.0.1:8100}"' in recipe
     assert ":8000" not in recipe
 
