@@ -1,9 +1,9 @@
 """The campaigns domain in one import, for the callers not yet moved to its modules.
 
-The code lives in validation (fields, errors), segments (who, SQL, outbox expansion),
-scheduler (when), workflow (draft -> approval -> scheduled), delivery (the outbox and test
-sends) and results. The web layer (hotline/api, hotline/console) and the dialogs still import
-this module; new code imports the module it needs.
+The code lives in schemas (the fields' rules), validation (limits, errors), segments (who,
+SQL, outbox expansion), scheduler (when), workflow (draft -> approval -> scheduled), delivery
+(the outbox and test sends) and results. The web layer (hotline/api, hotline/console) and
+the dialogs still import this module; new code imports the module it needs.
 """
 
 from __future__ import annotations
@@ -55,8 +55,6 @@ from hotline.campaigns.validation import (
     CampaignError,
     EmptyAudience,
     NotAllowed,
-    clean,
-    clean_segment,
     local_text,
     parse_local,
     payload_for,
@@ -93,8 +91,6 @@ __all__ = [
     "audience_count",
     "cancel",
     "claim",
-    "clean",
-    "clean_segment",
     "content_of",
     "create",
     "expand",

@@ -16,14 +16,17 @@ from hotline.campaigns.models import (
     ScheduleKind,
 )
 from hotline.campaigns.scheduler import first_run
+from hotline.campaigns.schemas import CampaignDraft
 from hotline.campaigns.segments import require_audience
-from hotline.campaigns.validation import CampaignError, NotAllowed, clean
+from hotline.campaigns.validation import CampaignError, NotAllowed
 from hotline.db.base import utcnow
 
 
 def create(session: Session, data: dict[str, Any], author: str) -> Campaign:
     """A new draft."""
-    campaign = Campaign(author=author, status=CampaignStatus.draft, **clean(data))
+    campaign = Campaign(
+        author=author, status=CampaignStatus.draft, **CampaignDraft.parse(data).columns()
+    )
     session.add(campaign)
     session.flush()
     return campaign
@@ -60,7 +63,7 @@ def update_draft(session: Session, campaign: Campaign, data: dict[str, Any]) -> 
         "yearly_hour": campaign.yearly_hour,
         **{k: v for k, v in data.items() if v is not None},
     }
-    for key, value in clean(merged).items():
+    for key, value in CampaignDraft.parse(merged).columns().items():
         setattr(campaign, key, value)
     campaign.status = CampaignStatus.draft  # a changed text needs a fresh review
     session.flush()

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from hotline.audit import service as audit
 from hotline.campaigns import service as campaigns
 from hotline.campaigns.models import Campaign, CampaignStatus, ScheduleKind
+from hotline.campaigns.schemas import Segment
 from hotline.console.access import staff
 from hotline.console.auth import check_csrf
 from hotline.console.routes import console_lang, render
@@ -263,7 +264,7 @@ def audience(request: Request, session: SessionDep, user: Communicator) -> JSONR
     """The editor's live count: subscribers the segment in the query string reaches now."""
     raw = {key: request.query_params.getlist(key) for key in campaigns.SEGMENT_KEYS}
     try:
-        segment = campaigns.clean_segment(raw)
+        segment = Segment.parse(raw).model_dump()
     except campaigns.CampaignError as exc:
         return JSONResponse({"error": str(exc)}, status_code=422)
     return JSONResponse({"audience": campaigns.audience_count(session, segment)})

@@ -19,6 +19,7 @@ from hotline.campaigns import (
     results as campaign_results,
 )
 from hotline.campaigns.models import CampaignDelivery, DeliveryStatus
+from hotline.campaigns.schemas import CampaignDraft, Segment
 from hotline.db.session import unit_of_work
 from hotline.subscribers import service as subscribers
 from hotline.subscribers.models import Subscriber
@@ -37,15 +38,15 @@ def test_yearly_30_7_next_occurrence_in_vietnam_time() -> None:
     assert scheduler.next_yearly(29, 2, 9, datetime(2026, 3, 1, tzinfo=UTC))[1] == "2028"
 
 
-def test_clean_validates_and_parses_local_time() -> None:
-    data = validation.clean(
+def test_draft_schema_validates_and_parses_local_time() -> None:
+    data = CampaignDraft.parse(
         {"title": "t", "messages": {"vi": "x"}, "schedule": "at", "send_at": "30/07/2026 08:00"}
-    )
+    ).columns()
     assert data["send_at"] == datetime(2026, 7, 30, 1, 0, tzinfo=UTC)
     assert (
-        validation.clean(
+        CampaignDraft.parse(
             {"title": "t", "messages": {"vi": "x"}, "schedule": "yearly", "yearly": "30/7"}
-        )["yearly_month"]
+        ).yearly_month
         == 7
     )
     for bad in (
@@ -55,7 +56,28 @@ def test_clean_validates_and_parses_local_time() -> None:
         {"title": "t", "messages": {"vi": "x"}, "schedule": "yearly", "yearly": "31/2"},
     ):
         with pytest.raises(validation.CampaignError):
-            validation.clean(bad)
+            CampaignDraft.parse(bad)
+
+
+def test_schemas_report_the_first_broken_rule_in_field_order() -> None:
+    # The message is what the console and the API show: the title before the message, etc.
+    with pytest.raises(validation.CampaignError, match=r"^Cần tiêu đề"):
+        CampaignDraft.parse({"messages": {}, "schedule": "weekly"})
+    with pytest.raises(validation.CampaignError, match=r"^Cần nội dung tiếng Việt"):
+        CampaignDraft.parse({"title": "t", "segment": {"channels": ["sms"]}})
+    button = {"kind": "quiz", "target": "law", "title": {"vi": "Luật"}}
+    with pytest.raises(validation.CampaignError, match=r"^Tối đa 3 nút"):
+        CampaignDraft.parse({"title": "t", "messages": {"vi": "x"}, "buttons": [button] * 4})
+    with pytest.raises(validation.CampaignError, match=r"segment\.languages$"):
+        Segment.parse({"languages": ["fr"]})
+    segment = Segment.parse({"channels": ["zalo", "telegram", "zalo", " "], "unknown": ["x"]})
+    assert segment.model_dump() == {
+        "channels": ["telegram", "zalo"],
+        "provinces": [],
+        "topics": [],
+        "languages": [],
+        "age_bands": [],
+    }
 
 
 def test_author_cannot_approve(hotline_rt) -> None:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from hotline.audit import service as audit
 from hotline.campaigns import service as campaigns
 from hotline.campaigns.models import Campaign
+from hotline.campaigns.schemas import Segment
 from hotline.subscribers import service as subscribers
 from hotline.users.models import Role, StaffUser
 from hotline.web.deps import RuntimeDep, SessionDep, require_roles
@@ -100,7 +101,7 @@ def list_campaigns(session: SessionDep, user: Communicator) -> list[CampaignOut]
 def count_audience(body: SegmentIn, session: SessionDep, user: Communicator) -> dict[str, int]:
     """How many subscribers a segment reaches now (a COUNT; no identities)."""
     try:
-        segment = campaigns.clean_segment(body.segment)
+        segment = Segment.parse(body.segment).model_dump()
     except campaigns.CampaignError as exc:
         raise _fail(exc) from exc
     return {"audience": campaigns.audience_count(session, segment)}
