@@ -22,7 +22,8 @@ from hotline.campaigns.models import Campaign, CampaignStatus, ScheduleKind
 from hotline.campaigns.schemas import Segment
 from hotline.console.access import staff
 from hotline.console.auth import check_csrf
-from hotline.console.routes import console_lang, render
+from hotline.console.pages import render_with
+from hotline.console.routes import console_lang
 from hotline.content.loader import LibraryFiles, load_files
 from hotline.content.models import ContentItem, ContentPiece
 from hotline.subscribers.service import AGE_BANDS, LANGUAGES
@@ -42,22 +43,7 @@ _FILES: dict[Path, LibraryFiles] = {}
 
 def page(request: Request, template: str, user: StaffUser, **ctx: Any) -> HTMLResponse:
     """Render with `tc` for this module's strings (console_campaigns.*)."""
-    catalog = request.app.state.catalog
-    lang = console_lang(request)
-
-    def tc(key: str, **params: Any) -> str:
-        return str(catalog.t(lang, f"console_campaigns.{key}", **params))
-
-    return render(
-        request,
-        catalog,
-        template,
-        user=user,
-        sections=request.app.state.console_sections,
-        tc=tc,
-        status_code=int(ctx.pop("status_code", 200)),
-        **ctx,
-    )
+    return render_with(request, "console_campaigns", template, user, **ctx)
 
 
 def may_approve(user: StaffUser, c: Campaign) -> bool:

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 from hotline.audit.models import AuditEvent
 from hotline.console.access import staff
 from hotline.console.auth import check_csrf
-from hotline.console.routes import console_lang, render
+from hotline.console.pages import render_with
+from hotline.console.routes import console_lang
 from hotline.content import admin
 from hotline.content.lint import MAX_PART
 from hotline.content.loader import PART_SEPARATOR, PIECE_LANGS
@@ -41,23 +42,7 @@ TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 def page(request: Request, template: str, user: StaffUser, **ctx: Any) -> HTMLResponse:
     """Render with `tc` for this module's strings (console_content.*)."""
-    catalog = request.app.state.catalog
-    lang = console_lang(request)
-
-    def tc(key: str, **params: Any) -> str:
-        return str(catalog.t(lang, f"console_content.{key}", **params))
-
-    return render(
-        request,
-        catalog,
-        template,
-        user=user,
-        sections=request.app.state.console_sections,
-        tc=tc,
-        status_code=int(ctx.pop("status_code", 200)),
-        max_part=MAX_PART,
-        **ctx,
-    )
+    return render_with(request, "console_content", template, user, max_part=MAX_PART, **ctx)
 
 
 def _kind(kind: str) -> str:

@@ -15,23 +15,40 @@ from hotline.users.models import StaffUser
 CsrfField = Annotated[str, Form()]
 
 
-def page(request: Request, template: str, user: StaffUser, **ctx: Any) -> HTMLResponse:
-    """Render with `tc` for the casework pages' strings (console_cases.*)."""
+def render_with(
+    request: Request,
+    strings: str,
+    template: str,
+    user: StaffUser | None,
+    status_code: int = 200,
+    helper: str = "tc",
+    **ctx: Any,
+) -> HTMLResponse:
+    """Render a console page whose own strings (`strings`.*) the template reads through `helper`.
+
+    The header's sections are shown once someone is signed in.
+    """
     catalog = request.app.state.catalog
     lang = console_lang(request)
 
-    def tc(key: str, **params: Any) -> str:
-        return str(catalog.t(lang, f"console_cases.{key}", **params))
+    def translate(key: str, **params: Any) -> str:
+        return str(catalog.t(lang, f"{strings}.{key}", **params))
 
     return render(
         request,
         catalog,
         template,
         user=user,
-        sections=request.app.state.console_sections,
-        tc=tc,
+        status_code=status_code,
+        sections=request.app.state.console_sections if user else None,
+        **{helper: translate},
         **ctx,
     )
+
+
+def page(request: Request, template: str, user: StaffUser, **ctx: Any) -> HTMLResponse:
+    """Render with `tc` for the casework pages' strings (console_cases.*)."""
+    return render_with(request, "console_cases", template, user, **ctx)
 
 
 def back(path: str, error: str | None = None) -> RedirectResponse:

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from hotline.audit import service as audit
 from hotline.console.access import staff
 from hotline.console.auth import MAX_2FA_TRIES, check_csrf, pending_second_factor, sign_in
-from hotline.console.routes import console_lang, render
+from hotline.console.pages import render_with
 from hotline.users import tokens, totp
 from hotline.users.models import Role, StaffUser
 from hotline.web.deps import RuntimeDep, SessionDep
@@ -26,22 +26,7 @@ def page(
     request: Request, template: str, user: StaffUser | None, status_code: int = 200, **ctx: Any
 ) -> HTMLResponse:
     """Render with `t2` for console_2fa.* strings."""
-    catalog = request.app.state.catalog
-    lang = console_lang(request)
-
-    def t2(key: str, **params: Any) -> str:
-        return str(catalog.t(lang, f"console_2fa.{key}", **params))
-
-    return render(
-        request,
-        catalog,
-        template,
-        user=user,
-        status_code=status_code,
-        sections=request.app.state.console_sections if user else None,
-        t2=t2,
-        **ctx,
-    )
+    return render_with(request, "console_2fa", template, user, status_code, helper="t2", **ctx)
 
 
 # --- the second login step -------------------------------------------------------------------
