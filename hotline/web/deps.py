@@ -9,6 +9,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
+from hotline.db.session import unit_of_work
 from hotline.runtime import HotlineRuntime
 from hotline.users import tokens
 from hotline.users.models import Role, StaffUser
@@ -46,15 +47,8 @@ def login_allowed(request: Request, kind: str, username: str) -> bool:
 
 def get_session(rt: RuntimeDep) -> Iterator[Session]:
     """One transaction per request: commit on success, roll back on error."""
-    session = rt.sessions()
-    try:
+    with unit_of_work(rt.sessions) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
