@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Column, LargeBinary, Table, select, tuple_, update
 from sqlalchemy.orm import Session, sessionmaker
 
+import hotline.models  # noqa: F401 - every table in Base.metadata, whatever the CLI imported
 from hotline.db.base import Base
 from hotline.db.session import unit_of_work
 from hotline.kit.crypto import Cipher, DecryptionError
