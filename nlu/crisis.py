@@ -516,6 +516,7 @@ _NOT_HOME = re.compile(
     r"|\bbi mat (?:o|tai|trong|khi|luc|tu)\b"
     r"|\b(?:bi lac|di lac|lac duong|lac mat)\b|\b(?:got|is|was) lost\b"
     r"|\blac (?:o|tai|trong|giua|khi|luc|me|bo|gia dinh)\b|\b(?:tre|be|con|chau) (?:bi )?lac\b"
+    r"|\bmat (?:con|chau|be)\b(?=.*\b(?:giup|cuu|tim|o dau|dau roi)\b)"
 )
 # Calls go unanswered: with "not home", an adult is missing too ("ra chợ rồi không về, điện
 # thoại không nghe").
@@ -684,11 +685,14 @@ _NOT_REAL = re.compile(
     r"|man choi|clip|haha|hihi|hehe|lol|lmao|giet thoi gian|kill(?:ing)? time"
     r"|bai tap|deadline|homework|mon toan|mon hoa|mon ly|de thi|bai kiem tra|excel|escape room"
     r"|kkk|bai hat|beatles|thriller|netflix|(?:man|level|lv|round|ai) \d+|com (?:bi )?khet|bi khet"
-    r"|khet (?:roi|r|het|nhe)|nau (?:com|an|canh|nuong|che))\b|😂|🤣|=\)\)|:\)\)"
+    r"|khet (?:roi|r|het|nhe)|nau (?:com|an|canh|nuong|che)|bi hack|hack (?:mat|acc|nick)"
+    r"|acc game|free ?fire|lien quan mobile|pubg|lmht|chi dua thoi|dua thoi ma|just kidding"
+    r"|joking)\b|,\s*dua thoi\b|😂|🤣|=\)\)|:\)\)"
 )
 # Pets and things go missing too: "con chó đi lạc", "chìa khóa xe mất tích", "mất ví".
 _THING = re.compile(
-    r"\b(?:con meo|con cho|con ga|con vit|con bo|con heo|meo|cun|thu cung|pet|(?:my|our|the)"
+    r"\b(?:con meo|con cho|con ga|con vit|con bo|con heo|meo|cun|thu cung|pet|cho nha|meo nha"
+    r"|poodle|corgi|husky|becgie|pug|chihuahua|(?:my|our|the)"
     r" (?:cat|dog)|kitten|puppy|vet|xe may|chia khoa|cai vi|vi tien|mat vi|tui xach"
     r"|giay to xe|the atm|dong ho|kinh|hanh ly|do dac|bi trom|package|parcel|delivery|order"
     r"|luggage|wallet|keys|don hang|buu kien|goi hang|mat khau|password|cap sach|ba lo|balo"
@@ -878,6 +882,20 @@ _CAM_CUE = re.compile(
 # "Why are people resold between companies?": a question about others, not a cry for help.
 _WHY = re.compile(r"^\W*(?:tai sao|vi sao|why (?:do|are|is|would|does|did)|how come)\b")
 _WRITER = re.compile(rf"\b(?:{_ME}|my|me|i|we|our|us)\b")
+# Someone took the person away ("có người lạ chở đi bằng xe máy"): the vehicle is no lost thing.
+_TAKEN_BY = re.compile(
+    r"\b(?:nguoi la|ke la|ai do|(?:1|mot) (?:nguoi|thang|ong|ga|ba)|may nguoi|bon|ho)"
+    r" (?:\w+ ){0,2}(?:cho|dua|bat|dan|keo|loi|be|bong|don)\b"
+)
+# "... bảo sang Campuchia làm việc, giờ em đang ở bên đó": gone there since, there now.
+_THERE_NOW = re.compile(
+    r"\b(?:dang|hien|van|gio|bay gio|hien dang|gio dang) (?:dang )?o (?:ben do|ben kia|do)\b"
+    r"|\b(?:i am|i'?m|we are|we'?re) (?:still )?there now\b"
+)
+# A bare "ở Cam", "bên Cam" the tables leave out ("bên Cam giữ passport"): Cambodia.
+_CAM_PLACE = re.compile(
+    r"\b(?:o|ben|sang|qua|tai|xu|lam ben|dang o) cam\b(?! (?:on|ket|thay|giac|nhan))"
+)
 _WENT = re.compile(r"\b(?:sang|qua|di|den|toi|vao|went to|go to|gone to)\s*$")
 _AT_BORDER = re.compile(
     r"\b(?:o|tai|dang o|gan|near|at) (?:cua khau|bien gioi|border gate|the border|don bien phong)\b"
@@ -895,6 +913,15 @@ def _where(text: str, entities: list[dict[str, Any]], folded: str) -> tuple[Wher
     if seen(_IN_VIETNAM):
         # "brought to Vietnam from Laos": the person is here, whatever country is named.
         return Where.VIETNAM, None
+    if not any(e.get("entity") == "country" for e in entities):
+        cam = _CAM_PLACE.search(fold(text.lower()))
+        if cam is not None:
+            # "bên Cam giữ passport": the tables leave "cam" before "giữ" out (cấm giữ).
+            at = cam.end() - 3
+            entities = [
+                *entities,
+                {"entity": "country", "value": "Campuchia", "start": at, "end": at + 3},
+            ]
     here = any(e.get("entity") == "province" for e in entities) or seen(_HOME_WORDS)
     at_abroad: list[str] = []
     elsewhere: list[str] = []
@@ -918,6 +945,10 @@ def _where(text: str, entities: list[dict[str, Any]], folded: str) -> tuple[Wher
             and not _CAM_CUE.search(before)
         ):
             continue  # "mk dang cam dao lam": cầm (holding), not Cambodia
+        if seen(_THERE_NOW):
+            went.append(str(e.get("value")))
+            at_abroad.append(str(e.get("value")))
+            continue
         if (
             (_INVITED_GO.search(before) and not seen(_ARRIVED) and not seen(_NOW))
             or _WILL_TAKE.search(before)
@@ -1041,7 +1072,7 @@ def detect(text: str, entities: list[dict[str, Any]] | None = None) -> Crisis | 
             or (seen(_NOT_HOME) and seen(_NO_ANSWER))
         )
         and not not_real
-        and not (seen(_THING) and not seen(_CHILD_AGE))
+        and not (seen(_THING) and not seen(_CHILD_AGE) and not seen(_TAKEN_BY))
     )
     if not (held or suicide or lured or organ or sex or missing or child):
         return None  # nothing to place: most messages stop here, before the entities
@@ -1065,7 +1096,7 @@ def detect(text: str, entities: list[dict[str, Any]] | None = None) -> Crisis | 
         found.append(CrisisKind.FOREIGN_WORKER)
     if sex:
         found.append(CrisisKind.FORCED_SEX)
-    thing = seen(_THING) and not seen(_CHILD_AGE)
+    thing = seen(_THING) and not seen(_CHILD_AGE) and not seen(_TAKEN_BY)
     if child and not missing and seen(_NOT_HOME) and not not_real and not thing:
         missing = True
     if missing and child:

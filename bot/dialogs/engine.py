@@ -124,7 +124,7 @@ class DialogEngine:
             # "trả tiền chuộc rồi có chắc được thả không?": numbers first, then the answer, when
             # one fits well (after "không ai hiểu" an article on adoption only hurts).
             flow = turn.state.get("flow")
-            answer = answer_question(turn, text, strict=False)
+            answer = answer_question(turn, text, strict=True)
             turn.state["flow"] = flow  # the answer's buttons still work; the flow is unchanged
             if flow is None:
                 turn.state.pop("flow", None)
