@@ -26,6 +26,7 @@ from enum import StrEnum
 from typing import Any
 
 from nlu.entities import accents_subset, extract
+from nlu.language import guess_language
 from nlu.normalize import fold, for_matching, normalize
 
 VIETNAM = "Việt Nam"
@@ -638,7 +639,12 @@ _FOREIGNER = re.compile(
     r"|migrant worker|expat|i am from|i'm from|im from|(?:chinese|filipino|filipina|indonesian"
     r"|burmese|myanmar|cambodian|lao|laotian|nepali|nepalese|indian|bangladeshi|korean|thai"
     r"|african|nigerian|ugandan|kenyan|pakistani|sri lankan) (?:worker|workers|national|staff|girl"
-    r"|woman|man|here|citizen)|from (?:the )?(?:philippines|indonesia|myanmar|cambodia|laos"
+    r"|woman|man|here|citizen|teacher|teachers|maid|nanny|fisherm[ae]n|women|men|people|friend)"
+    r"|(?:i'?m|i am|im|we are|we'?re) (?:a |an )?(?:chinese|filipino|filipina|indonesian|burmese"
+    r"|cambodian|lao|laotian|nepali|nepalese|indian|bangladeshi|korean|thai|african|nigerian"
+    r"|ugandan|kenyan|pakistani|sri lankan|foreign)"
+    r"|cambodians|laotians|filipinos|indonesians|nepalis|nigerians|ugandans|kenyans|pakistanis"
+    r"|bangladeshis|africans|from (?:the )?(?:philippines|indonesia|myanmar|cambodia|laos"
     r"|china|nepal|india|bangladesh|korea|thailand|africa|nigeria|uganda|kenya|pakistan"
     r"|sri lanka))\b"
 )
@@ -896,6 +902,11 @@ _THERE_NOW = re.compile(
 _CAM_PLACE = re.compile(
     r"\b(?:o|ben|sang|qua|tai|xu|lam ben|dang o) cam\b(?! (?:on|ket|thay|giac|nhan))"
 )
+_WORK_EN = re.compile(
+    r"\b(?:work\w*|job|employer|boss|factory|salary|wages?|paid|passport|agency|company|contract"
+    r"|debt|visa|overtime|scam people|fishing boat|massage|teacher|maid)\b"
+)
+_EN_SELF = re.compile(r"\b(?:i|i'm|im|me|we|us)\b")
 _WENT = re.compile(r"\b(?:sang|qua|di|den|toi|vao|went to|go to|gone to)\s*$")
 _AT_BORDER = re.compile(
     r"\b(?:o|tai|dang o|gan|near|at) (?:cua khau|bien gioi|border gate|the border|don bien phong)\b"
@@ -1092,7 +1103,11 @@ def detect(text: str, entities: list[dict[str, Any]] | None = None) -> Crisis | 
         found.append(CrisisKind.SUICIDE)
     if where == Where.ABROAD and (held or lured):
         found.append(CrisisKind.ABROAD)
-    if held and seen(_FOREIGNER) and where != Where.ABROAD:
+    # Writing in English of oneself held or unpaid in a place of Viet Nam: most likely a foreign
+    # worker (with no place named, it may be a Vietnamese abroad: the general answer stays).
+    english_self = guess_language(text) == "en" and _EN_SELF.search(lowered) is not None
+    here_en = english_self and where == Where.VIETNAM and _WORK_EN.search(lowered) is not None
+    if held and (seen(_FOREIGNER) or here_en) and where != Where.ABROAD:
         found.append(CrisisKind.FOREIGN_WORKER)
     if sex:
         found.append(CrisisKind.FORCED_SEX)
@@ -1190,3 +1205,16 @@ def about_someone_else(text: str) -> bool:
 def is_sextortion(text: str) -> bool:
     """Intimate images demanded or threatened to be shared: advice differs (never pay, keep all)."""
     return any(_SEXTORTION.search(t) for t in _readings(text))
+
+
+# The writer gives their own age under 18: "e 15t", "mk 16 tuổi", "I'm 14".
+_OWN_AGE = re.compile(
+    rf"\b(?:{_ME}|e|mk|t|i'?m|i am|im)(?: (?:nam nay|moi|chi|co|la|da|is|only|just))?"
+    r" (?:1[0-7]|[4-9]) ?(?:tuoi|t|yo|y/o|years?(?: old)?)?\b(?! (?:tr|trieu|k|nghin|ngan|usd|h|gio"
+    r"|ngay|thang|nam|nguoi|lan)\b)"
+)
+
+
+def writes_as_child(text: str) -> bool:
+    """Whether the writer says they are under 18 (the advice is then for them, not a parent)."""
+    return any(_OWN_AGE.search(t) for t in _readings(text)) and not about_someone_else(text)

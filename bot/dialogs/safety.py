@@ -34,6 +34,7 @@ from nlu.crisis import (
     looks_harmless,
     place,
     speaks_of_now,
+    writes_as_child,
 )
 from nlu.normalize import fold
 
@@ -147,6 +148,9 @@ class SafetyNet:
             return "suicide_other"
         if crisis.kind == CrisisKind.CHILD_RECRUITED and is_sextortion(text):
             return "sextortion"
+        if crisis.kind == CrisisKind.CHILD_RECRUITED and writes_as_child(text):
+            # "e 15t có a nhắn rủ sang TQ": the teenager, not a parent, is reading this.
+            return "child_recruited_self"
         return str(crisis.kind)
 
     def numbers(self, turn: Turn, crisis: Crisis, text: str = "") -> str:
@@ -165,6 +169,9 @@ class SafetyNet:
             # The family writes from home about someone abroad: both sets of numbers work.
             lines.append(turn.t("safety.numbers.unknown"))
             lines += self._missions(turn, crisis)
+        elif crisis.kind == CrisisKind.FOREIGN_WORKER and crisis.where == Where.VIETNAM:
+            # A foreigner in Viet Nam: Viet Nam's numbers; the consular line serves Vietnamese.
+            lines.append(turn.t("safety.numbers.vn"))
         elif abroad:
             lines.append(turn.t("safety.numbers.abroad"))
             lines += self._missions(turn, crisis)
