@@ -21,13 +21,14 @@ excluded explicitly.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from nlu.entities import accents_subset, extract
 from nlu.language import guess_language
-from nlu.normalize import fold, for_matching, normalize
+from nlu.normalize import Normalized, fold, for_matching, normalize
 
 VIETNAM = "Việt Nam"
 
@@ -938,24 +939,7 @@ def _where(text: str, entities: list[dict[str, Any]], folded: str) -> tuple[Wher
     elsewhere: list[str] = []
     going: list[str] = []
     went: list[str] = []
-    for e in entities:
-        if e.get("entity") != "country" or e.get("value") == VIETNAM:
-            continue
-        start = int(e.get("start", 0))
-        # The folded text just before the name, from the cleaned text's offset map.
-        idx = next((i for i, s in enumerate(plain.starts) if s >= start), len(plain.text))
-        before = fold(plain.text[max(0, idx - 40) : idx])
-        # A promise reaches further back: "hứa cho em gái 15 tuổi việc bán hàng lương cao ở...".
-        sentence = re.split(r"[.!?\n]", fold(plain.text[max(0, idx - 120) : idx]))[-1]
-        if _FROM.search(before):
-            continue
-        surface = text[start : int(e.get("end", start))]
-        if (
-            fold(surface.lower()) == "cam"
-            and surface.lower() == "cam"
-            and not _CAM_CUE.search(before)
-        ):
-            continue  # "mk dang cam dao lam": cầm (holding), not Cambodia
+    for e, before, sentence in _countries_named(text, plain, entities):
         if seen(_THERE_NOW):
             went.append(str(e.get("value")))
             at_abroad.append(str(e.get("value")))
@@ -1006,18 +990,32 @@ def _where(text: str, entities: list[dict[str, Any]], folded: str) -> tuple[Wher
     return Where.UNKNOWN, None
 
 
-def _destination(text: str, entities: list[dict[str, Any]]) -> str | None:
-    """The first foreign country named, unless as where someone comes from."""
-    plain = for_matching(text)
+def _countries_named(
+    text: str, plain: Normalized, entities: list[dict[str, Any]]
+) -> Iterator[tuple[dict[str, Any], str, str]]:
+    """Foreign countries named as places, with the folded words before each (and its sentence).
+
+    Skipped: a country named as where someone comes from ("I'm from Myanmar"), and a bare
+    "cam" with no place word before it ("mk dang cam dao lam": cầm, holding, not Cambodia).
+    """
     for e in entities:
         if e.get("entity") != "country" or e.get("value") == VIETNAM:
             continue
         start = int(e.get("start", 0))
+        # The folded text just before the name, from the cleaned text's offset map.
         idx = next((i for i, s in enumerate(plain.starts) if s >= start), len(plain.text))
         before = fold(plain.text[max(0, idx - 40) : idx])
+        # A promise reaches further back: "hứa cho em gái 15 tuổi việc bán hàng lương cao ở...".
+        sentence = re.split(r"[.!?\n]", fold(plain.text[max(0, idx - 120) : idx]))[-1]
         surface = text[start : int(e.get("end", start))]
         if _FROM.search(before) or (surface.lower() == "cam" and not _CAM_CUE.search(before)):
             continue
+        yield e, before, sentence
+
+
+def _destination(text: str, entities: list[dict[str, Any]]) -> str | None:
+    """The first foreign country named, unless as where someone comes from."""
+    for e, _, _ in _countries_named(text, for_matching(text), entities):
         return str(e.get("value"))
     return None
 
