@@ -7,13 +7,9 @@ import secrets
 
 import pytest
 
-from hotline import worker
-from hotline.casework import service as casework
-from hotline.db.session import unit_of_work
-from hotline.tips import service
-from hotline.tips.models import Tip
 from hotline.tips.reasons import Reason, parse
 from hotline.tips.schemas import TipDraft
+from tests.tips.test_routing_through_submission import submit_and_route
 
 
 def draft(**kw: object) -> TipDraft:
@@ -25,18 +21,6 @@ def draft(**kw: object) -> TipDraft:
     }
     base.update(kw)
     return TipDraft.model_validate(base)
-
-
-def submit_and_route(rt, d: TipDraft) -> tuple[Tip, dict[str, list[str]]]:  # type: ignore[no-untyped-def]
-    """Submit like the intake dialog does, then let one worker tick route it."""
-    with unit_of_work(rt.sessions) as s:
-        tip_id = service.submit_tip(s, rt, d).tip.id
-    assert worker.tick(rt, {})["routed"] == 1
-    with unit_of_work(rt.sessions) as s:
-        tip = s.get_one(Tip, tip_id)
-        s.expunge(tip)
-        recs = {r.agency_code: list(r.rule_ids) for r in casework.recipients(s, tip_id)}
-    return tip, recs
 
 
 @pytest.mark.parametrize(
