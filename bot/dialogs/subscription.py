@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.dialogs.types import Button, Incoming, Reply, Turn
 from bot.runtime import BotRuntime
-from hotline.campaigns import service as campaigns
+from hotline.campaigns import delivery
 from hotline.db.session import unit_of_work
 from hotline.subscribers import service as subscribers
 
@@ -36,9 +36,9 @@ class SubscriptionDialog:
 
     def start(self, turn: Turn, arg: str) -> list[Reply]:
         """Begin the choices (or link a staff test chat when given a code)."""
-        if campaigns.is_link_code(arg):
+        if delivery.is_link_code(arg):
             turn.clear_flow(NAME)
-            ok = turn.address is not None and campaigns.link_test_recipient(
+            ok = turn.address is not None and delivery.link_test_recipient(
                 turn.session,
                 turn.rt.hotline.pseudonyms,
                 turn.rt.hotline.cipher,

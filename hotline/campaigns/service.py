@@ -1,9 +1,10 @@
-"""The campaigns domain in one import, for the callers not yet moved to its modules.
+"""The campaigns domain in one import, kept only for two callers outside this change.
 
 The code lives in schemas (the fields' rules), validation (limits, errors), segments (who,
 SQL, outbox expansion), scheduler (when), workflow (draft -> approval -> scheduled), delivery
-(the outbox and test sends) and results. The web layer (hotline/api, hotline/console) and
-the dialogs still import this module; new code imports the module it needs.
+(the outbox and test sends) and results; the web layer and the dialogs import those modules.
+Left here: bot/dialogs/engine.py (record_click) and bench/broadcast_bench.py, which others are
+changing now; once they import the modules, this file goes.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Console pages for campaigns: list, editor with a chat preview, two-person approval, results.
 
 Every change is audited. The author of a campaign never sees an approve button and is refused
-server-side too (``campaigns.approve`` raises ``NotAllowed``). Times are shown and typed in
+server-side too (``workflow.approve`` raises ``NotAllowed``). Times are shown and typed in
 Asia/Ho_Chi_Minh as dd/mm/yyyy HH:MM.
 """
 
@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.audit import service as audit
-from hotline.campaigns import service as campaigns
+from hotline.campaigns import delivery, results, segments, validation, workflow
 from hotline.campaigns.models import Campaign, CampaignStatus, ScheduleKind
 from hotline.campaigns.schemas import Segment
 from hotline.console.access import staff
@@ -109,7 +109,7 @@ def _files(content_dir: Path) -> LibraryFiles:
 
 
 def _load(session: Session, campaign_id: int) -> Campaign:
-    found = campaigns.get(session, campaign_id)
+    found = workflow.get(session, campaign_id)
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Không tìm thấy / not found")
     return found
@@ -137,7 +137,7 @@ def form_of(c: Campaign | None) -> dict[str, Any]:
         "buttons": list(c.buttons),
         "segment": dict(c.segment),
         "schedule": c.schedule,
-        "send_at": campaigns.local_text(c.send_at),
+        "send_at": validation.local_text(c.send_at),
         "yearly_day": c.yearly_day or 30,
         "yearly_month": c.yearly_month or 7,
         "yearly_hour": 8 if c.yearly_hour is None else c.yearly_hour,
@@ -168,7 +168,7 @@ async def read_form(request: Request) -> tuple[dict[str, Any], dict[str, Any], s
                 "title": {"vi": one(f"button{i}_title_vi"), "en": one(f"button{i}_title_en")},
             }
         )
-    segment = {key: many(key) for key in campaigns.SEGMENT_KEYS}
+    segment = {key: many(key) for key in validation.SEGMENT_KEYS}
     schedule = one("schedule") or ScheduleKind.now
     data: dict[str, Any] = {
         "title": one("title"),
@@ -220,16 +220,16 @@ def _editor(
         error=error,
         status_code=status_code,
         editable=c is None or c.status in EDITABLE,
-        audience=campaigns.audience_count(session, c.segment) if c else None,
+        audience=segments.audience_count(session, c.segment) if c else None,
         may_approve=c is not None and may_approve(user, c),
         targets=targets(session, rt.settings.content_dir),
         provinces=provinces(rt.settings.content_dir),
         topics=TOPICS,
         languages=LANGUAGES,
         age_bands=AGE_BANDS,
-        channels=campaigns.CHANNELS,
+        channels=validation.CHANNELS,
         max_buttons=MAX_BUTTONS,
-        linked=campaigns.test_recipient(session, user.id) is not None,
+        linked=delivery.test_recipient(session, user.id) is not None,
         link_code=request.query_params.get("code"),
         done=request.query_params.get("done"),
         footer={lang: catalog.t(lang, "subscription.footer") for lang in LANGUAGES},
@@ -241,19 +241,19 @@ def _editor(
 @router.get("", response_class=HTMLResponse)
 def list_page(request: Request, session: SessionDep, user: Communicator) -> HTMLResponse:
     """Every campaign, newest first, with its status, schedule and a results summary."""
-    rows = [(c, campaigns.results(session, c)) for c in campaigns.list_all(session)]
-    return page(request, "campaigns/list.html", user, rows=rows, local=campaigns.local_text)
+    rows = [(c, results.results(session, c)) for c in workflow.list_all(session)]
+    return page(request, "campaigns/list.html", user, rows=rows, local=validation.local_text)
 
 
 @router.get("/audience")
 def audience(request: Request, session: SessionDep, user: Communicator) -> JSONResponse:
     """The editor's live count: subscribers the segment in the query string reaches now."""
-    raw = {key: request.query_params.getlist(key) for key in campaigns.SEGMENT_KEYS}
+    raw = {key: request.query_params.getlist(key) for key in validation.SEGMENT_KEYS}
     try:
         segment = Segment.parse(raw).model_dump()
-    except campaigns.CampaignError as exc:
+    except validation.CampaignError as exc:
         return JSONResponse({"error": str(exc)}, status_code=422)
-    return JSONResponse({"audience": campaigns.audience_count(session, segment)})
+    return JSONResponse({"audience": segments.audience_count(session, segment)})
 
 
 @router.get("/new", response_class=HTMLResponse)
@@ -272,8 +272,8 @@ async def create(
     data, refill, token = await read_form(request)
     check_csrf(request, token)
     try:
-        c = campaigns.create(session, data, user.username)
-    except campaigns.CampaignError as exc:
+        c = workflow.create(session, data, user.username)
+    except validation.CampaignError as exc:
         session.rollback()
         return _editor(request, rt, session, user, None, refill, str(exc), 422)
     audit.record(session, "campaign.created", user.username, f"campaign:{c.id}")
@@ -298,8 +298,8 @@ async def save(
     check_csrf(request, token)
     c = _load(session, campaign_id)
     try:
-        campaigns.update_draft(session, c, data)
-    except campaigns.CampaignError as exc:
+        workflow.update_draft(session, c, data)
+    except validation.CampaignError as exc:
         session.rollback()
         c = _load(session, campaign_id)
         return _editor(request, rt, session, user, c, refill, str(exc), 422)
@@ -319,23 +319,23 @@ def _step(
     check_csrf(request, token)
     c = _load(session, campaign_id)
     steps = {
-        "submitted": lambda: campaigns.submit(session, c),
-        "approved": lambda: campaigns.approve(session, c, user.username),
-        "cancelled": lambda: campaigns.cancel(session, c),
-        "test_sent": lambda: campaigns.queue_test(
+        "submitted": lambda: workflow.submit(session, c),
+        "approved": lambda: workflow.approve(session, c, user.username),
+        "cancelled": lambda: workflow.cancel(session, c),
+        "test_sent": lambda: delivery.queue_test(
             session, c, user.id, console_lang(request) if console_lang(request) else "vi"
         ),
     }
     try:
         steps[action]()
-    except campaigns.NotAllowed as exc:
+    except validation.NotAllowed as exc:
         session.rollback()
         audit.record(session, "campaign.approve_refused", user.username, f"campaign:{c.id}")
         session.commit()
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail=str(exc)) from exc
-    except campaigns.CampaignError as exc:
+    except validation.CampaignError as exc:
         session.rollback()
-        error = "empty_audience" if isinstance(exc, campaigns.EmptyAudience) else action
+        error = "empty_audience" if isinstance(exc, validation.EmptyAudience) else action
         return RedirectResponse(f"/console/campaigns/{campaign_id}?error={error}", status_code=303)
     audit.record(session, f"campaign.{action}", user.username, f"campaign:{c.id}")
     return RedirectResponse(f"/console/campaigns/{campaign_id}?done={action}", status_code=303)
@@ -400,7 +400,7 @@ def link_code(
 ) -> RedirectResponse:
     """A one-time code to send as `/dangky CODE` from the staff member's own chat."""
     check_csrf(request, csrf_token)
-    code = campaigns.new_link_code(session, rt.pseudonyms, user.id)
+    code = delivery.new_link_code(session, rt.pseudonyms, user.id)
     audit.record(session, "campaign.test_link_code", user.username, f"user:{user.id}")
     return RedirectResponse(f"/console/campaigns/{campaign_id}?code={code}", status_code=303)
 
@@ -411,7 +411,7 @@ def results_page(
 ) -> HTMLResponse:
     """Outcomes, clicks and quiz answers, with sends and clicks per day as an SVG bar chart."""
     c = _load(session, campaign_id)
-    r = campaigns.results(session, c)
+    r = results.results(session, c)
     return page(request, "campaigns/results.html", user, c=c, r=r, chart=chart(r["by_day"]))
 
 

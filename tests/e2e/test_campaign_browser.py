@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hotline.campaigns import service as campaigns
+from hotline.campaigns import validation, workflow
 from hotline.db.session import unit_of_work
 from tests.campaigns.conftest import add_subscribers
 from tests.hotline.factories import PASSWORD, make_user
@@ -91,11 +91,11 @@ def test_communicator_creates_30_7_and_supervisor_approves(live_server, page, ho
     assert [u for u in missing if not u.endswith("/favicon.ico")] == []
     assert [e for e in errors if "404" not in e] == []
     with unit_of_work(hotline_rt.sessions) as s:
-        c = campaigns.get(s, campaign_id)
+        c = workflow.get(s, campaign_id)
         assert c is not None
         assert (c.status, c.author, c.approver) == ("scheduled", "lan_tt", "minh_gs")
         assert (c.yearly_day, c.yearly_month, c.yearly_hour) == (30, 7, 8)
         assert c.segment["provinces"] == ["Lào Cai", "Tuyên Quang"]
         assert [b["kind"] for b in c.buttons] == ["quiz", "hoc"]
-        assert campaigns.local_text(c.next_run_at).startswith("30/07/")
-        assert campaigns.local_text(c.next_run_at).endswith("08:00")
+        assert validation.local_text(c.next_run_at).startswith("30/07/")
+        assert validation.local_text(c.next_run_at).endswith("08:00")

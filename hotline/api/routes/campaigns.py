@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel, Field
 
 from hotline.audit import service as audit
-from hotline.campaigns import service as campaigns
+from hotline.campaigns import delivery, results, segments, validation, workflow
 from hotline.campaigns.models import Campaign
 from hotline.campaigns.schemas import Segment
 from hotline.subscribers import service as subscribers
@@ -64,21 +64,21 @@ class SegmentIn(BaseModel):
 def _out(c: Campaign, session: SessionDep | None = None) -> CampaignOut:
     out = CampaignOut.model_validate(c, from_attributes=True)
     if session is not None:
-        out.audience = campaigns.audience_count(session, c.segment)
+        out.audience = segments.audience_count(session, c.segment)
     return out
 
 
 def _load(session: SessionDep, campaign_id: int) -> Campaign:
-    found = campaigns.get(session, campaign_id)
+    found = workflow.get(session, campaign_id)
     if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Không tìm thấy / not found")
     return found
 
 
-def _fail(exc: campaigns.CampaignError) -> HTTPException:
+def _fail(exc: validation.CampaignError) -> HTTPException:
     code = (
         status.HTTP_403_FORBIDDEN
-        if isinstance(exc, campaigns.NotAllowed)
+        if isinstance(exc, validation.NotAllowed)
         else status.HTTP_422_UNPROCESSABLE_CONTENT
     )
     return HTTPException(code, detail=str(exc))
@@ -94,7 +94,7 @@ def _data(body: CampaignIn) -> dict[str, Any]:
 @router.get("")
 def list_campaigns(session: SessionDep, user: Communicator) -> list[CampaignOut]:
     """Every campaign, newest first."""
-    return [_out(c) for c in campaigns.list_all(session)]
+    return [_out(c) for c in workflow.list_all(session)]
 
 
 @router.post("/audience")
@@ -102,17 +102,17 @@ def count_audience(body: SegmentIn, session: SessionDep, user: Communicator) -> 
     """How many subscribers a segment reaches now (a COUNT; no identities)."""
     try:
         segment = Segment.parse(body.segment).model_dump()
-    except campaigns.CampaignError as exc:
+    except validation.CampaignError as exc:
         raise _fail(exc) from exc
-    return {"audience": campaigns.audience_count(session, segment)}
+    return {"audience": segments.audience_count(session, segment)}
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create_campaign(body: CampaignIn, session: SessionDep, user: Communicator) -> CampaignOut:
     """A new draft authored by the caller."""
     try:
-        c = campaigns.create(session, _data(body), user.username)
-    except campaigns.CampaignError as exc:
+        c = workflow.create(session, _data(body), user.username)
+    except validation.CampaignError as exc:
         raise _fail(exc) from exc
     audit.record(session, "campaign.created", user.username, f"campaign:{c.id}")
     return _out(c, session)
@@ -131,8 +131,8 @@ def update_campaign(
     """Edit a draft (an edit sends it back to draft)."""
     c = _load(session, campaign_id)
     try:
-        campaigns.update_draft(session, c, _data(body))
-    except campaigns.CampaignError as exc:
+        workflow.update_draft(session, c, _data(body))
+    except validation.CampaignError as exc:
         raise _fail(exc) from exc
     audit.record(session, "campaign.updated", user.username, f"campaign:{c.id}")
     return _out(c, session)
@@ -143,8 +143,8 @@ def submit_campaign(campaign_id: int, session: SessionDep, user: Communicator) -
     """Ask for approval."""
     c = _load(session, campaign_id)
     try:
-        campaigns.submit(session, c)
-    except campaigns.CampaignError as exc:
+        workflow.submit(session, c)
+    except validation.CampaignError as exc:
         raise _fail(exc) from exc
     audit.record(session, "campaign.submitted", user.username, f"campaign:{c.id}")
     return _out(c, session)
@@ -155,8 +155,8 @@ def approve_campaign(campaign_id: int, session: SessionDep, user: Communicator) 
     """Approve and schedule: 403 when the caller is the author (two-person rule)."""
     c = _load(session, campaign_id)
     try:
-        campaigns.approve(session, c, user.username)
-    except campaigns.CampaignError as exc:
+        workflow.approve(session, c, user.username)
+    except validation.CampaignError as exc:
         raise _fail(exc) from exc
     audit.record(session, "campaign.approved", user.username, f"campaign:{c.id}")
     return _out(c, session)
@@ -167,8 +167,8 @@ def cancel_campaign(campaign_id: int, session: SessionDep, user: Communicator) -
     """Cancel; rows not yet handed to a platform are skipped."""
     c = _load(session, campaign_id)
     try:
-        campaigns.cancel(session, c)
-    except campaigns.CampaignError as exc:
+        workflow.cancel(session, c)
+    except validation.CampaignError as exc:
         raise _fail(exc) from exc
     audit.record(session, "campaign.cancelled", user.username, f"campaign:{c.id}")
     return _out(c, session)
@@ -177,8 +177,8 @@ def cancel_campaign(campaign_id: int, session: SessionDep, user: Communicator) -
 @router.post("/test-recipient/code")
 def link_code(rt: RuntimeDep, session: SessionDep, user: Communicator) -> dict[str, Any]:
     """A one-time code: send `/dangky CODE` to the bot from your own chat within 15 minutes."""
-    code = campaigns.new_link_code(session, rt.pseudonyms, user.id)
-    return {"code": code, "command": f"/dangky {code}", "minutes": campaigns.TEST_CODE_MINUTES}
+    code = delivery.new_link_code(session, rt.pseudonyms, user.id)
+    return {"code": code, "command": f"/dangky {code}", "minutes": delivery.TEST_CODE_MINUTES}
 
 
 @router.post("/{campaign_id}/test-send", status_code=status.HTTP_202_ACCEPTED)
@@ -188,17 +188,17 @@ def send_test(
     """Queue the message to the caller's own linked chat (the worker sends it first)."""
     c = _load(session, campaign_id)
     try:
-        delivery = campaigns.queue_test(session, c, user.id, lang)
-    except campaigns.CampaignError as exc:
+        queued = delivery.queue_test(session, c, user.id, lang)
+    except validation.CampaignError as exc:
         raise _fail(exc) from exc
     audit.record(session, "campaign.test_sent", user.username, f"campaign:{c.id}")
-    return {"queued": True, "delivery_id": delivery.id}
+    return {"queued": True, "delivery_id": queued.id}
 
 
 @router.get("/{campaign_id}/results")
 def campaign_results(campaign_id: int, session: SessionDep, user: Communicator) -> dict[str, Any]:
     """Sent / delivered / failed / blocked, clicks, quiz answers, per day."""
-    return campaigns.results(session, _load(session, campaign_id))
+    return results.results(session, _load(session, campaign_id))
 
 
 subscribers_router = APIRouter(prefix="/api/v1/subscribers", tags=["campaigns"])
