@@ -16,7 +16,9 @@ from hotline.kit.scratch import MemoryScratch, Scratch, make_scratch
 from hotline.tips.limits import TipLimits
 
 if TYPE_CHECKING:
+    from hotline.content.loader import LibraryFiles
     from hotline.content.service import ContentCache
+    from hotline.routing.provinces import ProvinceTable
 
 
 @dataclass
@@ -57,6 +59,20 @@ class HotlineRuntime:
         from hotline.content.service import ContentCache
 
         return ContentCache(self.settings.content_dir)
+
+    @functools.cached_property
+    def content_files(self) -> LibraryFiles:
+        """content/'s files as this runtime first read them (the campaign editor's fallback)."""
+        from hotline.content.loader import load_files
+
+        return load_files(self.settings.content_dir)
+
+    @functools.cached_property
+    def provinces(self) -> ProvinceTable:
+        """content/provinces.yml as this runtime first read it (the campaign editor's list)."""
+        from hotline.routing.provinces import ProvinceTable
+
+        return ProvinceTable.load(self.settings.content_dir / "provinces.yml")
 
     def close(self) -> None:
         """Release database connections."""

@@ -7,10 +7,8 @@ Asia/Ho_Chi_Minh as dd/mm/yyyy HH:MM.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from sqlalchemy import select
@@ -24,8 +22,8 @@ from hotline.console.access import staff
 from hotline.console.auth import check_csrf
 from hotline.console.pages import render_with
 from hotline.console.routes import console_lang
-from hotline.content.loader import LibraryFiles, load_files
 from hotline.content.models import ContentItem, ContentPiece
+from hotline.runtime import HotlineRuntime
 from hotline.subscribers.service import AGE_BANDS, LANGUAGES
 from hotline.users.models import Role, StaffUser
 from hotline.web.deps import RuntimeDep, SessionDep
@@ -37,8 +35,6 @@ CsrfField = Annotated[str, Form()]
 TOPICS = ("tactics", "safe_migration", "online_safety", "rights", "law")
 MAX_BUTTONS = 3
 EDITABLE = (CampaignStatus.draft, CampaignStatus.pending_approval)
-_PROVINCES: dict[Path, list[dict[str, str]]] = {}
-_FILES: dict[Path, LibraryFiles] = {}
 
 
 def page(request: Request, template: str, user: StaffUser, **ctx: Any) -> HTMLResponse:
@@ -55,19 +51,7 @@ def may_approve(user: StaffUser, c: Campaign) -> bool:
     )
 
 
-def provinces(content_dir: Path) -> list[dict[str, str]]:
-    """Canonical province names from content/provinces.yml (cached per directory)."""
-    if content_dir not in _PROVINCES:
-        path = content_dir / "provinces.yml"
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
-        _PROVINCES[content_dir] = [
-            {"name": str(p["name"]), "name_en": str(p.get("name_en") or p["name"])}
-            for p in (data or {}).get("provinces", [])
-        ]
-    return _PROVINCES[content_dir]
-
-
-def targets(session: Session, content_dir: Path) -> dict[str, list[tuple[str, str]]]:
+def targets(session: Session, rt: HotlineRuntime) -> dict[str, list[tuple[str, str]]]:
     """Button targets: published pieces (id, Vietnamese title) and quiz topics.
 
     Read from the database (content edited in the console included); a database where the
@@ -93,19 +77,13 @@ def targets(session: Session, content_dir: Path) -> dict[str, list[tuple[str, st
         }
     )
     if not pieces and not topics:
-        files = _files(content_dir)
+        files = rt.content_files
         pieces = sorted(
             ((p.piece_id, p.title) for p in files.pieces if p.lang == "vi"),
             key=lambda pair: pair[0],
         )
         topics = sorted({i.group for i in files.items if i.kind == "quiz_question" and i.group})
     return {"hoc": pieces, "quiz": [(t, t) for t in topics]}
-
-
-def _files(content_dir: Path) -> LibraryFiles:
-    if content_dir not in _FILES:
-        _FILES[content_dir] = load_files(content_dir)
-    return _FILES[content_dir]
 
 
 def _load(session: Session, campaign_id: int) -> Campaign:
@@ -222,8 +200,8 @@ def _editor(
         editable=c is None or c.status in EDITABLE,
         audience=segments.audience_count(session, c.segment) if c else None,
         may_approve=c is not None and may_approve(user, c),
-        targets=targets(session, rt.settings.content_dir),
-        provinces=provinces(rt.settings.content_dir),
+        targets=targets(session, rt),
+        provinces=rt.provinces.provinces,
         topics=TOPICS,
         languages=LANGUAGES,
         age_bands=AGE_BANDS,

@@ -174,3 +174,22 @@ def test_results_chart_has_a_bar_per_day(client, hotline_rt) -> None:  # type: i
     )
     assert len(bars["bars"]) == 4 and bars["top"] == 10
     assert bars["bars"][0]["h"] == 152.0 and bars["bars"][3]["h"] == 0.0
+
+
+def test_editor_lists_the_runtimes_own_provinces(client, hotline_rt, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The province list and content files are read once per runtime, not once per process."""
+    with unit_of_work(hotline_rt.sessions) as s:
+        make_user(s, "lan", "communicator")
+    author, _ = sign_in(client.app, "lan")
+    assert "Lào Cai" in author.get("/console/campaigns/new").text
+    assert hotline_rt.provinces is hotline_rt.provinces  # read once
+    # Another runtime (another content folder) reads its own files.
+    (tmp_path / "provinces.yml").write_text(
+        "provinces:\n  - {code: x-1, name: Tỉnh Thử}\n", encoding="utf-8"
+    )
+    other = type(hotline_rt).from_settings(settings.model_copy(update={"content_dir": tmp_path}))
+    try:
+        assert [p.name for p in other.provinces.provinces] == ["Tỉnh Thử"]
+        assert "Lào Cai" in {p.name for p in hotline_rt.provinces.provinces}
+    finally:
+        other.close()
