@@ -40,11 +40,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+#: What makes a test slow; each `slow` test carries one (`-m browser`, `-m "slow and not rasa"`).
+SLOW_KINDS = ("browser", "rasa", "fault", "processes")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # Every test touching the database is marked `db`, so `-m db --db postgresql` reruns them.
     for item in items:
         if "db_url" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.db)
+    bare = [
+        item.nodeid
+        for item in items
+        if item.get_closest_marker("slow")
+        and not any(item.get_closest_marker(kind) for kind in SLOW_KINDS)
+    ]
+    if bare:
+        raise pytest.UsageError(f"slow tests must say why ({', '.join(SLOW_KINDS)}): {bare}")
 
 
 def free_port() -> int:

@@ -112,6 +112,7 @@ def _worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
 
 
 @pytest.mark.slow
+@pytest.mark.fault
 def test_thousand_subscribers_kill_restart_two_workers(
     hotline_rt, fake_botapi, keys, db_url
 ) -> None:  # type: ignore[no-untyped-def]

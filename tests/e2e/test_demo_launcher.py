@@ -25,7 +25,7 @@ from hotline.db.session import unit_of_work
 from tests.conftest import ROOT, free_port
 from tests.hotline.factories import make_tip
 
-pytestmark = [pytest.mark.slow]
+pytestmark = [pytest.mark.slow, pytest.mark.processes]
 CHAT = "-100777"
 TOKEN = "123456:demo-token"
 

@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import free_port
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.fault]
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -24,7 +24,7 @@ from tests.conftest import free_port
 from tests.faults import harness as h
 from tests.fixtures.fake_botapi import FakeBotApi
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.slow, pytest.mark.fault, pytest.mark.timeout(600)]
 
 
 def metric(url: str, name: str) -> float:

@@ -24,7 +24,7 @@ from bot.runtime import BotRuntime
 from tests.channels.conftest import _fresh_pacing, channel_rt  # noqa: F401 - fixtures by name
 from tests.fixtures.fake_botapi import FakeBotApi
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.fault]
 
 _ids = itertools.count(9_100_000)
 ints = st.integers(-(2**53), 2**53) | st.sampled_from([0, 1, -1, 7_301_234_567, -1001234567])

@@ -22,7 +22,7 @@ from tests.conftest import ROOT
 from tests.faults import harness as h
 from tests.fixtures.fake_botapi import FakeBotApi
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.slow, pytest.mark.fault, pytest.mark.timeout(600)]
 
 
 def wait_until(check: Any, timeout: float, what: str) -> None:

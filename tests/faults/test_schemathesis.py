@@ -14,7 +14,7 @@ from schemathesis.checks import not_a_server_error
 from hotline.db.session import unit_of_work
 from hotline.users import service as users
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.slow, pytest.mark.fault, pytest.mark.timeout(900)]
 
 PASSWORD = "Fuzz-" + secrets.token_urlsafe(12)
 # Per operation: enough to walk every parameter's edge cases, bounded so the run stays minutes.

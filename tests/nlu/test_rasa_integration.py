@@ -15,7 +15,7 @@ from nlu.rasa_env import local_rasa_server, train_rasa
 
 from .conftest import TEST_FILE
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
+pytestmark = [pytest.mark.slow, pytest.mark.rasa, pytest.mark.timeout(1800)]
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from hotline.db.session import make_engine
 from tests.conftest import free_port
 from tests.e2e.test_restart import ROOT, start_server
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.fault]
 
 
 def test_draft_survives_kill_and_submits_once(
