@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -35,6 +36,8 @@ class BotRuntime:
     forget_hooks: list[Callable[[Turn], None]] = field(default_factory=list)
     # Run as hook(rt, channel, pseudonym) when a user blocked the bot, e.g. to unsubscribe them.
     blocked_hooks: list[Callable[[BotRuntime, str, str], None]] = field(default_factory=list)
+    # The quiz's draws: a test seeds it and gets the same questions on every run.
+    rng: random.Random = field(default_factory=random.Random)
 
     @property
     def settings(self) -> Settings:

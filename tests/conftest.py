@@ -148,11 +148,13 @@ def hotline_rt(settings: Settings, db_url: str):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def bot_rt(hotline_rt, nlu_engine):  # type: ignore[no-untyped-def]
-    """A bot runtime sharing the test database."""
+def bot_rt(hotline_rt, nlu_engine, request):  # type: ignore[no-untyped-def]
+    """A bot runtime sharing the test database (its quiz draws seeded by the test's name)."""
     from bot.runtime import BotRuntime
 
-    return BotRuntime.build(hotline_rt, nlu_engine)
+    rt = BotRuntime.build(hotline_rt, nlu_engine)
+    rt.rng.seed(request.node.nodeid)
+    return rt
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ when given, are attached to the round's rows and reused for later rounds of this
 
 from __future__ import annotations
 
-import random
 import secrets
 from typing import Any
 
@@ -111,7 +110,7 @@ class QuizDialog:
         pool = lib.questions(None if topic == "mixed" else topic)
         if not pool:
             return self.start(turn, "")
-        chosen = random.sample(pool, min(ROUND_SIZE, len(pool)))
+        chosen = turn.rt.rng.sample(pool, min(ROUND_SIZE, len(pool)))
         state = turn.flow_state(self.name)
         state.clear()
         state.update(

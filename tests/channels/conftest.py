@@ -40,7 +40,11 @@ def real_pacing() -> None:
 
 @pytest.fixture
 def channel_rt(
-    settings: Settings, hotline_rt: HotlineRuntime, nlu_engine: Any, fake_botapi: FakeBotApi
+    settings: Settings,
+    hotline_rt: HotlineRuntime,
+    nlu_engine: Any,
+    fake_botapi: FakeBotApi,
+    request: pytest.FixtureRequest,
 ) -> Iterator[BotRuntime]:
     """A bot runtime with both channels on, against one fake server (hotline_rt cleans the DB)."""
     fake_botapi.register_token(ZALO_TOKEN, "zalo")
@@ -55,7 +59,9 @@ def channel_rt(
         }
     )
     hrt = HotlineRuntime.from_settings(configured)
-    yield BotRuntime.build(hrt, nlu_engine)
+    rt = BotRuntime.build(hrt, nlu_engine)
+    rt.rng.seed(request.node.nodeid)  # the same quiz questions on every run
+    yield rt
     hrt.close()
 
 

@@ -90,3 +90,20 @@ def test_emergency_mid_quiz_keeps_the_round(client, bot_rt) -> None:
     assert "113" in chat.text()
     chat.send(payload=payload)
     assert "Câu 2/5" in chat.text()
+
+
+def test_a_seeded_runtime_asks_the_same_questions(client, bot_rt) -> None:
+    import_content(bot_rt)
+    asked = []
+    for _ in range(2):
+        bot_rt.rng.seed("the same seed")
+        chat = Chat(client)
+        chat.send(text="/quiz mixed")
+        questions = []
+        for _ in range(5):
+            payload = next(p for p in chat.payloads() if p.startswith("quiz:a:"))
+            qid = payload.split(":")[2]
+            questions.append(qid)
+            chat.send(payload=f"quiz:a:{qid}:{ANSWERS[qid]}")
+        asked.append(questions)
+    assert asked[0] == asked[1] and len(set(asked[0])) == 5
