@@ -315,9 +315,7 @@ def queue_test(
     """Queue one test message to the staff user's own chat (not counted in results)."""
     row = test_recipient(session, user_id)
     if row is None or row.channel is None:
-        raise CampaignError(
-            "Chưa liên kết tài khoản nhận thử / no test chat linked: send the code to the bot"
-        )
+        raise CampaignError("no_test_chat")
     delivery = CampaignDelivery(
         campaign_id=campaign.id,
         subscriber_id=-user_id,

@@ -29,12 +29,12 @@ def next_yearly(day: int, month: int, hour: int, after: datetime) -> tuple[datet
             continue
         if moment > local:
             return moment.astimezone(UTC), str(year)
-    raise CampaignError("no next occurrence")  # pragma: no cover - 29/2 recurs within 8 years
+    raise CampaignError("no_next_occurrence")  # pragma: no cover - 29/2 recurs within 8 years
 
 
 def _yearly(c: Campaign) -> tuple[int, int, int]:
     if c.yearly_day is None or c.yearly_month is None or c.yearly_hour is None:
-        raise CampaignError("yearly campaign without a date")
+        raise CampaignError("no_yearly_date")
     return c.yearly_day, c.yearly_month, c.yearly_hour
 
 

@@ -1,8 +1,8 @@
 """A campaign's fields as pydantic schemas: the rules the REST API and the console both go by.
 
 Every boundary hands raw values (JSON body, form fields, query string) to `Segment.parse` or
-`CampaignDraft.parse`, which normalise them and raise `CampaignError` with the first rule
-broken, in the order the fields are declared (title, messages, buttons, segment, schedule).
+`CampaignDraft.parse`, which normalise them and raise `CampaignError` with the code of the first
+rule broken, in the order the fields are declared (title, messages, buttons, segment, schedule).
 """
 
 from __future__ import annotations
@@ -41,19 +41,20 @@ COLUMNS = frozenset(
 _ALLOWED = {"channels": CHANNELS, "languages": LANGUAGES, "age_bands": AGE_BANDS}
 
 
-def _rule(message: str) -> PydanticCustomError:
-    """A broken rule whose message reaches the staff user as it is (no pydantic prefix)."""
-    return PydanticCustomError("campaign", message)
+def _rule(code: str, **params: Any) -> PydanticCustomError:
+    """A broken rule: its CampaignError code and parameters ride in the pydantic context."""
+    return PydanticCustomError("campaign", code, {"code": code, "params": params})
 
 
 def _first_error(exc: ValidationError) -> CampaignError:
-    """The first broken rule as a CampaignError (the message the user sees)."""
+    """The first broken rule as a CampaignError."""
     error = exc.errors()[0]
     if error["type"] == "campaign":
-        return CampaignError(error["msg"])
+        ctx = error.get("ctx") or {}
+        return CampaignError(str(ctx["code"]), **dict(ctx.get("params") or {}))
     # Only reachable for shapes the boundaries never send (e.g. a button that is not a mapping).
     where = ".".join(str(p) for p in error["loc"])
-    return CampaignError(f"Giá trị không hợp lệ / invalid value in {where}")
+    return CampaignError("invalid_value", where=where)
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -83,7 +84,7 @@ class Segment(BaseModel):
         values = sorted({str(v).strip() for v in raw or [] if str(v).strip()})
         allowed = _ALLOWED.get(str(info.field_name))
         if allowed is not None and any(v not in allowed for v in values):
-            raise _rule(f"Giá trị không hợp lệ / invalid value in segment.{info.field_name}")
+            raise _rule("invalid_value", where=f"segment.{info.field_name}")
         return values
 
     @classmethod
@@ -103,14 +104,14 @@ class Button(BaseModel):
     @classmethod
     def _check(cls, raw: Any) -> dict[str, Any]:
         if not isinstance(raw, dict):
-            raise _rule("Nút không hợp lệ / invalid button (kind hoc|quiz, target, title)")
+            raise _rule("invalid_button")
         kind, target = str(raw.get("kind", "")), str(raw.get("target", "")).strip()
         titles = {str(k): str(v).strip() for k, v in (raw.get("title") or {}).items() if v}
         if kind not in BUTTON_KINDS or not target or " " in target or not titles.get("vi"):
-            raise _rule("Nút không hợp lệ / invalid button (kind hoc|quiz, target, title)")
+            raise _rule("invalid_button")
         # The payload carries the campaign id: room for a ten-digit one.
         if len(payload_for({"kind": kind, "target": target}, 10**9).encode()) > MAX_PAYLOAD_BYTES:
-            raise _rule("Mã nội dung quá dài / button target too long")
+            raise _rule("target_too_long")
         return {"kind": kind, "target": target, "title": titles}
 
 
@@ -136,7 +137,7 @@ class CampaignDraft(BaseModel):
     def _title(cls, raw: Any) -> str:
         title = str(raw or "").strip()
         if not title or len(title) > 200:
-            raise _rule("Cần tiêu đề (tối đa 200 ký tự) / title required (max 200)")
+            raise _rule("title_required")
         return title
 
     @field_validator("messages", mode="before")
@@ -144,12 +145,12 @@ class CampaignDraft(BaseModel):
     def _messages(cls, raw: Any) -> dict[str, str]:
         messages = {str(k): str(v).strip() for k, v in (raw or {}).items() if v and str(v).strip()}
         if not messages.get("vi"):
-            raise _rule("Cần nội dung tiếng Việt / the Vietnamese message is required")
+            raise _rule("message_vi_required")
         for lang, text in messages.items():
             if lang not in LANGUAGES:
-                raise _rule(f"Ngôn ngữ không hỗ trợ / unsupported language: {lang}")
+                raise _rule("unsupported_language", lang=lang)
             if len(text) > MAX_MESSAGE:
-                raise _rule(f"Nội dung quá dài / message too long (max {MAX_MESSAGE})")
+                raise _rule("message_too_long", max=MAX_MESSAGE)
         return messages
 
     @field_validator("buttons", mode="before")
@@ -161,7 +162,7 @@ class CampaignDraft(BaseModel):
     @classmethod
     def _at_most_three(cls, buttons: list[Button]) -> list[Button]:
         if len(buttons) > 3:
-            raise _rule("Tối đa 3 nút / at most 3 buttons")
+            raise _rule("too_many_buttons")
         return buttons
 
     @field_validator("segment", mode="before")
@@ -174,7 +175,7 @@ class CampaignDraft(BaseModel):
     def _schedule(cls, raw: Any) -> str:
         kind = str(raw or ScheduleKind.now)
         if kind not in ScheduleKind.__members__:
-            raise _rule("Lịch không hợp lệ / schedule must be now|at|yearly")
+            raise _rule("invalid_schedule")
         return kind
 
     @model_validator(mode="after")
@@ -195,15 +196,15 @@ class CampaignDraft(BaseModel):
                     d, m = self.yearly.split("/")
                     day, month = int(d), int(m)
                 except ValueError as exc:
-                    raise _rule("Ngày hằng năm dạng dd/mm / yearly date as dd/mm") from exc
+                    raise _rule("yearly_format") from exc
             try:
                 day, month = int(str(day)), int(str(month))
                 hour = int(str(8 if hour is None else hour))
                 date(2024, month, day)  # a leap year accepts 29/2
             except (TypeError, ValueError) as exc:
-                raise _rule("Ngày hằng năm không hợp lệ / invalid yearly date") from exc
+                raise _rule("invalid_yearly") from exc
             if not 0 <= hour <= 23:
-                raise _rule("Giờ gửi 0–23 / delivery hour 0–23")
+                raise _rule("invalid_hour")
             self.yearly_day, self.yearly_month, self.yearly_hour = day, month, hour
         return self
 
@@ -222,4 +223,4 @@ def _local(value: Any) -> datetime:
     try:
         return parse_local(value)
     except CampaignError as exc:
-        raise _rule(str(exc)) from exc
+        raise _rule(exc.code, **exc.params) from exc

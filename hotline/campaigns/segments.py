@@ -62,10 +62,7 @@ def audience_count(session: Session, segment: dict[str, list[str]]) -> int:
 def require_audience(session: Session, campaign: Campaign) -> None:
     """Refuse a step for a campaign that would reach nobody."""
     if audience_count(session, campaign.segment) == 0:
-        raise EmptyAudience(
-            "Nhóm người nhận hiện có 0 người đăng ký: hãy nới bộ lọc (kênh, tỉnh, chủ đề, "
-            "ngôn ngữ, độ tuổi) trước khi gửi duyệt / the segment reaches 0 subscribers"
-        )
+        raise EmptyAudience("empty_audience")
 
 
 # Subscriber ids per INSERT ... SELECT: each statement stays short however big the segment.

@@ -1,7 +1,7 @@
 """A campaign's limits and errors, and local times parsed (the field rules are in schemas).
 
-Every other campaign module raises the errors defined here; their messages are shown to
-the staff user as they are (Vietnamese / English).
+Every other campaign module raises the errors defined here, with a code the console and the
+API word in the user's language (content/strings/<lang>/errors.yml, errors.campaign.*).
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from hotline.kit.errors import CodedError
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 CHANNELS = ("telegram", "zalo", "zalo_oa")
@@ -19,8 +21,10 @@ MAX_MESSAGE = 3500
 MAX_PAYLOAD_BYTES = 64
 
 
-class CampaignError(ValueError):
-    """A campaign request that cannot be honoured (message meant for the user)."""
+class CampaignError(CodedError):
+    """A campaign request that cannot be honoured (code in errors.campaign)."""
+
+    domain = "campaign"
 
 
 class EmptyAudience(CampaignError):
@@ -53,9 +57,7 @@ def parse_local(value: Any) -> datetime:
             try:
                 parsed_or_none = datetime.fromisoformat(text)
             except ValueError as exc:
-                raise CampaignError(
-                    "Thời điểm dạng dd/mm/yyyy HH:MM / time as dd/mm/yyyy HH:MM"
-                ) from exc
+                raise CampaignError("time_format") from exc
         parsed = parsed_or_none
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=TZ)

@@ -50,7 +50,7 @@ def list_all(session: Session) -> list[Campaign]:
 def update_draft(session: Session, campaign: Campaign, data: dict[str, Any]) -> Campaign:
     """Edit a draft (or a campaign sent back to draft); editing clears any approval."""
     if campaign.status not in (CampaignStatus.draft, CampaignStatus.pending_approval):
-        raise CampaignError("Chỉ sửa được bản nháp / only drafts can be edited")
+        raise CampaignError("only_drafts_edited")
     merged = {
         "title": campaign.title,
         "messages": campaign.messages,
@@ -73,7 +73,7 @@ def update_draft(session: Session, campaign: Campaign, data: dict[str, Any]) -> 
 def submit(session: Session, campaign: Campaign) -> Campaign:
     """draft -> pending_approval."""
     if campaign.status != CampaignStatus.draft:
-        raise CampaignError("Chỉ gửi duyệt được bản nháp / only drafts can be submitted")
+        raise CampaignError("only_drafts_submitted")
     require_audience(session, campaign)
     campaign.status = CampaignStatus.pending_approval
     session.flush()
@@ -85,16 +85,16 @@ def approve(
 ) -> Campaign:
     """pending_approval -> scheduled, by someone other than the author (two-person rule)."""
     if campaign.author == approver:
-        raise NotAllowed("Người soạn không được tự duyệt / the author cannot approve")
+        raise NotAllowed("author_cannot_approve")
     if campaign.status != CampaignStatus.pending_approval:
-        raise CampaignError("Chiến dịch chưa chờ duyệt / not pending approval")
+        raise CampaignError("not_pending")
     now = now or utcnow()
     if (
         campaign.schedule == ScheduleKind.at
         and campaign.send_at
         and campaign.send_at < now - timedelta(hours=1)
     ):
-        raise CampaignError("Thời điểm gửi đã qua / the send time has passed")
+        raise CampaignError("send_time_passed")
     # Checked again here: subscribers may have left between submission and approval.
     require_audience(session, campaign)
     campaign.approver = approver
@@ -108,7 +108,7 @@ def approve(
 def cancel(session: Session, campaign: Campaign) -> Campaign:
     """Stop a campaign; rows not yet handed to the platform are skipped."""
     if campaign.status in (CampaignStatus.sent, CampaignStatus.cancelled):
-        raise CampaignError("Chiến dịch đã kết thúc / campaign already finished")
+        raise CampaignError("already_finished")
     campaign.status = CampaignStatus.cancelled
     campaign.next_run_at = None
     session.execute(

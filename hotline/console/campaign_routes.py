@@ -20,7 +20,7 @@ from hotline.campaigns.models import Campaign, CampaignStatus, ScheduleKind
 from hotline.campaigns.schemas import Segment
 from hotline.console.access import staff
 from hotline.console.auth import check_csrf
-from hotline.console.pages import render_with
+from hotline.console.pages import render_with, say
 from hotline.console.routes import console_lang
 from hotline.content.models import ContentItem, ContentPiece
 from hotline.runtime import HotlineRuntime
@@ -230,7 +230,7 @@ def audience(request: Request, session: SessionDep, user: Communicator) -> JSONR
     try:
         segment = Segment.parse(raw).model_dump()
     except validation.CampaignError as exc:
-        return JSONResponse({"error": str(exc)}, status_code=422)
+        return JSONResponse({"error": say(request, exc)}, status_code=422)
     return JSONResponse({"audience": segments.audience_count(session, segment)})
 
 
@@ -253,7 +253,7 @@ async def create(
         c = workflow.create(session, data, user.username)
     except validation.CampaignError as exc:
         session.rollback()
-        return _editor(request, rt, session, user, None, refill, str(exc), 422)
+        return _editor(request, rt, session, user, None, refill, say(request, exc), 422)
     audit.record(session, "campaign.created", user.username, f"campaign:{c.id}")
     return RedirectResponse(f"/console/campaigns/{c.id}?done=saved", status_code=303)
 
@@ -280,7 +280,7 @@ async def save(
     except validation.CampaignError as exc:
         session.rollback()
         c = _load(session, campaign_id)
-        return _editor(request, rt, session, user, c, refill, str(exc), 422)
+        return _editor(request, rt, session, user, c, refill, say(request, exc), 422)
     audit.record(session, "campaign.updated", user.username, f"campaign:{c.id}")
     return RedirectResponse(f"/console/campaigns/{c.id}?done=saved", status_code=303)
 
@@ -310,7 +310,7 @@ def _step(
         session.rollback()
         audit.record(session, "campaign.approve_refused", user.username, f"campaign:{c.id}")
         session.commit()
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=str(exc)) from exc
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=say(request, exc)) from exc
     except validation.CampaignError as exc:
         session.rollback()
         error = "empty_audience" if isinstance(exc, validation.EmptyAudience) else action

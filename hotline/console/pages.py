@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from hotline.agencies import service as agencies
 from hotline.console.routes import console_lang, render
+from hotline.kit.errors import CodedError
 from hotline.users.models import StaffUser
 
 CsrfField = Annotated[str, Form()]
@@ -44,6 +45,11 @@ def render_with(
         **{helper: translate},
         **ctx,
     )
+
+
+def say(request: Request, error: CodedError) -> str:
+    """A service's error in the console user's language."""
+    return error.message(request.app.state.catalog, console_lang(request))
 
 
 def page(request: Request, template: str, user: StaffUser, **ctx: Any) -> HTMLResponse:

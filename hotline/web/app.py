@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -24,6 +25,7 @@ from hotline.console.auth import LoginRequired, PasswordChangeRequired
 from hotline.kit.i18n import Catalog
 from hotline.kit.ratelimit import make_limiter
 from hotline.runtime import HotlineRuntime
+from hotline.web.deps import Refused, api_lang
 from hotline.web.headers import SecurityHeaders
 
 #: Sign-in attempts one client address may make on one account in 15 minutes.
@@ -95,8 +97,11 @@ def create_app(hrt: HotlineRuntime, catalog: Catalog) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail: Any = exc.detail
+        if isinstance(exc, Refused):  # a service's error code: {code, params, message}
+            detail = exc.error.as_json(catalog, api_lang(request))
         return JSONResponse(
-            {"error": _error_code(exc.status_code), "detail": exc.detail},
+            {"error": _error_code(exc.status_code), "detail": detail},
             status_code=exc.status_code,
             headers=exc.headers,
         )

@@ -10,6 +10,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
 from hotline.db.session import unit_of_work
+from hotline.kit.errors import CodedError
 from hotline.runtime import HotlineRuntime
 from hotline.users import tokens
 from hotline.users.models import Role, StaffUser
@@ -101,3 +102,17 @@ def require_own_row(user: StaffUser, code: str) -> None:
     """An agency user acts only on its own agency's row of a tip (403 otherwise)."""
     if Role(user.role) is Role.agency and user.agency_code != code:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="Không có quyền / forbidden")
+
+
+def api_lang(request: Request) -> str:
+    """English when the caller's Accept-Language puts it first, else Vietnamese."""
+    first = request.headers.get("accept-language", "").split(",")[0].strip().lower()
+    return "en" if first.startswith("en") else "vi"
+
+
+class Refused(HTTPException):
+    """A service's refusal leaving the API; app.py words it in the caller's language."""
+
+    def __init__(self, status_code: int, error: CodedError) -> None:
+        super().__init__(status_code, detail=f"{error.domain}.{error.code}")
+        self.error = error

@@ -193,3 +193,17 @@ def test_editor_lists_the_runtimes_own_provinces(client, hotline_rt, settings, t
         assert "Lào Cai" in {p.name for p in hotline_rt.provinces.provinces}
     finally:
         other.close()
+
+
+def test_the_english_console_words_a_refused_draft_in_english(client, hotline_rt) -> None:  # type: ignore[no-untyped-def]
+    """The service gives a code; the console says it in the signed-in user's language."""
+    with unit_of_work(hotline_rt.sessions) as s:
+        make_user(s, "lan", "communicator")
+    author, csrf = sign_in(client.app, "lan")
+    no_vietnamese = {**FORM, "message_vi": "", "csrf_token": csrf}
+    r = author.post("/console/campaigns/new", data=no_vietnamese)
+    assert r.status_code == 422 and "Cần nội dung tiếng Việt" in r.text
+    author.post("/console/lang", data={"lang": "en", "csrf_token": csrf})
+    r = author.post("/console/campaigns/new", data=no_vietnamese)
+    assert r.status_code == 422
+    assert "The Vietnamese message is required" in r.text and "Cần nội dung" not in r.text

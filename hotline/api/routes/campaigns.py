@@ -14,7 +14,7 @@ from hotline.campaigns.models import Campaign
 from hotline.campaigns.schemas import Segment
 from hotline.subscribers import service as subscribers
 from hotline.users.models import Role, StaffUser
-from hotline.web.deps import RuntimeDep, SessionDep, require_roles
+from hotline.web.deps import Refused, RuntimeDep, SessionDep, require_roles
 
 router = APIRouter(prefix="/api/v1/campaigns", tags=["campaigns"])
 Communicator = Annotated[StaffUser, Depends(require_roles(Role.communicator, Role.supervisor))]
@@ -75,13 +75,13 @@ def _load(session: SessionDep, campaign_id: int) -> Campaign:
     return found
 
 
-def _fail(exc: validation.CampaignError) -> HTTPException:
+def _fail(exc: validation.CampaignError) -> Refused:
     code = (
         status.HTTP_403_FORBIDDEN
         if isinstance(exc, validation.NotAllowed)
         else status.HTTP_422_UNPROCESSABLE_CONTENT
     )
-    return HTTPException(code, detail=str(exc))
+    return Refused(code, exc)
 
 
 def _data(body: CampaignIn) -> dict[str, Any]:
