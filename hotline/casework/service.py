@@ -29,6 +29,7 @@ from hotline.casework.models import (
 from hotline.config import Settings
 from hotline.db.base import utcnow
 from hotline.kit.crypto import Cipher, Pseudonymizer, normalize_receipt_code
+from hotline.kit.errors import CodedError
 from hotline.notifications import service as notifications
 from hotline.routing.engine import TipFacts, route
 from hotline.tips import reasons as tip_reasons
@@ -61,8 +62,10 @@ URGENCY_ORDER = {Urgency.CRISIS: 0, Urgency.HIGH: 1, Urgency.NORMAL: 2}
 STAFF_ROLES = (Role.admin, Role.supervisor, Role.operator)
 
 
-class CaseError(ValueError):
-    """A workflow action that is not allowed; the message is shown to the operator."""
+class CaseError(CodedError):
+    """A workflow action that is not allowed (code in errors.casework)."""
+
+    domain = "casework"
 
 
 def sla_for(settings: Settings, urgency: str) -> timedelta:
@@ -219,13 +222,13 @@ def add_recipient(
     """An operator adds an agency by hand; the reason they give is recorded."""
     agency = session.get(Agency, agency_code)
     if agency is None:
-        raise CaseError(f"không có cơ quan / unknown agency: {agency_code}")
+        raise CaseError("unknown_agency", agency=agency_code)
     if session.scalar(
         select(TipRecipient).where(
             TipRecipient.tip_id == tip.id, TipRecipient.agency_code == agency_code
         )
     ):
-        raise CaseError("cơ quan đã nhận tin này / agency already a recipient")
+        raise CaseError("already_recipient")
     reason = reason.strip()[:500] or "—"
     rec = TipRecipient(
         tip_id=tip.id,
@@ -255,16 +258,16 @@ def transfer(
     """Hand a tip from one agency to another, with the reason (the new one is notified)."""
     reason = reason.strip()[:500]
     if not reason:
-        raise CaseError("cần ghi lý do / a reason is required")
+        raise CaseError("reason_required")
     if from_code == to_code:
-        raise CaseError("chọn cơ quan khác / pick another agency")
+        raise CaseError("same_agency")
     old = session.scalar(
         select(TipRecipient).where(
             TipRecipient.tip_id == tip.id, TipRecipient.agency_code == from_code
         )
     )
     if old is None:
-        raise CaseError("cơ quan không nhận tin này / not a recipient")
+        raise CaseError("not_recipient")
     source = session.get(Agency, from_code)
     new = add_recipient(
         session,
@@ -296,7 +299,7 @@ def remove_recipient(session: Session, tip: Tip, agency_code: str, actor: str) -
         )
     )
     if rec is None:
-        raise CaseError("cơ quan không nhận tin này / not a recipient")
+        raise CaseError("not_recipient")
     session.delete(rec)
     session.flush()
     audit.record(session, "tip.recipient_removed", actor, f"tip:{tip.id}", agency=agency_code)
@@ -309,18 +312,18 @@ def set_recipient_status(
     try:
         new = RecipientStatus(status)
     except ValueError as exc:
-        raise CaseError(f"trạng thái không hợp lệ / invalid status: {status}") from exc
+        raise CaseError("invalid_status", status=status) from exc
     rec = session.scalar(
         select(TipRecipient).where(
             TipRecipient.tip_id == tip.id, TipRecipient.agency_code == agency_code
         )
     )
     if rec is None:
-        raise CaseError("cơ quan không nhận tin này / not a recipient")
+        raise CaseError("not_recipient")
     if new.value == rec.status:
         return rec
     if new not in RECIPIENT_TRANSITIONS[RecipientStatus(rec.status)]:
-        raise CaseError(f"không thể chuyển / cannot move {rec.status} -> {new.value}")
+        raise CaseError("cannot_move", old=rec.status, new=new.value)
     old, rec.status = rec.status, new
     session.flush()
     audit.record(
@@ -347,19 +350,19 @@ def change_status(
     try:
         new = TipStatus(status)
     except ValueError as exc:
-        raise CaseError(f"trạng thái không hợp lệ / invalid status: {status}") from exc
+        raise CaseError("invalid_status", status=status) from exc
     old = TipStatus(tip.status)
     if new == old and new != TipStatus.RESOLVED:
         return
     if new != old and new not in TRANSITIONS[old]:
-        raise CaseError(f"không thể chuyển / cannot move {old.value} -> {new.value}")
+        raise CaseError("cannot_move", old=old.value, new=new.value)
     case = get_case(session, settings, tip)
     now = utcnow()
     if new == TipStatus.RESOLVED:
         try:
             tip.resolution = TipResolution(resolution or "").value
         except ValueError as exc:
-            raise CaseError("cần kết quả xử lý / a resolution is required") from exc
+            raise CaseError("resolution_required") from exc
         case.resolved_at = now
     elif old in (TipStatus.RESOLVED, TipStatus.CLOSED) and new != TipStatus.CLOSED:
         tip.resolution, case.resolved_at, case.closed_at = None, None, None
@@ -388,7 +391,7 @@ def assign(session: Session, settings: Settings, tip: Tip, user_id: int | None, 
     if user_id is not None:
         user = session.get(StaffUser, user_id)
         if user is None or not user.active or Role(user.role) not in STAFF_ROLES:
-            raise CaseError("không thể giao cho người này / cannot assign to this user")
+            raise CaseError("cannot_assign")
     case.assigned_to = user_id
     session.flush()
     audit.record(session, "tip.assigned", actor, f"tip:{tip.id}", to=user_id)
@@ -405,9 +408,9 @@ def add_note(
     """A note, encrypted at rest: hotline-only, or shared with one recipient agency."""
     text = text.strip()
     if not text:
-        raise CaseError("ghi chú trống / empty note")
+        raise CaseError("empty_note")
     if agency_code and agency_code not in {r.agency_code for r in recipients(session, tip.id)}:
-        raise CaseError("cơ quan không nhận tin này / not a recipient")
+        raise CaseError("not_recipient")
     note = TipNote(
         tip_id=tip.id,
         author=actor,
@@ -483,22 +486,20 @@ class Outcome:
 
 def _check_outcome(o: Outcome) -> None:
     if o.verified is not None and o.verified not in {v.value for v in Verification}:
-        raise CaseError(f"kết quả xác minh không hợp lệ / invalid verification: {o.verified}")
+        raise CaseError("invalid_verification", value=o.verified)
     counts = (o.victims_identified, o.victims_children, o.victims_rescued, o.victims_supported)
     if any(c is not None and not 0 <= c <= 100_000 for c in counts):
-        raise CaseError("số người không hợp lệ / invalid count")
+        raise CaseError("invalid_count")
     for part in (o.victims_children, o.victims_rescued, o.victims_supported):
         if part is not None and (o.victims_identified or 0) < part:
-            raise CaseError(
-                "không thể nhiều hơn số nạn nhân được xác định / cannot exceed victims identified"
-            )
+            raise CaseError("exceeds_identified")
     unknown = set(o.support_kinds) - {k.value for k in SupportKind}
     if unknown:
-        raise CaseError(f"loại hỗ trợ không hợp lệ / invalid support: {sorted(unknown)}")
+        raise CaseError("invalid_support", kinds=", ".join(sorted(unknown)))
     if (o.prosecuted or o.case_solved or o.tried) and o.case_opened is False:
-        raise CaseError("truy tố cần khởi tố vụ án / prosecution needs an opened case")
+        raise CaseError("prosecution_needs_case")
     if o.tried and o.prosecuted is False:
-        raise CaseError("xét xử cần truy tố / a trial needs a prosecution")
+        raise CaseError("trial_needs_prosecution")
 
 
 def record_outcome(
@@ -512,7 +513,7 @@ def record_outcome(
         )
     )
     if rec is None:
-        raise CaseError("cơ quan không nhận tin này / not a recipient")
+        raise CaseError("not_recipient")
     rec.outcome_verified = outcome.verified
     rec.victims_identified = outcome.victims_identified
     rec.victims_children = outcome.victims_children
@@ -551,10 +552,10 @@ def change_urgency(
     try:
         new = Urgency(urgency)
     except ValueError as exc:
-        raise CaseError(f"mức khẩn cấp không hợp lệ / invalid urgency: {urgency}") from exc
+        raise CaseError("invalid_urgency", urgency=urgency) from exc
     reason = reason.strip()[:500]
     if not reason:
-        raise CaseError("cần ghi lý do / a reason is required")
+        raise CaseError("reason_required")
     old = tip.urgency
     if new.value == old:
         return

@@ -376,7 +376,7 @@ def _count(raw: str) -> int | None:
     if not raw:
         return None
     if not raw.isdigit():
-        raise casework.CaseError("số người không hợp lệ / invalid count")
+        raise casework.CaseError("invalid_count")
     return int(raw)
 
 

@@ -65,7 +65,14 @@ def test_internal_notes_never_reach_agencies_and_agencies_never_each_other(route
 def test_an_agency_status_cannot_jump_from_not_sent_to_done(routed) -> None:  # type: ignore[no-untyped-def]
     tip, police = routed["tip"], routed["ag.police"]
     url = f"/api/v1/tips/{tip}/recipients/lao-cai-police/status"
-    assert _api(police, "POST", url, json={"status": "done"}).status_code == 409
+    refused = _api(police, "POST", url, json={"status": "done"})
+    assert refused.status_code == 409
+    # A code for programs, its parameters and the reason in Vietnamese (no Accept-Language).
+    assert refused.json()["detail"] == {
+        "code": "casework.cannot_move",
+        "params": {"old": "pending", "new": "done"},
+        "message": "Không thể chuyển pending -> done",
+    }
     for step in ("acknowledged", "in_progress", "done"):
         r = _api(police, "POST", url, json={"status": step})
         assert r.status_code == 200 and r.json() == {"status": step}

@@ -16,7 +16,7 @@ from hotline.runtime import HotlineRuntime
 from hotline.tips import service as tips
 from hotline.tips.models import Tip
 from hotline.users.models import Role, StaffUser
-from hotline.web.deps import RuntimeDep, SessionDep, require_own_row, require_roles
+from hotline.web.deps import Refused, RuntimeDep, SessionDep, require_own_row, require_roles
 
 router = APIRouter(prefix="/api/v1/tips", tags=["tips"])
 
@@ -158,8 +158,8 @@ def visible_tip(session: Session, user: StaffUser, tip_id: int) -> Tip:
     return tip
 
 
-def _fail(exc: casework.CaseError) -> HTTPException:
-    return HTTPException(status.HTTP_409_CONFLICT, detail=str(exc))
+def _fail(exc: casework.CaseError) -> Refused:
+    return Refused(status.HTTP_409_CONFLICT, exc)
 
 
 def detail(rt: HotlineRuntime, session: Session, user: StaffUser, tip: Tip) -> TipDetail:
