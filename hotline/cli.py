@@ -13,6 +13,7 @@ from hotline.config import ConfigError, Settings, get_settings
 from hotline.db.migrate import upgrade
 from hotline.db.session import unit_of_work
 from hotline.kit.crypto import generate_key
+from hotline.kit.i18n import Catalog
 from hotline.runtime import HotlineRuntime
 from hotline.users import service as users
 from hotline.users.models import Role, StaffUser
@@ -99,7 +100,7 @@ def user_create(
         with unit_of_work(rt.sessions) as session:
             users.create_user(session, username, password, role, agency)
     except users.UserError as exc:
-        raise CliError(str(exc)) from exc
+        raise CliError(exc.both(Catalog.load(rt.settings.content_dir))) from exc
     typer.echo(f"Đã tạo tài khoản / created: {username} ({role})")
 
 

@@ -12,13 +12,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hotline.agencies.models import Agency, AgencyKind, NotifyChannel, RoutingRuleState
+from hotline.kit.errors import CodedError
 from hotline.kit.netcheck import ip_of, resolves_public
 from hotline.routing.engine import AgencyRef, Rule, RuleSet
 from hotline.routing.provinces import ProvinceTable
 
 
-class AgencyError(ValueError):
-    """Invalid agency data; the message is shown to the operator."""
+class AgencyError(CodedError):
+    """Invalid agency data (code in errors.agencies)."""
+
+    domain = "agencies"
 
 
 def load_yaml(path: Path) -> list[dict[str, Any]]:
@@ -67,14 +70,12 @@ def _check_webhook(url: str) -> None:
     parts = urlsplit(url)
     host = (parts.hostname or "").lower().rstrip(".")
     if parts.scheme != "https" or not host:
-        raise AgencyError("URL webhook phải là https:// / webhook must be https://")
+        raise AgencyError("webhook_not_https")
     internal = host == "localhost" or host.endswith(_INTERNAL_SUFFIXES) or "." not in host
     if internal and ip_of(host) is None:
-        raise AgencyError("webhook trỏ vào mạng nội bộ / webhook points inside the network")
+        raise AgencyError("webhook_internal")
     if not resolves_public(host, parts.port or 443):
-        raise AgencyError(
-            "webhook không phải địa chỉ công khai / webhook does not resolve to a public address"
-        )
+        raise AgencyError("webhook_not_public")
 
 
 def validate_channels(raw: list[dict[str, Any]], email_ready: bool = True) -> list[dict[str, Any]]:
@@ -88,21 +89,17 @@ def validate_channels(raw: list[dict[str, Any]], email_ready: bool = True) -> li
         try:
             channel = NotifyChannel(str(item.get("channel")))
         except ValueError as exc:
-            raise AgencyError(
-                f"kênh không hợp lệ / invalid channel: {item.get('channel')}"
-            ) from exc
+            raise AgencyError("invalid_channel", channel=item.get("channel")) from exc
         key = {"telegram": "chat_id", "email": "address", "webhook": "url"}[channel.value]
         value = str(item.get(key) or "").strip()
         if not value:
-            raise AgencyError(f"thiếu / missing {key} ({channel.value})")
+            raise AgencyError("missing_field", field=key, channel=channel.value)
         if channel is NotifyChannel.webhook:
             _check_webhook(value)
         if channel is NotifyChannel.email and "@" not in value:
-            raise AgencyError("địa chỉ e-mail không hợp lệ / invalid e-mail")
+            raise AgencyError("invalid_email")
         if channel is NotifyChannel.email and not email_ready:
-            raise AgencyError(
-                "chưa cấu hình máy chủ thư (CANHGIAC_SMTP_HOST) / no SMTP server configured"
-            )
+            raise AgencyError("no_smtp")
         out.append({"channel": channel.value, key: value})
     return out
 

@@ -14,7 +14,7 @@ from hotline.agencies import service as agencies
 from hotline.audit import service as audit
 from hotline.console.access import Supervisor
 from hotline.console.auth import check_csrf
-from hotline.console.pages import CsrfField, back, page
+from hotline.console.pages import CsrfField, back, page, say
 from hotline.notifications.models import Notification, OutboxStatus
 from hotline.web.deps import RuntimeDep, SessionDep
 
@@ -85,7 +85,7 @@ def post_agency(
     try:
         agency.notify = agencies.validate_channels(raw, email_ready=bool(rt.settings.smtp_host))
     except agencies.AgencyError as exc:
-        return back("/console/agencies", quote(str(exc)[:200]))
+        return back("/console/agencies", quote(say(request, exc)[:200]))
     agency.active = active == "1"
     audit.record(
         session,

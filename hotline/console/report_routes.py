@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from hotline.agencies import service as agencies
 from hotline.audit import service as audit
 from hotline.console.access import Supervisor
-from hotline.console.pages import agency_names, page
+from hotline.console.pages import agency_names, page, say
 from hotline.console.routes import console_lang
 from hotline.db.base import utcnow
 from hotline.reports import deadlines as report_deadlines
@@ -148,7 +148,9 @@ def reports_export(request: Request, session: SessionDep, user: Supervisor) -> R
     try:
         p = parse_period(_period(request))
     except PeriodError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, detail=say(request, exc)
+        ) from exc
     public = request.query_params.get("public") == "1"
     province, agency = _scope(request, session)
     media = export.FORMATS[fmt][0]

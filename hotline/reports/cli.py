@@ -9,6 +9,7 @@ import typer
 
 from hotline.audit import service as audit
 from hotline.cli import CliError, app, runtime
+from hotline.config import get_settings
 from hotline.db.session import unit_of_work
 from hotline.kit.i18n import Catalog
 from hotline.reports import export
@@ -28,7 +29,7 @@ def report(
     try:
         p = parse_period(period)
     except PeriodError as exc:
-        raise CliError(str(exc)) from exc
+        raise CliError(exc.both(Catalog.load(get_settings().content_dir))) from exc
     if format == "xlsx" and out is None:
         raise CliError("XLSX cần --out FILE / xlsx needs --out FILE")
     rt = runtime()

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from hotline.campaigns.models import CampaignClick, CampaignDelivery, DeliveryStatus
 from hotline.casework.models import TipCase, TipRecipient
+from hotline.kit.errors import CodedError
 from hotline.quiz.service import knowledge_rates
 from hotline.subscribers.models import Subscriber
 from hotline.tips.models import Tip, TipStatus
@@ -41,8 +42,10 @@ TARGET_TRIAL = 0.9
 DIMENSIONS = ("province", "category", "urgency", "channel", "destination")
 
 
-class PeriodError(ValueError):
-    """A period that is not YYYY, YYYY-H1 or YYYY-H2."""
+class PeriodError(CodedError):
+    """A period that is not YYYY, YYYY-H1, YYYY-H2 or a range of days (errors.reports)."""
+
+    domain = "reports"
 
 
 @dataclass(frozen=True)
@@ -87,13 +90,13 @@ def parse_period(text: str) -> Period:
         try:
             start, last = date.fromisoformat(r.group(1)), date.fromisoformat(r.group(2))
         except ValueError as exc:
-            raise PeriodError(f"kỳ không hợp lệ / invalid period: {text}") from exc
+            raise PeriodError("invalid_period", period=text) from exc
         if last < start or (last - start).days > 731:
-            raise PeriodError(f"kỳ không hợp lệ / invalid period: {text}")
+            raise PeriodError("invalid_period", period=text)
         return Period(text.strip(), start, last + timedelta(days=1))
     m = re.fullmatch(r"(\d{4})(?:-(H1|H2))?", text.strip().upper())
     if not m:
-        raise PeriodError(f"kỳ không hợp lệ / invalid period: {text} (YYYY, YYYY-H1, YYYY-H2)")
+        raise PeriodError("invalid_period", period=text)
     year, half = int(m.group(1)), m.group(2)
     if half == "H1":
         return Period(f"{year}-H1", date(year, 1, 1), date(year, 7, 1))

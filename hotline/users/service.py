@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from hotline.agencies.models import Agency
 from hotline.db.base import utcnow
 from hotline.kit.crypto import slow_hash, slow_verify
+from hotline.kit.errors import CodedError
 from hotline.users.models import Role, StaffSession, StaffUser
 
 # Account-wide, across addresses: more than one address may try (hotline.web.deps), so one
@@ -21,8 +22,10 @@ MIN_PASSWORD_LENGTH = 10
 _DUMMY_HASH = slow_hash("not-a-real-password-0000")
 
 
-class UserError(ValueError):
-    """A user could not be created or changed; the message is shown to the operator."""
+class UserError(CodedError):
+    """A user could not be created or changed (code in errors.users)."""
+
+    domain = "users"
 
 
 def get_by_username(session: Session, username: str) -> StaffUser | None:
@@ -45,17 +48,17 @@ def create_user(
         or len(username) > 64
         or not username.replace("_", "").replace(".", "").replace("-", "").isalnum()
     ):
-        raise UserError("Tên đăng nhập không hợp lệ / invalid username")
+        raise UserError("invalid_username")
     try:
         role = Role(role)
     except ValueError as exc:
-        raise UserError(f"Vai trò không hợp lệ / invalid role: {role}") from exc
+        raise UserError("invalid_role", role=role) from exc
     if role is Role.agency and not agency_code:
-        raise UserError("Người dùng cơ quan cần --agency / agency users need --agency")
+        raise UserError("agency_needed")
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(f"Mật khẩu cần ít nhất {MIN_PASSWORD_LENGTH} ký tự / password too short")
+        raise UserError("password_too_short", min=MIN_PASSWORD_LENGTH)
     if get_by_username(session, username) is not None:
-        raise UserError(f"Tên đăng nhập đã tồn tại / username exists: {username}")
+        raise UserError("username_exists", username=username)
     user = StaffUser(
         username=username,
         password_hash=slow_hash(password),
@@ -73,9 +76,9 @@ def check_agency(session: Session, role: Role | str, agency_code: str | None) ->
     if Role(role) is not Role.agency:
         return
     if not agency_code:
-        raise UserError("Người dùng cơ quan cần mã cơ quan / agency users need an agency")
+        raise UserError("agency_needed")
     if session.get(Agency, agency_code) is None:
-        raise UserError(f"Không có cơ quan / unknown agency: {agency_code}")
+        raise UserError("unknown_agency", agency=agency_code)
 
 
 def change_user(
@@ -89,7 +92,7 @@ def change_user(
     try:
         new_role = Role(role) if role is not None else Role(target.role)
     except ValueError as exc:
-        raise UserError(f"Vai trò không hợp lệ / invalid role: {role}") from exc
+        raise UserError("invalid_role", role=role) from exc
     new_agency = (agency_code if agency_code is not None else target.agency_code) or None
     check_agency(session, new_role, new_agency)
     new_active = target.active if active is None else active
@@ -108,7 +111,7 @@ def change_user(
             )
         )
         if not others:
-            raise UserError("Cần ít nhất một quản trị viên / the last admin must stay an admin")
+            raise UserError("last_admin")
     target.role = new_role
     target.agency_code = new_agency if new_role is Role.agency else None
     set_active(session, target, new_active)
@@ -142,7 +145,7 @@ def authenticate(session: Session, username: str, password: str) -> StaffUser | 
 def set_password(session: Session, user: StaffUser, password: str) -> None:
     """Change a password (clears the must-change flag)."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(f"Mật khẩu cần ít nhất {MIN_PASSWORD_LENGTH} ký tự / password too short")
+        raise UserError("password_too_short", min=MIN_PASSWORD_LENGTH)
     user.password_hash = slow_hash(password)
     user.must_change_password = False
     end_sessions(session, user.id)

@@ -19,7 +19,8 @@ def test_the_last_admin_stays_and_unknown_agencies_are_refused(client, hotline_r
     auth = {"Authorization": f"Bearer {bearer}"}
     # Demoting the only admin (API and console) is refused.
     r = c.patch(f"/api/v1/users/{admin_id}", json={"role": "operator"}, headers=auth)
-    assert r.status_code == 409 and "quản trị" in r.json()["detail"]
+    assert r.status_code == 409 and r.json()["detail"]["code"] == "users.last_admin"
+    assert "quản trị" in r.json()["detail"]["message"]
     r = c.post(
         f"/console/users/{admin_id}",
         data={"csrf_token": csrf, "role": "operator", "active": "1"},

@@ -31,14 +31,24 @@ def test_email_without_smtp_is_refused_and_failures_are_shown(client, hotline_rt
         json={"notify": [{"channel": "email", "address": "ca@hue.gov.vn"}]},
         headers={"Authorization": f"Bearer {bearer}"},
     )
-    assert r.status_code == 422 and "SMTP" in r.json()["detail"]
+    assert r.status_code == 422 and r.json()["detail"]["code"] == "agencies.no_smtp"
+    assert "SMTP" in r.json()["detail"]["message"]
     r = c.post(
         "/console/agencies/hue-police",
         data={"csrf_token": csrf, "channels": "email:ca@hue.gov.vn", "active": "1"},
         follow_redirects=False,
     )
     page = c.get(r.headers["location"]).text
-    assert "SMTP" in page
+    assert "Chưa cấu hình máy chủ thư" in page
+    # In English for a staff member who reads the console in English.
+    c.post("/console/lang", data={"lang": "en", "csrf_token": csrf})
+    r = c.post(
+        "/console/agencies/hue-police",
+        data={"csrf_token": csrf, "channels": "email:ca@hue.gov.vn", "active": "1"},
+        follow_redirects=False,
+    )
+    assert "No SMTP server configured" in c.get(r.headers["location"]).text
+    c.post("/console/lang", data={"lang": "vi", "csrf_token": csrf})
     with unit_of_work(hotline_rt.sessions) as s:
         assert agencies.get(s, "hue-police").notify == []
     assert "1 thông báo gửi không được; lỗi gần nhất: chat not found" in page

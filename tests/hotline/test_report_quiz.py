@@ -156,5 +156,10 @@ def test_quiz_in_cli_report(quizzed, db_url: str, keys: dict[str, str], monkeypa
         assert json.loads(out.output)["quiz"]["by_province"] == BY_PROVINCE
         out = CliRunner().invoke(app, ["report", "--period", "2026-H1", "--format", "csv"])
         assert "quiz,by_topic.scam_compounds.share_correct,0.6" in out.output
+        # A refused period is worded in both languages (the command line has no user language).
+        out = CliRunner().invoke(app, ["report", "--period", "2026-H3"])
+        assert out.exit_code != 0
+        said = str(out.exception)  # bot.cli.main prints it as "Lỗi / error: …"
+        assert "Kỳ không hợp lệ: 2026-H3" in said and "Invalid period: 2026-H3" in said
     finally:
         get_settings.cache_clear()

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from hotline.agencies import service as agencies
 from hotline.audit import service as audit
 from hotline.users.models import Role, StaffUser
-from hotline.web.deps import RuntimeDep, SessionDep, require_roles
+from hotline.web.deps import Refused, RuntimeDep, SessionDep, require_roles
 
 router = APIRouter(prefix="/api/v1/agencies", tags=["agencies"])
 Reader = Annotated[StaffUser, Depends(require_roles(Role.supervisor, Role.operator))]
@@ -64,7 +64,7 @@ def patch_agency(
                 body.notify, email_ready=bool(rt.settings.smtp_host)
             )
         except agencies.AgencyError as exc:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
+            raise Refused(status.HTTP_422_UNPROCESSABLE_CONTENT, exc) from exc
     audit.record(
         session,
         "agency.changed",

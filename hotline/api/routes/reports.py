@@ -12,7 +12,7 @@ from hotline.audit import service as audit
 from hotline.reports import export
 from hotline.reports.service import PeriodError, build_report, parse_period
 from hotline.users.models import Role, StaffUser
-from hotline.web.deps import SessionDep, require_roles
+from hotline.web.deps import Refused, SessionDep, require_roles
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 Supervisor = Annotated[StaffUser, Depends(require_roles(Role.supervisor))]
@@ -32,7 +32,7 @@ def _render(
     try:
         p = parse_period(period)
     except PeriodError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
+        raise Refused(status.HTTP_422_UNPROCESSABLE_CONTENT, exc) from exc
     if agency and session.get(Agency, agency) is None:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,

@@ -12,7 +12,7 @@ from hotline.audit import service as audit
 from hotline.users import service as users
 from hotline.users import totp
 from hotline.users.models import Role, StaffUser
-from hotline.web.deps import SessionDep, require_roles
+from hotline.web.deps import Refused, SessionDep, require_roles
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
 Admin = Annotated[StaffUser, Depends(require_roles(Role.admin))]
@@ -68,7 +68,7 @@ def create_user(body: UserIn, session: SessionDep, user: Admin) -> UserOut:
             must_change_password=True,
         )
     except users.UserError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
+        raise Refused(status.HTTP_422_UNPROCESSABLE_CONTENT, exc) from exc
     audit.record(session, "user.created", user.username, f"user:{new.username}", role=new.role)
     return UserOut.model_validate(new, from_attributes=True)
 
@@ -86,7 +86,7 @@ def patch_user(user_id: int, body: UserPatch, session: SessionDep, user: Admin) 
     try:
         users.change_user(session, target, body.role, body.agency_code, body.active)
     except users.UserError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from exc
+        raise Refused(status.HTTP_409_CONFLICT, exc) from exc
     audit.record(
         session,
         "user.changed",
