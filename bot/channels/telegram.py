@@ -54,6 +54,7 @@ from bot.channels.outbound import (
 from bot.channels.sent_log import SentLog
 from bot.channels.text import split_text
 from bot.channels.tg_request import AiohttpRequest
+from bot.dialogs.registry import offered_commands
 from bot.dialogs.types import Button, Incoming, Reply
 from bot.runtime import BotRuntime
 
@@ -68,21 +69,9 @@ DELETE_BATCH = 100
 REMEMBERED_PAYLOADS = 64
 # Most turns answer in milliseconds: a chat action then costs an API call and shows nothing.
 TYPING_AFTER = 0.5
-#: The commands shown in Telegram's menu (contract §5); descriptions in channels.yml.
-COMMANDS = (
-    "start",
-    "baotin",
-    "theodoi",
-    "kiemtra",
-    "hoc",
-    "quiz",
-    "khancap",
-    "dangky",
-    "huydangky",
-    "ngonngu",
-    "xoa",
-    "menu",
-)
+#: The commands shown in Telegram's menu (contract §5), in the order of the chat's main menu
+#: (bot/dialogs/registry.py); descriptions in channels.yml.
+COMMANDS = tuple(offered_commands())
 
 T = TypeVar("T")
 

@@ -2,20 +2,9 @@
 
 from __future__ import annotations
 
-from bot.dialogs.types import Button, Incoming, Reply, Turn
+from collections.abc import Sequence
 
-# Menu entries in display order: (dialog name, command).
-MENU_ITEMS = (
-    ("emergency", "/khancap"),
-    ("tip", "/baotin"),
-    ("offer_check", "/kiemtra"),
-    ("awareness", "/hoc"),
-    ("quiz", "/quiz"),
-    ("follow_up", "/theodoi"),
-    ("subscription", "/dangky"),
-    ("language", "/ngonngu"),
-    ("forget", "/xoa"),
-)
+from bot.dialogs.types import Button, Incoming, Reply, Turn
 
 
 class MenuDialog:
@@ -25,9 +14,13 @@ class MenuDialog:
     commands = ("/start", "/menu", "/help", "/trogiup")
     intents = ("menu",)
 
+    def __init__(self, items: Sequence[tuple[str, str]] = ()) -> None:
+        # (dialog name, command) in display order: the registry's offer (registry.OFFERED).
+        self.items = tuple(items)
+
     def buttons(self, turn: Turn) -> list[Button]:
         """One button per capability."""
-        return [Button(turn.t(f"menu.buttons.{name}"), cmd) for name, cmd in MENU_ITEMS]
+        return [Button(turn.t(f"menu.buttons.{name}"), cmd) for name, cmd in self.items]
 
     def start(self, turn: Turn, arg: str) -> list[Reply]:
         """Show the menu (with the welcome the first time)."""
