@@ -798,6 +798,11 @@ def _readings(text: str) -> tuple[str, str]:
     return fold(normalize(text).text), fold(for_matching(text).text)
 
 
+def mentions_held(text: str) -> bool:
+    """Whether someone is kept somewhere, locked in or beaten (not only threatened)."""
+    return any(_CONFINED.search(t) for t in _readings(text))
+
+
 def speaks_of_now(text: str) -> bool:
     """Whether a message tells of danger to the writer or someone now, not an offer's terms.
 
@@ -1083,7 +1088,18 @@ def detect(text: str, entities: list[dict[str, Any]] | None = None) -> Crisis | 
         and not not_real
         and not (seen(_THING) and not seen(_CHILD_AGE) and not seen(_TAKEN_BY))
     )
-    if not (held or suicide or lured or organ or sex or missing or child):
+    # "nó dọa tung ảnh nóng nếu không chuyển 20 triệu": a crime under way against the writer,
+    # not only a question about sextortion; a child's case is the recruited-child answer below.
+    # (A 'clip' is no story here: 'dọa phát tán clip nhạy cảm' is the threat itself.)
+    extorted = (
+        seen(_EXTORT_THREAT)
+        and seen(_INTIMATE)
+        and not seen(_STORY)
+        and not past
+        # "tống tiền bằng ảnh nhạy cảm bị phạt thế nào" asks about the law, nobody is threatened.
+        and not ((seen(_QUESTION_ONLY) or seen(_LEGALITY)) and not seen(_WRITER))
+    )
+    if not (held or suicide or lured or organ or sex or missing or child or extorted):
         return None  # nothing to place: most messages stop here, before the entities
     if entities is None:
         entities = extract(text)
@@ -1114,7 +1130,7 @@ def detect(text: str, entities: list[dict[str, Any]] | None = None) -> Crisis | 
         missing = True
     if missing and child:
         found.append(CrisisKind.MISSING_CHILD)
-    if held:
+    if held or (extorted and not child):
         found.append(CrisisKind.DANGER_NOW)
     # "mời" (invite) is a lure word; "mới" (only, just) typed with its mark is not.
     invited = _hits(_INVITE, folded, marked)
@@ -1187,6 +1203,30 @@ _SOMEONE_CLOSE = re.compile(
     r"|\bmy (?:daughter|son|child|kid|friend|sister|brother|wife|husband|mom|mother|dad|father"
     r"|girlfriend|boyfriend|cousin|niece|nephew)\b"
 )
+# A threat or a demand ("dọa", "tống tiền", "nếu không chuyển", "unless I pay") and intimate
+# images in the same message: extortion with photos or videos, whoever the victim is.
+_EXTORT_THREAT = re.compile(
+    r"\b(?:doa|de doa|tong tien|threat\w*|blackmail\w*|extort\w*|sextort\w*"
+    r"|(?:se|sap) (?:tung|dang|phat tan|gui)|neu (?:khong|ko|k) (?:chuyen|gui|dua|tra|nop)"
+    r"|unless (?:i|we|he|she) (?:pay|send)|or (?:else )?(?:they|he|she)(?:'ll| will) (?:post|share"
+    r"|send|leak)|if (?:i|we) (?:don'?t|do not|dont) (?:pay|send|transfer)"
+    r"|(?:will|'ll|gonna|going to) (?:post|share|leak|send|publish))\b"
+)
+_INTIMATE = re.compile(
+    r"\b(?:(?:anh|clip|video|hinh|phim)(?: \w+){0,2} (?:nong|nude|nhay cam|khoa than|rieng tu|sex"
+    r"|khong mac do)|nudes?|naked|intimate (?:photos|pictures|pics|videos|images)"
+    r"|sex (?:video|tape|clip)s?|private (?:photos|pictures|pics|videos))\b"
+)
+_STORY = re.compile(
+    r"\b(?:phim|movie|film|truyen|tieu thuyet|nhan vat|tac pham|netflix|novel|story|series"
+    r"|bai van|haha|hihi|lol|lmao)\b|😂|🤣"
+)
+# Someone kept somewhere: then the held person's advice (address, plates) still applies.
+_CONFINED = re.compile(
+    r"\b(?:bi (?:nhot|giu|bat giu|khoa trai|danh|bat coc)|nhot (?:trong|o)|giam long|khong cho"
+    r" (?:ve|ra|di)|locked|held|trapped|kept (?:in|inside)|beat(?:en|ing)|kidnapp\w*|can'?t leave"
+    r"|cannot leave|not allowed to leave)\b"
+)
 _SEXTORTION = re.compile(
     r"\b(?:doa (?:tung|dang|phat tan|gui)|tung anh|phat tan anh"
     r"|anh (?:nong|nude|khoa than|nhay cam)"
@@ -1202,7 +1242,10 @@ def about_someone_else(text: str) -> bool:
 
 def is_sextortion(text: str) -> bool:
     """Intimate images demanded or threatened to be shared: advice differs (never pay, keep all)."""
-    return any(_SEXTORTION.search(t) for t in _readings(text))
+    return any(
+        _SEXTORTION.search(t) or (_EXTORT_THREAT.search(t) and _INTIMATE.search(t))
+        for t in _readings(text)
+    )
 
 
 # The writer gives their own age under 18: "e 15t", "mk 16 tuổi", "I'm 14".

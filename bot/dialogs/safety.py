@@ -32,6 +32,7 @@ from nlu.crisis import (
     detect,
     is_sextortion,
     looks_harmless,
+    mentions_held,
     place,
     speaks_of_now,
     writes_as_child,
@@ -148,6 +149,10 @@ class SafetyNet:
             return "suicide_other"
         if crisis.kind == CrisisKind.CHILD_RECRUITED and is_sextortion(text):
             return "sextortion"
+        if crisis.kind == CrisisKind.DANGER_NOW and is_sextortion(text) and not mentions_held(text):
+            # Threatened with intimate photos: never pay, keep it all, tell the police; an
+            # address and number plates (the held person's advice) do not help here.
+            return "sextortion_adult"
         if crisis.kind == CrisisKind.CHILD_RECRUITED and writes_as_child(text):
             # "e 15t có a nhắn rủ sang TQ": the teenager, not a parent, is reading this.
             return "child_recruited_self"

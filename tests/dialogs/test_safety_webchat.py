@@ -190,3 +190,13 @@ def test_an_urgent_tip_from_abroad_ends_with_the_numbers_that_work_there(client,
     chat.send(payload="tip:send")
     text = chat.text()
     assert "+84 981 84 84 84" in text and "GỌI NGAY 113" not in text
+
+
+def test_adult_sextortion_gets_its_own_advice_not_the_held_persons(client, bot_rt) -> None:  # type: ignore[no-untyped-def]
+    import_content(bot_rt)
+    chat = Chat(client)
+    chat.send(text="có thằng dọa tung ảnh nóng của tôi nếu không chuyển 20 triệu")
+    first = chat.messages[0]["text"]
+    assert "113" in first and "Điều 170" in first
+    text = chat.text()
+    assert "Đừng chuyển tiền" in text and "biển số" not in text

@@ -261,3 +261,35 @@ def test_questions_about_the_rule_are_not_crises(text: str) -> None:
 def test_a_worker_is_not_a_lao_national() -> None:
     crisis = detect("người lao động bị chủ nhốt trong xưởng, không cho về")
     assert crisis is not None and crisis.kind == K.DANGER_NOW, crisis
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        # Threatened with intimate photos for money or more photos: a crime under way, in every
+        # typing style; a child's case stays the recruited-child answer.
+        ("có thằng dọa tung ảnh nóng của tôi nếu không chuyển 20 triệu", K.DANGER_NOW),
+        ("bi doa phat tan clip nhay cam neu ko gui tien", K.DANGER_NOW),
+        ("someone is threatening to post my nude photos unless I pay", K.DANGER_NOW),
+        ("my ex says he will leak my sex video if I don't send money", K.DANGER_NOW),
+        (
+            "e lo gui anh nong cho 1 ng quen tren tiktok, h no doa tung len mang, e moi 15t",
+            K.CHILD_RECRUITED,
+        ),
+    ],
+)
+def test_extortion_with_intimate_images(text: str, kind: CrisisKind) -> None:
+    found = detect(text)
+    assert found is not None and found.kind == kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "phim về một cô gái bị tống tiền bằng ảnh nóng",
+        "gửi ảnh nóng cho người yêu có sao không",
+        "tống tiền bằng ảnh nhạy cảm bị phạt thế nào",
+    ],
+)
+def test_talk_of_intimate_photos_without_a_threat_is_no_crisis(text: str) -> None:
+    assert detect(text) is None
