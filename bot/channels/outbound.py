@@ -27,7 +27,7 @@ import time
 import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol, TypeVar
 
 from bot.dialogs.types import Button
@@ -142,6 +142,20 @@ class _Window:
 _YIELD = 0.01
 # How long a send in flight keeps its slot in the shared window at most (the HTTP timeout).
 FLIGHT = 10.0
+# A slot taken for a broadcast waiting in this process but not used this soon is given back.
+PERMIT_TTL = 0.5
+
+
+@dataclass
+class _LoopState:
+    """Per event loop: the broadcasts' gate, their spare shared slots, finished sends."""
+
+    gate: asyncio.Lock = field(default_factory=asyncio.Lock)
+    queued: int = 0  # broadcasts in acquire() now
+    permits: deque[tuple[str, float]] = field(default_factory=deque)  # (member, taken at)
+    finished: list[str] = field(default_factory=list)
+    unused: list[str] = field(default_factory=list)
+    flusher: asyncio.Task[None] | None = None
 
 
 class _RedisWindow:
@@ -158,45 +172,74 @@ class _RedisWindow:
     1/limit s, a burst of a tenth of the limit at most), so slots free up steadily and a
     waiting reply gets the next one within a few hundredths of a second instead of waiting out
     a window filled in one burst.
+
+    Round trips are batched, since each costs the worker about as much CPU as the send itself:
+    a broadcast asks for as many slots as its process has broadcasts waiting (members
+    ``<member>/1`` .. ``/n``, within the spacing and the window), and completions are re-scored
+    together (one call for all the sends that finished while the previous call was out).
     """
 
     _TAKE = """
 local key, waiting, pace = KEYS[1], KEYS[2], KEYS[3]
 local window, limit, member, prio = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4]
-local burst = tonumber(ARGV[5])
+local burst, want = tonumber(ARGV[5]), tonumber(ARGV[7])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
-local tat = now
+local n = redis.call('ZCARD', key)
+local function full()
+  local oldest = redis.call('ZRANGE', key, n - limit, n - limit, 'WITHSCORES')
+  return tostring(tonumber(oldest[2]) + window - now)
+end
 if prio == 'broadcast' then
   redis.call('ZREMRANGEBYSCORE', waiting, '-inf', now)
-  if redis.call('ZCARD', waiting) > 0 then return '-1' end
-  tat = math.max(tonumber(redis.call('GET', pace) or '0'), now)
-  local early = tat - now - burst / limit
-  if early > 0 then return tostring(early) end
+  if redis.call('ZCARD', waiting) > 0 then return {0, '-1'} end
+  local tat = math.max(tonumber(redis.call('GET', pace) or '0'), now)
+  local granted = 0
+  while granted < want do
+    local early = tat - now - burst / limit
+    if early > 0 then
+      if granted == 0 then return {0, tostring(early)} end
+      break
+    end
+    if n >= limit then
+      if granted == 0 then return {0, full()} end
+      break
+    end
+    granted = granted + 1
+    n = n + 1
+    redis.call('ZADD', key, now + tonumber(ARGV[6]), member .. '/' .. granted)
+    tat = tat + 1 / limit
+  end
+  redis.call('PEXPIRE', key, math.ceil(window * 1000) + 5000)
+  redis.call('SET', pace, tostring(tat), 'PX', math.ceil(window * 1000) + 5000)
+  return {granted, '0'}
 end
-local n = redis.call('ZCARD', key)
 if n < limit then
   redis.call('ZADD', key, now + tonumber(ARGV[6]), member)
   redis.call('PEXPIRE', key, math.ceil(window * 1000) + 5000)
-  if prio == 'reply' then
-    redis.call('ZREM', waiting, member)
-  else
-    redis.call('SET', pace, tostring(tat + 1 / limit), 'PX', math.ceil(window * 1000) + 5000)
-  end
-  return '0'
+  redis.call('ZREM', waiting, member)
+  return {1, '0'}
 end
-if prio == 'reply' then
-  redis.call('ZADD', waiting, now + 2, member)
-  redis.call('PEXPIRE', waiting, 5000)
-end
-local oldest = redis.call('ZRANGE', key, n - limit, n - limit, 'WITHSCORES')
-return tostring(tonumber(oldest[2]) + window - now)
+redis.call('ZADD', waiting, now + 2, member)
+redis.call('PEXPIRE', waiting, 5000)
+return {0, full()}
 """
 
+    # Re-score finished sends at Redis's now; members in ARGV after '-' were never sent.
     _DONE = """
 local t = redis.call('TIME')
-redis.call('ZADD', KEYS[1], tonumber(t[1]) + tonumber(t[2]) / 1000000, ARGV[1])
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local unused = false
+for _, member in ipairs(ARGV) do
+  if member == '-' then
+    unused = true
+  elseif unused then
+    redis.call('ZREM', KEYS[1], member)
+  else
+    redis.call('ZADD', KEYS[1], now, member)
+  end
+end
 return 1
 """
 
@@ -234,25 +277,35 @@ return 1
         return found
 
     async def try_take(
-        self, limit: int, window: float, member: str, priority: Priority, burst: int
-    ) -> float | None:
-        """Take a slot (0.0), or the seconds to wait; None when Redis is unreachable."""
+        self, limit: int, window: float, member: str, priority: Priority, burst: int, want: int = 1
+    ) -> tuple[list[str], float] | None:
+        """Take up to ``want`` slots (their members, 0.0), or none and the seconds to wait.
+
+        A reply takes one slot under ``member`` itself; broadcasts get ``member/1`` ... .
+        None when Redis is unreachable.
+        """
         import redis
 
         try:
-            args = [window, limit, member, priority, burst, FLIGHT]
-            answer = float(await self._client()[1](keys=self._keys, args=args))
+            args = [window, limit, member, priority, burst, FLIGHT, want]
+            granted, wait = await self._client()[1](keys=self._keys, args=args)
         except (redis.RedisError, OSError):
             log.warning("redis unavailable: per-process pacing", extra={"error": "redis"})
             return None
-        return _YIELD if answer < 0 else max(0.0, answer)
+        if int(granted):
+            if priority == "reply":
+                return [member], 0.0
+            return [f"{member}/{i}" for i in range(1, int(granted) + 1)], 0.0
+        answer = float(wait)
+        return [], _YIELD if answer < 0 else max(0.01, answer)
 
-    async def done(self, member: str) -> None:
-        """The send finished: it counts from now."""
+    async def done(self, members: Sequence[str], unused: Sequence[str] = ()) -> None:
+        """These sends finished (they count from now); ``unused`` slots were never sent."""
         import redis
 
+        args = [*members, "-", *unused] if unused else list(members)
         try:
-            await self._client()[2](keys=self._keys[:1], args=[member])
+            await self._client()[2](keys=self._keys[:1], args=args)
         except (redis.RedisError, OSError):
             log.warning("redis unavailable: per-process pacing", extra={"error": "redis"})
 
@@ -272,10 +325,9 @@ class Outbound:
         # Broadcasts' theoretical next admission (GCRA): spreads them over the window.
         self._tat = 0.0
         self._redis = _RedisWindow(redis_url, name) if redis_url else None
-        self._pending: set[asyncio.Task[None]] = set()
         # One broadcast per event loop asks for a slot at a time; the others wait their turn
         # without polling (a 64-wide campaign sender would otherwise spin 64 timers).
-        self._gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+        self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopState] = (
             weakref.WeakKeyDictionary()
         )
 
@@ -340,8 +392,17 @@ class Outbound:
         wait, limit = self._local_wait(chat, priority)
         if wait > 0:
             return wait, Ticket([])
+        want = 1
+        if priority == "broadcast":
+            state = self._state()
+            spare = self._spare(state)
+            if spare is not None:
+                return 0.0, self._admit(chat, priority, limit, spare)
+            # Slots for every broadcast waiting here, in one round trip (within the burst).
+            room = self.limits.max_in_flight - self._in_flight
+            want = max(1, min(state.queued, room, self._burst(limit)))
         shared = await self._redis.try_take(
-            limit, self._window(), member, priority, self._burst(limit)
+            limit, self._window(), member, priority, self._burst(limit), want
         )
         if shared is None:
             # Redis down: replies go on alone; broadcasts keep the reserve free.
@@ -351,9 +412,41 @@ class Outbound:
                 if wait > 0:
                     return max(wait, _YIELD), Ticket([])
             return 0.0, self._admit(chat, priority, limit, None)
-        if shared:
-            return shared, Ticket([])
-        return 0.0, self._admit(chat, priority, limit, member)
+        members, wait = shared
+        if not members:
+            return wait, Ticket([])
+        if len(members) > 1:
+            state = self._state()
+            now = time.monotonic()
+            state.permits.extend((m, now) for m in members[1:])
+            asyncio.get_running_loop().call_later(PERMIT_TTL, self._give_back, state)
+        return 0.0, self._admit(chat, priority, limit, members[0])
+
+    def _spare(self, state: _LoopState) -> str | None:
+        """A shared slot taken earlier for a broadcast waiting here (stale ones go back)."""
+        self._give_back(state)
+        return state.permits.popleft()[0] if state.permits else None
+
+    def _give_back(self, state: _LoopState) -> None:
+        """Slots unused for PERMIT_TTL leave the shared window (a reply may need them)."""
+        now = time.monotonic()
+        while state.permits and now - state.permits[0][1] >= PERMIT_TTL:
+            state.unused.append(state.permits.popleft()[0])
+        if state.unused:
+            self._flush(state)
+
+    def _flush(self, state: _LoopState) -> None:
+        """Re-score finished sends (and give back unused slots) in the background, batched."""
+        if state.flusher is None or state.flusher.done():
+            state.flusher = asyncio.get_running_loop().create_task(self._flush_all(state))
+
+    async def _flush_all(self, state: _LoopState) -> None:
+        # Whatever finishes while one call is out goes in the next: one call per batch.
+        assert self._redis is not None
+        while state.finished or state.unused:
+            finished, unused = state.finished, state.unused
+            state.finished, state.unused = [], []
+            await self._redis.done(finished, unused)
 
     @staticmethod
     def _burst(limit: int) -> int:
@@ -367,20 +460,25 @@ class Outbound:
                 slot[1] = 0.0
             self._in_flight -= 1
 
-    def _gate(self) -> asyncio.Lock:
+    def _state(self) -> _LoopState:
         loop = asyncio.get_running_loop()
         with self._lock:
-            gate = self._gates.get(loop)
-            if gate is None:
-                gate = self._gates[loop] = asyncio.Lock()
-            return gate
+            state = self._loops.get(loop)
+            if state is None:
+                state = self._loops[loop] = _LoopState()
+            return state
 
     async def acquire(self, chat_id: str | int, priority: Priority = "reply") -> Ticket:
         """Wait until one message to ``chat_id`` may be sent; pass the result to ``release``."""
         chat = str(chat_id)
         if priority == "broadcast":
-            async with self._gate():
-                return await self._poll(chat, priority)
+            state = self._state()
+            state.queued += 1
+            try:
+                async with state.gate:
+                    return await self._poll(chat, priority)
+            finally:
+                state.queued -= 1
         with self._lock:
             self._replies_waiting += 1
         try:
@@ -407,9 +505,9 @@ class Outbound:
         self._done(ticket)
         if self._redis is not None and ticket.member is not None:
             # Re-scored in the background: the sender goes on at once.
-            task = asyncio.get_running_loop().create_task(self._redis.done(ticket.member))
-            self._pending.add(task)
-            task.add_done_callback(self._pending.discard)
+            state = self._state()
+            state.finished.append(ticket.member)
+            self._flush(state)
 
     def pause(self, seconds: float) -> None:
         """Hold every send of this channel (the platform said 429)."""
