@@ -322,8 +322,15 @@ _HELD = [
     ),
     # A threat with a condition: "chuyển 8k usd không thì bán t sang Myanmar".
     _rule(
-        r"\b(?:khong|ko|k|kh|neu khong|neu ko|ko la|khong la) thi (?:ho |no |chung no )?(?:ban|giet"
-        r"|danh|chat|bat) (?:t|toi|tui|em|e|minh|mk|tao|con|chau|no|chi|anh)\b"
+        r"\b(?:khong|ko|k|kh|neu khong|neu ko|ko la|khong la) thi (?:ho |no |chung no )?(?:(?:ban"
+        r"|giet|danh|chat|bat) (?:t|toi|tui|em|e|minh|mk|tao|con|chau|no|chi|anh)|(?:chat|cat"
+        r"|danh gay|be) (?:tay|chan|ngon tay))\b"
+    ),
+    # The family asked to pay: "bọn nó đòi gia đình gửi 8000$".
+    _rule(
+        r"\b(?:bon no|chung no|bon ho|ho|no|boss|chu|bon chu) (?:\w+ )?(?:doi|bat|ep) (?:gia dinh"
+        r"|nha|bo me|nguoi nha|ca nha|nha minh|nha toi) (?:\w+ )?(?:gui|chuyen|tra) (?:tien"
+        r"|[\d.,]+\S*)"
     ),
     _rule(
         r"\b(?:tren xe|len xe|dang bi dua|dang di) (?:ve|di|sang|qua|ra|toi) (?:bien gioi"
@@ -472,7 +479,9 @@ _MISSING = [
     _rule(r"\blen (?:\w+ ){0,2}(?:xe|o to|oto|xe hoi) (?:\w+ )?la\b"),
     _rule(
         r"\b(?:bat coc|bi bat coc|bi bat di|bi dua di dau|bi (?:\w+ ){0,5}(?:be|bong|dat|dan"
-        r"|keo|loi) di|di lac|lac mat|bi lac)\b(?! duong)"
+        r"|keo|loi|du) (?:di|len (?:xe|o to|oto))|di lac|lac mat|bi lac)\b(?! duong)"
+        # "giờ chưa tìm thấy" (not a job or a room not found yet)
+        r"|\b(?:gio|den gio|van|ma) chua tim (?:thay|duoc|ra)\b(?! (?:viec|cong viec|nha|phong))"
     ),
     _rule(
         r"\b(?:khong ai|chang ai) (?:biet|bit) (?:\w+ )?(?:o dau|di dau)\b|\bkhong co tin tuc\b"
@@ -519,6 +528,8 @@ _NOT_HOME = re.compile(
     r"|\b(?:bi lac|di lac|lac duong|lac mat)\b|\b(?:got|is|was) lost\b"
     r"|\blac (?:o|tai|trong|giua|khi|luc|me|bo|gia dinh)\b|\b(?:tre|be|con|chau) (?:bi )?lac\b"
     r"|\bmat (?:con|chau|be)\b(?=.*\b(?:giup|cuu|tim|o dau|dau roi)\b)"
+    r"|\bmat (?:con|chau|be)(?: \w+)? (?:o|tai|trong) (?:cho|sieu thi|cong vien|ben xe|hoi cho"
+    r"|le hoi|bai bien|trung tam|san bay|nha ga|ga|dam dong|khu vui choi)\b"
 )
 # Calls go unanswered: with "not home", an adult is missing too ("ra chợ rồi không về, điện
 # thoại không nghe").
@@ -762,12 +773,13 @@ _BACK_HOME = re.compile(
     r"|(?:roi|da|sau do) (?:tro )?ve(?: nha| nuoc| que)?(?=\W*$|,|\.| \w+ (?:hang xom|xau ho"
     r"|buon|so))"
     r"|duoc dua ve|duoc (?:tra|trao) ve|(?:tu khi|sau khi) (?:duoc )?(?:ve|tro ve|dua ve)"
-    r"|(?:tu khi|tu luc|ke tu khi|ke tu luc|tu hoi|sau khi) (?:\w+ ){1,4}(?:ve|tro ve)"
+    r"|(?:tu khi|tu luc|ke tu khi|ke tu luc|tu hoi|sau khi) (?:\w+ ){1,7}(?:ve|tro ve)\b"
     # Neighbours gossiping about what happened: she is home, afraid of talk (a returnee).
     r"|(?:hang xom|lang xom|ca xom|moi nguoi|ai cung|nguoi ta|ho hang|ban be) (?:\w+ ){0,2}"
     r"(?:ban tan|di nghi|xi xao|noi ra noi vao|coi thuong|khinh|xa lanh|chi tro|noi xau|chui)"
-    r"|(?:sang|qua|o|ben|tu|khoi) (?:\w+ ){1,3}(?:ve|tro ve)(?=\s*(?:[,.!?]|$)| (?:no|thi|nhung"
-    r"|roi|gio|ma|lai|bi|vay|mang))"
+    # ("gọi về", "nhắn về", "gửi về" are a call, a message or money sent home, not a return.)
+    r"|(?:sang|qua|o|ben|tu|khoi) (?:\w+ ){1,3}(?<!goi )(?<!nhan )(?<!gui )(?<!nhan tin )"
+    r"(?:ve|tro ve)(?=\s*(?:[,.!?]|$)| (?:no|thi|nhung|roi|gio|ma|lai|bi|vay|mang)\b)"
     r"|(?:da |vua )?tron ve (?:duoc|dc|roi|nha|nuoc|vn|viet nam)"
     r"|since (?:i|she|he) (?:came|got) back|after (?:returning|coming back)"
     r"|now back|back (?:home|in vietnam)|years ago|came back|returned home|was rescued"
@@ -1199,7 +1211,8 @@ def looks_harmless(text: str) -> bool:
 
 # "Con tôi nhắn là nó muốn tự tử": the writer is worried about someone close, not in danger.
 _SOMEONE_CLOSE = re.compile(
-    rf"\b(?:{_KIN}) (?:toi|minh|tui|em|nha toi|nha minh|cua toi)\b"
+    # "nhảy cầu tối nay" folds like "cậu tôi": a bridge tonight, not my uncle.
+    rf"\b(?:{_KIN}) (?:toi(?! nay| qua| mai)|minh|tui|em|nha toi|nha minh|cua toi)\b"
     r"|\bmy (?:daughter|son|child|kid|friend|sister|brother|wife|husband|mom|mother|dad|father"
     r"|girlfriend|boyfriend|cousin|niece|nephew)\b"
 )

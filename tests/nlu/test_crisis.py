@@ -293,3 +293,41 @@ def test_extortion_with_intimate_images(text: str, kind: CrisisKind) -> None:
 )
 def test_talk_of_intimate_photos_without_a_threat_is_no_crisis(text: str) -> None:
     assert detect(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "where"),
+    [
+        # Outside round r10: the bridge "cầu tối nay" is no uncle ("cậu tôi"); back from Malaysia
+        # after a long clause; a child lost at a market or lured onto a motorbike; a family
+        # asked for money with a threat, "gọi về" being a call home and not a return.
+        ("thoi ko di dc nua r, t dinh nhay cau toi nay", K.SUICIDE, Where.UNKNOWN),
+        (
+            "t cat tay r, sau khi bi ep lam gai o malay ve t thay ban lam, ko muon song",
+            K.SUICIDE,
+            Where.VIETNAM,
+        ),
+        ("mat con o cho dem sa pa roi chau 6 tuoi ao do", K.MISSING_CHILD, Where.VIETNAM),
+        (
+            "ban t o cam goi ve noi bi dich chuyen sang cty khac, bon no doi gia dinh gui 8000$"
+            " ko thi chat tay",
+            K.ABROAD,
+            Where.ABROAD,
+        ),
+    ],
+)
+def test_round_ten_people_and_places(text: str, kind: CrisisKind, where: Where) -> None:
+    found = detect(text)
+    assert found is not None and (found.kind, found.where) == (kind, where)
+
+
+def test_own_suicide_plan_is_not_about_someone_else() -> None:
+    from nlu.crisis import about_someone_else
+
+    assert not about_someone_else("thoi ko di dc nua r, t dinh nhay cau toi nay")
+    assert about_someone_else("cậu tôi nói muốn tự tử")
+
+
+def test_not_found_yet_needs_a_person() -> None:
+    assert detect("toi van chua tim duoc viec lam") is None
+    assert detect("cty doi gia dinh nop tien coc 20 trieu truoc khi di") is None
