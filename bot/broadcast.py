@@ -101,7 +101,7 @@ async def channel_senders(
     rt: HotlineRuntime,
 ) -> tuple[dict[str, Sender], Callable[[], Awaitable[None]]]:
     """The configured channels' senders (on the shared pacing) and a close function."""
-    from bot.channels.outbound import outbound_for
+    from bot.channels.outbound import pacer
 
     settings = rt.settings
     senders: dict[str, Sender] = {}
@@ -112,7 +112,7 @@ async def channel_senders(
 
         bot = make_bot(tg.get_secret_value().strip(), settings.telegram_api_base_url)
         await bot.initialize()
-        senders["telegram"] = TelegramSender(bot, outbound_for("telegram", settings.redis_url))
+        senders["telegram"] = TelegramSender(bot, pacer(rt, "telegram"))
         closers.append(bot.shutdown)
     zl = settings.zalo_bot_token
     if zl is not None and zl.get_secret_value().strip():
@@ -122,7 +122,7 @@ async def channel_senders(
         api = ZaloBotApi(zl.get_secret_value().strip(), base_url=settings.zalo_api_base_url)
         catalog = Catalog.load(settings.content_dir)
         senders["zalo"] = ZaloSender(
-            api, outbound_for("zalo", settings.redis_url), catalog.t("vi", "channels.choose_number")
+            api, pacer(rt, "zalo"), catalog.t("vi", "channels.choose_number")
         )
         closers.append(api.aclose)
     from bot.channels import zalo_oa
@@ -130,9 +130,7 @@ async def channel_senders(
     if zalo_oa.enabled(settings):
         catalog = Catalog.load(settings.content_dir)
         oa_sender = zalo_oa.campaign_sender(
-            settings,
-            rt.sessions,
-            rt.cipher,
+            rt,
             catalog.t("vi", "channels.more_choices"),
             BroadcastSettings().zalo_oa_daily_cap,
         )

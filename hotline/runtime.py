@@ -35,6 +35,9 @@ class HotlineRuntime:
     scratch: Scratch = field(default_factory=MemoryScratch)
     # Tip and receipt-code abuse limits (see hotline.tips.limits).
     tip_limits: TipLimits = field(default_factory=TipLimits)
+    # Outgoing pacing per channel, built by bot.channels.outbound.pacer on first use: the
+    # replies and broadcasts of one runtime share a platform's limit.
+    pacers: dict[str, object] = field(default_factory=dict)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> HotlineRuntime:

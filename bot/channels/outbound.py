@@ -1,7 +1,8 @@
 """Outgoing message pacing per channel, shared by replies and broadcasts (replies first).
 
-One ``Outbound`` per channel and process holds sliding-window limits (overall and per chat),
-pauses the whole channel when the platform answers 429, and retries a bounded number of times.
+One ``Outbound`` per channel and runtime (``pacer``) holds sliding-window limits (overall and
+per chat), pauses the whole channel when the platform answers 429, and retries a bounded number
+of times.
 With ``CANHGIAC_REDIS_URL`` set, the overall window is also shared between processes through
 Redis (a sorted-set sliding window), so web processes and any number of workers together stay
 under one per-bot limit: a reply waiting anywhere holds every broadcast back (strict priority),
@@ -31,6 +32,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol, TypeVar
 
 from bot.dialogs.types import Button
+from hotline.runtime import HotlineRuntime
 
 log = logging.getLogger(__name__)
 
@@ -561,28 +563,27 @@ class Sender(Protocol):
         ...
 
 
-_SHARED: dict[tuple[str, str | None], Outbound] = {}
-_SHARED_LOCK = threading.Lock()
-
-
 def outbound_for(channel: str, redis_url: str | None = None) -> Outbound:
-    """The process-wide limiter of a channel (one per channel, shared by every sender)."""
-    with _SHARED_LOCK:
-        key = (channel, redis_url)
-        found = _SHARED.get(key)
-        if found is None:
-            limits = {"telegram": TELEGRAM_LIMITS, "zalo_oa": ZALO_OA_LIMITS}.get(
-                channel, ZALO_LIMITS
-            )
-            # e.g. CANHGIAC_TELEGRAM_PER_SECOND=1000 for Telegram paid broadcasts (and the bench).
-            override = os.environ.get(f"CANHGIAC_{channel.upper()}_PER_SECOND", "").strip()
-            if override.isdigit() and int(override) > 0:
-                limits = replace(limits, per_second=int(override))
-            per_chat = os.environ.get(f"CANHGIAC_{channel.upper()}_PER_CHAT_PER_SECOND", "").strip()
-            if per_chat.isdigit() and int(per_chat) > 0:  # fakes and the bench only
-                limits = replace(limits, per_chat_per_second=int(per_chat))
-            in_flight = os.environ.get(f"CANHGIAC_{channel.upper()}_MAX_IN_FLIGHT", "").strip()
-            if in_flight.isdigit() and int(in_flight) > 0:
-                limits = replace(limits, max_in_flight=int(in_flight))
-            found = _SHARED[key] = Outbound(channel, limits, redis_url)
-        return found
+    """A new pacer of a channel at its limits (the environment may raise them, see below)."""
+    limits = {"telegram": TELEGRAM_LIMITS, "zalo_oa": ZALO_OA_LIMITS}.get(channel, ZALO_LIMITS)
+    # e.g. CANHGIAC_TELEGRAM_PER_SECOND=1000 for Telegram paid broadcasts (and the bench).
+    override = os.environ.get(f"CANHGIAC_{channel.upper()}_PER_SECOND", "").strip()
+    if override.isdigit() and int(override) > 0:
+        limits = replace(limits, per_second=int(override))
+    per_chat = os.environ.get(f"CANHGIAC_{channel.upper()}_PER_CHAT_PER_SECOND", "").strip()
+    if per_chat.isdigit() and int(per_chat) > 0:  # fakes and the bench only
+        limits = replace(limits, per_chat_per_second=int(per_chat))
+    in_flight = os.environ.get(f"CANHGIAC_{channel.upper()}_MAX_IN_FLIGHT", "").strip()
+    if in_flight.isdigit() and int(in_flight) > 0:
+        limits = replace(limits, max_in_flight=int(in_flight))
+    return Outbound(channel, limits, redis_url)
+
+
+def pacer(rt: HotlineRuntime, channel: str) -> Outbound:
+    """The runtime's pacer of a channel, built on first use: all its senders share this one."""
+    found = rt.pacers.get(channel)
+    if found is None:
+        # setdefault is atomic: two threads racing here still end up with the same pacer.
+        found = rt.pacers.setdefault(channel, outbound_for(channel, rt.settings.redis_url))
+    assert isinstance(found, Outbound)  # hotline keeps them untyped: it never imports bot
+    return found

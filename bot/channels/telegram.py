@@ -49,7 +49,7 @@ from bot.channels.outbound import (
     Priority,
     RecipientBlocked,
     RetryLater,
-    outbound_for,
+    pacer,
 )
 from bot.channels.sent_log import SentLog
 from bot.channels.text import split_text
@@ -484,9 +484,7 @@ def sender_for(rt: BotRuntime) -> TelegramSender:
     token = token_of(rt)
     if token is None:
         raise RuntimeError("TELEGRAM_BOT_TOKEN is not set")
-    return TelegramSender(
-        make_bot(token, api_root(rt)), outbound_for(CHANNEL, rt.settings.redis_url)
-    )
+    return TelegramSender(make_bot(token, api_root(rt)), pacer(rt.hotline, CHANNEL))
 
 
 def build_application(
@@ -509,7 +507,7 @@ def build_application(
     if not polling:
         builder = builder.updater(None)
     application = builder.build()
-    sender = TelegramSender(application.bot, outbound_for(CHANNEL, rt.settings.redis_url))
+    sender = TelegramSender(application.bot, pacer(rt.hotline, CHANNEL))
     channel = TelegramChannel(rt, sender)
     application.add_handler(TypeHandler(Update, channel.on_update))
     application.add_error_handler(channel.on_error)

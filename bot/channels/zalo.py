@@ -23,7 +23,7 @@ from bot.channels.outbound import (
     Priority,
     RecipientBlocked,
     RetryLater,
-    outbound_for,
+    pacer,
 )
 from bot.channels.text import split_text
 from bot.channels.zalo_api import (
@@ -250,13 +250,13 @@ def token_of(rt: BotRuntime) -> str | None:
 
 
 def build_channel(rt: BotRuntime, client: httpx.AsyncClient | None = None) -> ZaloChannel:
-    """The channel with its API client and the process-wide pacing."""
+    """The channel with its API client and the runtime's pacing."""
     token = token_of(rt)
     if token is None:
         raise RuntimeError("ZALO_BOT_TOKEN is not set")
     api = ZaloBotApi(token, base_url=rt.settings.zalo_api_base_url, client=client)
     hint = rt.catalog.t("vi", "channels.choose_number")
-    return ZaloChannel(rt, ZaloSender(api, outbound_for(CHANNEL, rt.settings.redis_url), hint))
+    return ZaloChannel(rt, ZaloSender(api, pacer(rt.hotline, CHANNEL), hint))
 
 
 async def poll(channel: ZaloChannel, stop: asyncio.Event | None = None, timeout: int = 30) -> None:  # noqa: ASYNC109

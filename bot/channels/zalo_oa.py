@@ -26,7 +26,7 @@ from bot.channels.outbound import (
     QuotaExceeded,
     RecipientBlocked,
     RetryLater,
-    outbound_for,
+    pacer,
 )
 from bot.channels.zalo_oa_api import (
     EVENT_FOLLOW,
@@ -47,8 +47,7 @@ from bot.channels.zalo_oa_api import (
 from bot.channels.zalo_oa_tokens import OaNotAuthorized, TokenKeeper, enabled
 from bot.dialogs.types import Button, Incoming, Reply
 from bot.runtime import BotRuntime
-from hotline.config import Settings
-from hotline.kit.crypto import Cipher
+from hotline.runtime import HotlineRuntime
 
 log = logging.getLogger(__name__)
 
@@ -285,34 +284,26 @@ class ZaloOaChannel:
 
 
 def build_sender(
-    settings: Settings,
-    sessions: sessionmaker[Session],
-    cipher: Cipher,
-    more: str,
-    client: httpx.AsyncClient | None = None,
+    hrt: HotlineRuntime, more: str, client: httpx.AsyncClient | None = None
 ) -> ZaloOaSender:
-    """A sender on the shared pacing, reading tokens from the database."""
+    """A sender on the runtime's pacing, reading tokens from the database."""
+    settings = hrt.settings
     api = ZaloOaApi(settings.zalo_oa_api_base_url, settings.zalo_oa_oauth_base_url, client=client)
-    keeper = TokenKeeper(settings, sessions, cipher, api)
-    return ZaloOaSender(api, keeper, outbound_for(CHANNEL, settings.redis_url), more)
+    keeper = TokenKeeper(settings, hrt.sessions, hrt.cipher, api)
+    return ZaloOaSender(api, keeper, pacer(hrt, CHANNEL), more)
 
 
 def build_channel(rt: BotRuntime, client: httpx.AsyncClient | None = None) -> ZaloOaChannel:
-    """The channel with its API client, token keeper and the process-wide pacing."""
+    """The channel with its API client, token keeper and the runtime's pacing."""
     if not enabled(rt.settings):
         raise RuntimeError("ZALO_OA_APP_ID / ZALO_OA_APP_SECRET / ZALO_OA_SECRET_KEY not set")
     more = rt.catalog.t("vi", "channels.more_choices")
-    hrt = rt.hotline
-    return ZaloOaChannel(rt, build_sender(rt.settings, hrt.sessions, hrt.cipher, more, client))
+    return ZaloOaChannel(rt, build_sender(rt.hotline, more, client))
 
 
-def campaign_sender(
-    settings: Settings, sessions: sessionmaker[Session], cipher: Cipher, more: str, cap: int
-) -> CampaignOaSender:
+def campaign_sender(hrt: HotlineRuntime, more: str, cap: int) -> CampaignOaSender:
     """The broadcast worker's capped OA sender (close it with ``.inner.api.aclose()``)."""
-    return CampaignOaSender(
-        build_sender(settings, sessions, cipher, more), cap, lambda: sent_today(sessions)
-    )
+    return CampaignOaSender(build_sender(hrt, more), cap, lambda: sent_today(hrt.sessions))
 
 
 def sent_today(sessions: sessionmaker[Session]) -> int:

@@ -21,21 +21,19 @@ ZALO_TOKEN = "1459232241454765289:zalo-TEST-token"
 ZALO_SECRET = "zalo-secret-0123456789"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_pacing(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Each test starts with empty limiters; fast limits unless it asks for the real ones."""
-    outbound._SHARED.clear()
-    if "real_pacing" not in request.fixturenames:
-        fast = outbound.Limits(per_second=1000, per_chat_per_second=1000, reply_reserve=1)
-        for name in ("telegram", "zalo"):
-            outbound._SHARED[(name, None)] = outbound.Outbound(name, fast)
-    yield
-    outbound._SHARED.clear()
+#: Test pacing: replies are not held to the production one-per-second per chat.
+FAST = outbound.Limits(per_second=1000, per_chat_per_second=1000, reply_reserve=1)
+
+
+def fast_pacing(hrt: HotlineRuntime, *channels: str) -> None:
+    """Give a runtime fast pacers for these channels (each runtime starts with none)."""
+    for name in channels:
+        hrt.pacers[name] = outbound.Outbound(name, FAST)
 
 
 @pytest.fixture
 def real_pacing() -> None:
-    """Use the production limits (Telegram 30/s, 1/s per chat)."""
+    """Keep the production limits (Telegram 30/s, 1/s per chat) on channel_rt."""
 
 
 @pytest.fixture
@@ -61,6 +59,8 @@ def channel_rt(
     hrt = HotlineRuntime.from_settings(configured)
     rt = BotRuntime.build(hrt, nlu_engine)
     rt.rng.seed(request.node.nodeid)  # the same quiz questions on every run
+    if "real_pacing" not in request.fixturenames:
+        fast_pacing(hrt, "telegram", "zalo")
     yield rt
     hrt.close()
 

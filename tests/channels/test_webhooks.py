@@ -14,7 +14,7 @@ from bot.channels import outbound
 from bot.channels import telegram as tg
 from bot.runtime import BotRuntime
 from bot.web import create_web_app
-from tests.channels.conftest import TG_TOKEN, state_rows
+from tests.channels.conftest import FAST, TG_TOKEN, state_rows
 from tests.channels.test_telegram import message
 from tests.fixtures.fake_botapi import FakeBotApi
 
@@ -57,7 +57,7 @@ async def test_burst_respects_telegram_limits(real_pacing: None, fake_botapi: Fa
     fake_botapi.max_per_second = 30
     fake_botapi.max_per_chat_per_second = 1
     async with tg.make_bot(TG_TOKEN, fake_botapi.root_url) as bot:
-        sender = tg.TelegramSender(bot, outbound.outbound_for("telegram"))
+        sender = tg.TelegramSender(bot, outbound.Outbound("telegram", outbound.TELEGRAM_LIMITS))
         started = time.monotonic()
         replies = [sender.send_text(777, f"trả lời {i}") for i in range(3)]
         replies += [sender.send_text(2000 + i, "chào") for i in range(40)]
@@ -76,7 +76,7 @@ async def test_burst_respects_telegram_limits(real_pacing: None, fake_botapi: Fa
 
 async def test_blocked_raises_typed_error(fake_botapi: FakeBotApi) -> None:
     async with Bot(TG_TOKEN, base_url=fake_botapi.base_url) as bot:
-        sender = tg.TelegramSender(bot, outbound.outbound_for("telegram"))
+        sender = tg.TelegramSender(bot, outbound.Outbound("telegram", FAST))
         fake_botapi.block_chat(31)
         try:
             await sender.send_text(31, "x", priority="broadcast")
@@ -174,3 +174,23 @@ async def test_send_message_id_and_cached_keyboard(fake_botapi: FakeBotApi) -> N
     assert calls[0].params["reply_markup"] == expected.to_dict()
     assert "reply_markup" not in calls[1].params
     assert fake_botapi.sent_texts(4242) == ["Xin chào 🇻🇳", "lần hai"]
+
+
+async def test_a_runtime_owns_its_pacers(channel_rt: BotRuntime, settings) -> None:  # type: ignore[no-untyped-def]
+    """Replies and broadcasts of one runtime share a pacer; another runtime has its own."""
+    from bot.broadcast import channel_senders
+    from hotline.runtime import HotlineRuntime
+
+    reply_sender = tg.sender_for(channel_rt)
+    senders, close = await channel_senders(channel_rt.hotline)
+    try:
+        assert senders["telegram"].outbound is reply_sender.outbound
+        assert reply_sender.outbound is outbound.pacer(channel_rt.hotline, "telegram")
+    finally:
+        await close()
+    other = HotlineRuntime.from_settings(settings)
+    try:
+        assert outbound.pacer(other, "telegram") is not reply_sender.outbound
+        assert outbound.pacer(other, "telegram").limits == outbound.TELEGRAM_LIMITS
+    finally:
+        other.close()

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
-from bot.channels import memory, outbound
+from bot.channels import memory
 from bot.channels import zalo_oa as oa
 from bot.channels.zalo_oa_api import PAYLOAD_MARK, parse_event, signature_ok
 from bot.channels.zalo_oa_tokens import TokenKeeper, authorize
@@ -22,7 +22,7 @@ from bot.web import create_web_app
 from hotline.config import Settings
 from hotline.runtime import HotlineRuntime
 from hotline.tips.models import Tip
-from tests.channels.conftest import state_rows
+from tests.channels.conftest import fast_pacing, state_rows
 from tests.fixtures.fake_zalo_oa import (
     APP_ID,
     APP_SECRET,
@@ -49,19 +49,19 @@ def oa_settings(settings: Settings, fake: FakeZaloOa) -> Settings:
     )
 
 
-@pytest.fixture(autouse=True)
-def _fast_oa_pacing() -> None:
-    """Replies in tests are not held to the production one-per-second per user."""
-    fast = outbound.Limits(per_second=1000, per_chat_per_second=1000, reply_reserve=1)
-    outbound._SHARED[(oa.CHANNEL, None)] = outbound.Outbound(oa.CHANNEL, fast)
-
-
 @pytest.fixture
 def oa_rt(
-    settings: Settings, hotline_rt: HotlineRuntime, nlu_engine: Any, fake_zalo_oa: FakeZaloOa
+    settings: Settings,
+    hotline_rt: HotlineRuntime,
+    nlu_engine: Any,
+    fake_zalo_oa: FakeZaloOa,
+    request: pytest.FixtureRequest,
 ) -> Iterator[BotRuntime]:
-    """A bot runtime with the OA channel on and tokens authorized once."""
+    """A bot runtime with the OA channel on and tokens authorized once (fast pacing unless the
+    test asks for real_pacing)."""
     hrt = HotlineRuntime.from_settings(oa_settings(settings, fake_zalo_oa))
+    if "real_pacing" not in request.fixturenames:
+        fast_pacing(hrt, oa.CHANNEL)
     rt = BotRuntime.build(hrt, nlu_engine)
     keeper = _keeper(rt)
     asyncio.run(authorize(keeper, refresh_token=fake_zalo_oa.issue_refresh_token()))
@@ -307,10 +307,9 @@ def test_subscribe_on_the_oa_then_unfollow_unsubscribes(
 
 
 def test_answered_within_zalos_two_seconds_at_production_pacing(
-    web: TestClient, fake_zalo_oa: FakeZaloOa
+    real_pacing: None, web: TestClient, fake_zalo_oa: FakeZaloOa
 ) -> None:
     """Zalo retries (and in the end disables) an OA webhook not answered within 2 seconds."""
-    outbound._SHARED.pop((oa.CHANNEL, None), None)  # the real limits of the OA channel
     for text in ("/start", "xin chào"):
         started = time.perf_counter()
         answer = say(web, fake_zalo_oa, text)

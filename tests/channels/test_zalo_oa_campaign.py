@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import select
 
 from bot.broadcast import Broadcaster, BroadcastSettings
-from bot.channels import outbound
 from bot.channels import zalo_oa as oa
 from bot.channels.zalo_oa_api import PAYLOAD_MARK
 from bot.channels.zalo_oa_tokens import authorize
@@ -20,16 +19,11 @@ from hotline.db.session import unit_of_work
 from hotline.runtime import HotlineRuntime
 from hotline.subscribers.models import Subscriber
 from tests.campaigns.conftest import add_subscribers, approved_campaign
+from tests.channels.conftest import fast_pacing
 from tests.channels.test_zalo_oa import oa_settings
 from tests.fixtures.fake_zalo_oa import FakeZaloOa
 
 CONFIG = BroadcastSettings(CANHGIAC_BROADCAST_BACKOFF_SECONDS=0.1)
-
-
-@pytest.fixture(autouse=True)
-def _fast_oa_pacing() -> None:
-    fast = outbound.Limits(per_second=1000, per_chat_per_second=1000, reply_reserve=1)
-    outbound._SHARED[(oa.CHANNEL, None)] = outbound.Outbound(oa.CHANNEL, fast)
 
 
 @pytest.fixture
@@ -38,12 +32,13 @@ def oa_hrt(
 ) -> Iterator[HotlineRuntime]:
     """The back-office runtime with the OA configured."""
     hrt = HotlineRuntime.from_settings(oa_settings(settings, fake_zalo_oa))
+    fast_pacing(hrt, oa.CHANNEL)
     yield hrt
     hrt.close()
 
 
 async def _sender(hrt: HotlineRuntime, fake: FakeZaloOa, cap: int = 1000) -> oa.CampaignOaSender:
-    sender = oa.campaign_sender(hrt.settings, hrt.sessions, hrt.cipher, "…", cap)
+    sender = oa.campaign_sender(hrt, "…", cap)
     await authorize(sender.inner.keeper, refresh_token=fake.issue_refresh_token())
     return sender
 

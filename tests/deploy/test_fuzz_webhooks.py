@@ -13,7 +13,6 @@ from bot.web import create_web_app
 from tests.channels.conftest import (  # noqa: F401 - fixtures used by name
     TG_SECRET,
     ZALO_SECRET,
-    _fresh_pacing,
     channel_rt,
 )
 

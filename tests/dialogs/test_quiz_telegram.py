@@ -7,7 +7,7 @@ from sqlalchemy import select
 from hotline.content.loader import load_files
 from hotline.db.session import unit_of_work
 from hotline.quiz.models import QuizResult
-from tests.channels.conftest import _fresh_pacing, channel_rt  # noqa: F401  (fixtures)
+from tests.channels.conftest import channel_rt  # noqa: F401  (fixtures)
 from tests.channels.test_telegram import USER, message, post, press, web  # noqa: F401
 from tests.content.chat import ROOT, import_content
 

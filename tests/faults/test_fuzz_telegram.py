@@ -21,7 +21,7 @@ from telegram import Update
 
 from bot.channels import telegram as tg
 from bot.runtime import BotRuntime
-from tests.channels.conftest import _fresh_pacing, channel_rt  # noqa: F401 - fixtures by name
+from tests.channels.conftest import channel_rt  # noqa: F401 - fixtures by name
 from tests.fixtures.fake_botapi import FakeBotApi
 
 pytestmark = [pytest.mark.slow, pytest.mark.fault]

@@ -18,7 +18,7 @@ from hotline.conversations.models import ConversationState
 from hotline.db.session import unit_of_work
 from hotline.tips import service
 from hotline.tips.models import Tip
-from tests.channels.conftest import TG_SECRET, _fresh_pacing, channel_rt  # noqa: F401
+from tests.channels.conftest import TG_SECRET, channel_rt  # noqa: F401
 from tests.fixtures.fake_botapi import FakeBotApi
 from tests.tips.test_intake_dialog import db_bytes
 
