@@ -315,9 +315,21 @@ return 1
 class Outbound:
     """Paces one channel's sends; safe to share across event loops and threads."""
 
-    def __init__(self, name: str, limits: Limits, redis_url: str | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        limits: Limits,
+        redis_url: str | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.name = name
         self.limits = limits
+        # Where the time comes from and how a wait is spent: a test passes a clock it moves
+        # itself, so pacing is checked without real sleeps.
+        self._now = clock
+        self._sleep = sleep
         self._lock = threading.Lock()
         self._global = _Window()
         self._chats: dict[str, _Window] = {}
@@ -347,7 +359,7 @@ class Outbound:
         self, chat: str, priority: Priority, limit: int | None = None
     ) -> tuple[float, int]:
         """This process's own rules: seconds to wait (0 = go on) and the limit that applies."""
-        now = time.monotonic()
+        now = self._now()
         window = self._window()
         with self._lock:
             if now < self._paused_until:
@@ -373,7 +385,7 @@ class Outbound:
 
     def _admit(self, chat: str, priority: Priority, limit: int, member: str | None) -> Ticket:
         """Count one send in this process's windows (it was allowed everywhere)."""
-        now = time.monotonic()
+        now = self._now()
         window = self._window()
         with self._lock:
             if priority == "broadcast":
@@ -419,7 +431,7 @@ class Outbound:
             return wait, Ticket([])
         if len(members) > 1:
             state = self._state()
-            now = time.monotonic()
+            now = self._now()
             state.permits.extend((m, now) for m in members[1:])
             asyncio.get_running_loop().call_later(PERMIT_TTL, self._give_back, state)
         return 0.0, self._admit(chat, priority, limit, members[0])
@@ -431,7 +443,7 @@ class Outbound:
 
     def _give_back(self, state: _LoopState) -> None:
         """Slots unused for PERMIT_TTL leave the shared window (a reply may need them)."""
-        now = time.monotonic()
+        now = self._now()
         while state.permits and now - state.permits[0][1] >= PERMIT_TTL:
             state.unused.append(state.permits.popleft()[0])
         if state.unused:
@@ -455,7 +467,7 @@ class Outbound:
         return max(1, limit // 10)
 
     def _done(self, ticket: Ticket) -> None:
-        now = time.monotonic()
+        now = self._now()
         with self._lock:
             for slot in ticket.slots:
                 slot[0] = max(slot[0], now)
@@ -500,7 +512,7 @@ class Outbound:
             if wait <= 0:
                 return ticket
             # Polling a clock shared across loops/threads: an asyncio.Event cannot span them.
-            await asyncio.sleep(min(wait, 1.0))
+            await self._sleep(min(wait, 1.0))
 
     def release(self, ticket: Ticket) -> None:
         """The send taken by ``acquire`` finished: its window counts from now."""
@@ -514,7 +526,7 @@ class Outbound:
     def pause(self, seconds: float) -> None:
         """Hold every send of this channel (the platform said 429)."""
         with self._lock:
-            self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+            self._paused_until = max(self._paused_until, self._now() + seconds)
 
     async def call(
         self,
@@ -543,7 +555,7 @@ class Outbound:
             finally:
                 if ticket is not None:
                     self.release(ticket)
-            await asyncio.sleep(delay)
+            await self._sleep(delay)
 
 
 class Sender(Protocol):
