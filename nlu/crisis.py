@@ -237,6 +237,12 @@ _HELD = [
         "bị",
     ),
     _rule(rf"\bnhot (?:{_PERSON}|vao|trong|lai|o)\b", "nhốt"),
+    # "bọn nó đang chở mk đi đâu ko biết": being driven off by them, right now.
+    _rule(
+        r"\b(?:bon no|bon ho|chung no|ho|ke la|nguoi la) (?:dang |vua )?(?:cho|dua|dan|keo"
+        r"|chuyen) (?:t|toi|tui|em|e|mk|minh|tao|con|chau|bon em|chung em) (?:di|den|qua|sang|len"
+        r"|ra)\b(?! (?:hoc|choi|an|kham|truong|cho|sieu thi|cong vien|lam|ve nha|ve que))"
+    ),
     # "họ định đưa tôi sang Trung Quốc": the writer is about to be taken away.
     _rule(
         r"\b(?:dinh|se|sap|muon|chuan bi|sap sua) (?:\w+ )?(?:dua|ban|cho|chuyen|dem|cho di)"
@@ -714,7 +720,10 @@ _THING = re.compile(
     r" (?:cat|dog)|kitten|puppy|vet|xe may|chia khoa|cai vi|vi tien|mat vi|tui xach"
     r"|giay to xe|the atm|dong ho|kinh|hanh ly|do dac|bi trom|package|parcel|delivery|order"
     r"|luggage|wallet|keys|don hang|buu kien|goi hang|mat khau|password|cap sach|ba lo|balo"
-    r"|sach vo|laptop|may tinh|xe dap|school ?bag|backpack)\b"
+    r"|sach vo|laptop|may tinh|xe dap|school ?bag|backpack"
+    # A phone dropped or forgotten ("làm rơi đt ở quán cafe"); not "lấy mất điện thoại".
+    r"|(?:lam |danh )?roi (?:mat )?(?:dt|dien thoai)|(?:bo )?quen (?:dt|dien thoai) (?:o|tai|tren)"
+    r"|(?:lost|dropped|left) my phone)\b"
 )
 # A definition asked for: "What is debt bondage?", "cưỡng bức lao động là gì".
 _DEFINITION = re.compile(
@@ -1193,9 +1202,10 @@ _GLAD = re.compile(
 
 # A game or a crush: "chơi ma sói bị giết đầu tiên", "bị crush bỏ, buồn vl". Only the model's
 # reading yields to these (a child lured through a game is still found by the rules).
+# ("lao động đòi" folds to "lao dong doi": a labour company asking, not "đồng đội".)
 _GAME_OR_HEART = re.compile(
     r"\b(?:ma soi|werewolf|choi game|trong game|game thu|pubg|lien quan|free ?fire|lmht|lol"
-    r"|minecraft|genshin|rank|team (?:minh|ban|ho|no)|bi team|dong doi|crush|that tinh"
+    r"|minecraft|genshin|rank|team (?:minh|ban|ho|no)|bi team|(?<!lao )dong doi|crush|that tinh"
     r"|bi da|chia tay|ny bo|nguoi yeu bo|buon vl|buon qua|buon ghe)\b"
 )
 

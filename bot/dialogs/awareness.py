@@ -18,11 +18,12 @@ out-of-scope or unsure intents, so small talk is not answered with a random FAQ)
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from bot.dialogs.types import CONFIDENCE_THRESHOLD, Button, Incoming, Reply, Turn
 from hotline.content.contacts import HOME, directory_at, format_contacts
-from hotline.content.faq import FaqEntry, decide, looks_english, reply_lang
-from hotline.content.service import Library, PieceView
+from hotline.content.faq import FaqEntry, decide, looks_english, on_topic, reply_lang
+from hotline.content.service import INTENT_TOPICS, Library, PieceView
 from nlu.entities import extract
 from nlu.normalize import fold
 
@@ -42,7 +43,12 @@ def short(title: str, limit: int = MAX_BUTTON) -> str:
 
 
 def answer_question(
-    turn: Turn, text: str, *, strict: bool, min_coverage: float | None = None
+    turn: Turn,
+    text: str,
+    *,
+    strict: bool,
+    min_coverage: float | None = None,
+    topics: Sequence[str] = (),
 ) -> list[Reply] | None:
     """The FAQ answer to a question (fact first, then buttons), or None if none fits well.
 
@@ -53,7 +59,8 @@ def answer_question(
     if missions is not None:
         return missions
     lib = library(turn)
-    decision = decide(lib.faq_index.search(text), strict=strict, min_coverage=min_coverage)
+    hits = on_topic(lib.faq_index.search(text, k=5), topics)
+    decision = decide(hits, strict=strict, min_coverage=min_coverage)
     if decision.best is None:
         return None
     # The buttons below are this dialog's: the engine hands them back here.
@@ -218,10 +225,12 @@ class AwarenessDialog:
         return [faq_reply(turn, lib, entry, lang)]
 
     def _answer(self, turn: Turn, lib: Library, nlu: dict[str, object]) -> list[Reply]:
-        answer = answer_question(turn, str(nlu.get("text") or ""), strict=False)
+        intent = nlu.get("intent") or {}
+        name = str(intent.get("name")) if isinstance(intent, dict) else ""
+        topics = INTENT_TOPICS[name][0] if name in INTENT_TOPICS else ()
+        answer = answer_question(turn, str(nlu.get("text") or ""), strict=False, topics=topics)
         if answer is not None:
             return answer
-        intent = nlu.get("intent") or {}
         entities = nlu.get("entities") or []
         piece = lib.best_piece(
             str(nlu.get("text") or ""),

@@ -11,8 +11,9 @@ from bot.dialogs.awareness import answer_question, library
 from bot.dialogs.safety import PENDING, RESCUE_THRESHOLD, SafetyNet
 from bot.dialogs.text import clean_text, is_question, parse_command
 from bot.dialogs.types import CONFIDENCE_THRESHOLD, Button, Dialog, Incoming, Reply, Turn
-from hotline.content.faq import STATEMENT_COVERAGE
+from hotline.content.faq import ASKED_COVERAGE, STATEMENT_COVERAGE
 from hotline.content.redflags import critical_flags, scan_text
+from hotline.content.service import INTENT_TOPICS
 from nlu.crisis import Crisis, CrisisKind, looks_harmless
 from nlu.language import could_be_english, guess_language
 from nlu.normalize import fold
@@ -30,6 +31,13 @@ QUESTION_FIRST = {"report_tip", "menu", "subscribe", "take_quiz"}
 _OFFER_DETAIL = re.compile(
     r"\b\d[\d.,]* ?(?:tr|trieu|cu|k|nghin|ngan|usd|do|\$|yen|man|te|won|dollars?)\b|\$ ?\d"
     r"|\b(?:tuyen|ru|hua|moi (?:em|toi|minh|di|sang|lam)|offered me|recruit\w*|hiring)\b"
+)
+# "đăng ký" for something other than our news: a marriage, blood donation, a motorbike...
+_OTHER_SIGN_UP = re.compile(
+    r"\b(?:dang ky|register|sign up)(?: \w+){0,3} (?:ket hon|hien|mau|xe|hoc|thi|tam tru"
+    r"|thuong tru|khai sinh|ho khau|kinh doanh|sim|tai khoan|visa|ho chieu|bao hiem|tiem|bhyt"
+    r"|marriage|blood|donor|motorbike|bike|car|sim|bank|visa|passport|course|class)\b"
+    r"|\b(?:hien mau|hien tang|ket hon|khai sinh|tam tru|blood donation|organ donor)\b"
 )
 # Campaign buttons send e.g. "/hoc piece-id c:12" so clicks and quiz answers are attributed.
 CAMPAIGN_MARKER = re.compile(r"(?:^|\s)c:(\d{1,9})\s*$")
@@ -190,6 +198,9 @@ class DialogEngine:
             # The rules saw no danger and the words say joke, pet or ordinary day ("deadline dí
             # chết mất, cứu tôi với 😂", "con mèo đi lạc"): no alarm, the topic gently.
             return [Reply(turn.t("core.out_of_scope"), self.menu_buttons(turn))]
+        if name == "subscribe" and _OTHER_SIGN_UP.search(fold(text.lower())):
+            # "hiến máu thì đăng ký ở đâu": registering for something else, not for our news.
+            name = "out_of_scope"
         if name == "need_rescue" and conf < RESCUE_THRESHOLD:
             # The safety net's rules saw no danger; a lukewarm classifier ("bị nhốt trong nhà
             # vì mưa") asks rather than sounding the alarm: Emergency is the first choice.
@@ -210,7 +221,7 @@ class DialogEngine:
                 text,
                 strict=not lenient,
                 # Unsure, and no question asked: only an entry that covers most of the words.
-                min_coverage=None if asked or not lenient else STATEMENT_COVERAGE,
+                min_coverage=(ASKED_COVERAGE if asked else STATEMENT_COVERAGE) if lenient else None,
             )
             if answer is not None:
                 return answer
@@ -230,14 +241,18 @@ class DialogEngine:
             # An offer asked about ("cty bắt đóng 8000 usd trước có bình thường ko?") gets a
             # confident answer first; a critical sign (organ, passport kept) goes to the check.
             details = name == "check_offer" and self._offer_details(turn, text)
-            answer = answer_question(turn, text, strict=name != "check_offer" or details)
+            topics = INTENT_TOPICS[name][0] if name in INTENT_TOPICS else ()
+            answer = answer_question(
+                turn, text, strict=name != "check_offer" or details, topics=topics
+            )
             if answer is not None:
                 form = self.by_intent[name]
                 answer[-1].buttons.insert(
                     0, Button(turn.t(f"menu.buttons.{form.name}"), form.commands[0])
                 )
                 return answer
-        if name == "out_of_scope" and conf >= CONFIDENCE_THRESHOLD:
+        if name == "out_of_scope" and (conf >= CONFIDENCE_THRESHOLD or looks_harmless(text)):
+            # Unsure, but most likely off topic and about a phone or a pet: no "did you mean".
             return [Reply(turn.t("core.out_of_scope"), self.menu_buttons(turn))]
         if conf < CONFIDENCE_THRESHOLD:
             return self._clarify(turn)

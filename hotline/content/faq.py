@@ -280,6 +280,9 @@ COVER_GAP = 0.05
 #: A message that is no question ("penalty for buying a child") is answered when the best entry
 #: covers at least this much of it; "cách trồng rau muống" covers far less of any entry.
 STATEMENT_COVERAGE = 0.5
+#: A question asked while the intent is unsure: the best entry must cover this much of it
+#: ("bán xe wave cũ ở đâu được giá" shares a quarter of its words with the ransom advice).
+ASKED_COVERAGE = 0.3
 #: The next best is offered as a button when at least this close.
 NEXT_BEST = 0.45
 
@@ -291,6 +294,26 @@ class Decision:
     action: str
     best: Hit | None = None
     other: Hit | None = None
+
+
+def on_topic(hits: Sequence[Hit], topics: Sequence[str]) -> list[Hit]:
+    """The hits from the first one about the asked topic on, when it scores close enough.
+
+    A confident intent says what the question is about ("ng ta dụ dỗ ntn để bán người": how
+    traffickers lure); words folded alike can rank another topic's entry first.
+    """
+    if not hits or not topics or hits[0].entry.topic in topics:
+        return list(hits)
+    best = hits[0]
+    for i, hit in enumerate(hits[1:], start=1):
+        if (
+            hit.entry.topic in topics
+            and hit.score >= NEXT_BEST * best.score
+            and hit.coverage >= best.coverage - COVER_GAP
+        ):
+            # The ones ranked above it are the off-topic readings: no tie to ask about.
+            return [hit, *hits[i + 1 :]]
+    return list(hits)
 
 
 def decide(hits: Sequence[Hit], *, strict: bool, min_coverage: float | None = None) -> Decision:

@@ -58,6 +58,8 @@ INTENT_TOPICS: dict[str, tuple[tuple[str, ...], str]] = {
     "ask_victim_rights": (("rights",), "victims-rights"),
     "ask_law": (("law",), "what-counts-as-trafficking"),
     "ask_hotline": (("hotlines",), "hotline-numbers"),
+    # A question asked on the way to a tip ("báo tin có bị lộ tên không") is about privacy.
+    "report_tip": (("privacy",), "anonymous-tips-how"),
 }
 
 

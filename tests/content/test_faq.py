@@ -11,7 +11,16 @@ import pytest
 import yaml
 
 from hotline.content import admin
-from hotline.content.faq import FaqEntry, FaqIndex, Hit, decide, looks_english, reply_lang, terms
+from hotline.content.faq import (
+    FaqEntry,
+    FaqIndex,
+    Hit,
+    decide,
+    looks_english,
+    on_topic,
+    reply_lang,
+    terms,
+)
 from hotline.content.lint import lint_content, lint_faq, piece_parts
 from hotline.content.loader import ItemRecord, LibraryFiles, load_files
 from hotline.content.models import ItemKind
@@ -309,3 +318,19 @@ def test_shared_dev_set_answered_with_few_clarifications(index: FaqIndex) -> Non
     # by another path (the missions directory, a crisis answer); tests/eval scores the whole chat.
     assert answered / len(questions) >= 0.92, answered
     assert clarify / len(questions) < 0.05, clarify
+
+
+def _entry(faq_id: str, topic: str) -> FaqEntry:
+    return FaqEntry(faq_id, topic, {"vi": faq_id, "en": faq_id}, {"vi": ("a",), "en": ("b",)})
+
+
+def test_a_confident_intent_brings_its_topic_forward_when_close() -> None:
+    child = Hit(_entry("child-victim", "rights"), 16.7, 0.87, "vi")
+    lure = Hit(_entry("lure-tactics-overview", "tactics"), 14.0, 0.85, "vi")
+    far = Hit(_entry("lure-far", "tactics"), 5.0, 0.9, "vi")
+    # The off-topic reading above it is dropped, so no "which one did you mean".
+    assert on_topic([child, lure], ("tactics",)) == [lure]
+    assert on_topic([child, far], ("tactics",)) == [child, far]  # too weak to win
+    assert on_topic([child, lure], ()) == [child, lure]  # no intent: the ranking stands
+    narrow = Hit(_entry("lure-narrow", "tactics"), 15.0, 0.5, "vi")
+    assert on_topic([child, narrow], ("tactics",)) == [child, narrow]  # covers far less

@@ -186,3 +186,23 @@ def test_send_pressed_again_after_the_flow_ended_is_not_misunderstood(client, bo
     chat.send(payload="tip:send")
     assert "không bị gửi trùng" in chat.text(), chat.messages
     assert "chưa hiểu" not in chat.text().lower(), chat.messages
+
+
+def test_off_topic_look_alikes_get_no_wrong_dialog(client, bot_rt) -> None:  # type: ignore[no-untyped-def]
+    import_content(bot_rt)
+    # "đăng ký" for blood donation is no subscription to our news.
+    chat = Chat(client)
+    chat.send(text="Tôi muốn đi hiến máu nhân đạo thì đăng ký ở đâu?")
+    assert "/dangky" not in chat.text(), chat.messages
+    # A phone dropped in a café: "not my topic", no "did you mean".
+    chat = Chat(client)
+    chat.send(text="e lam roi dt o quan cafe r, lam sao tim lai dc")
+    assert "Ý bạn là" not in chat.text() and "114" not in chat.text(), chat.messages
+    # A labour company asking for money ("lao động đòi") is no game ("đồng đội").
+    chat = Chat(client)
+    chat.send(text="cong ty xkld doi nop 120 trieu truoc khi ky hop dong co dang tin ko")
+    assert "giấy phép" in chat.text(), chat.messages
+    # A confident "how do they lure" gets the lures, not another topic's entry.
+    chat = Chat(client)
+    chat.send(text="ng ta du du ntn de ban ng v")
+    assert "việc nhẹ lương cao" in chat.text(), chat.messages
