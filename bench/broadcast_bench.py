@@ -119,7 +119,7 @@ def child_citizens(rate: float, seconds: float) -> None:
 
 def child_expand() -> None:
     """Expand the one due campaign (timed); print seconds, rows and this process's peak RSS."""
-    from hotline.campaigns import service as campaigns
+    from hotline.campaigns import scheduler
     from hotline.config import Settings
     from hotline.db.session import unit_of_work
     from hotline.runtime import HotlineRuntime
@@ -127,7 +127,7 @@ def child_expand() -> None:
     rt = HotlineRuntime.from_settings(Settings())
     start = time.perf_counter()
     with unit_of_work(rt.sessions) as session:
-        rows = campaigns.run_scheduler(session)
+        rows = scheduler.run_scheduler(session)
     elapsed = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"rows": rows, "seconds": elapsed, "peak_mib": peak}), flush=True)
@@ -180,7 +180,7 @@ def seed_campaign(env: dict[str, str], n: int) -> None:
     """n Telegram subscribers (chat ids 1..n) and one approved campaign, expanded."""
     from sqlalchemy import insert
 
-    from hotline.campaigns import service as campaigns
+    from hotline.campaigns import scheduler, workflow
     from hotline.db.migrate import upgrade
     from hotline.db.session import unit_of_work
     from hotline.subscribers.models import Subscriber
@@ -200,11 +200,11 @@ def seed_campaign(env: dict[str, str], n: int) -> None:
     with unit_of_work(rt.sessions) as session:
         for start in range(0, n, 5000):
             session.execute(insert(Subscriber), rows[start : start + 5000])
-        c = campaigns.create(session, {"title": "30/7", "messages": {"vi": "Xin chào"}}, "a")
-        campaigns.submit(session, c)
-        campaigns.approve(session, c, "b")
+        c = workflow.create(session, {"title": "30/7", "messages": {"vi": "Xin chào"}}, "a")
+        workflow.submit(session, c)
+        workflow.approve(session, c, "b")
     with unit_of_work(rt.sessions) as session:
-        campaigns.run_scheduler(session)
+        scheduler.run_scheduler(session)
     rt.close()
 
 
@@ -342,7 +342,7 @@ def kill9(n: int) -> dict[str, Any]:
     """Two workers at 1000/s; one is killed with SIGKILL mid-campaign; the other finishes."""
     from sqlalchemy import create_engine
 
-    from hotline.campaigns import service as campaigns
+    from hotline.campaigns import delivery
     from hotline.db.session import unit_of_work
 
     with throwaway_pg("bcast") as url, _fake() as fake:
@@ -364,7 +364,7 @@ def kill9(n: int) -> dict[str, Any]:
         time.sleep(6)  # the killed worker's lease (5 s) expires
         rt = _runtime(env)
         with unit_of_work(rt.sessions) as session:
-            campaigns.recover(session)
+            delivery.recover(session)
         rt.close()
         # A second worker picks up whatever is left (nothing is resent).
         _result(_start("drain", env, "60"))
@@ -384,7 +384,7 @@ def scale(n: int) -> dict[str, Any]:
     """Expansion of an n-subscriber segment and the claim query over n delivery rows (PG)."""
     from sqlalchemy import text
 
-    from hotline.campaigns import service as campaigns
+    from hotline.campaigns import results, scheduler, workflow
     from hotline.campaigns.models import Campaign
     from hotline.db.migrate import upgrade
     from hotline.db.session import unit_of_work
@@ -408,9 +408,9 @@ def scale(n: int) -> dict[str, Any]:
                 ),
                 {"n": n},
             )
-            c = campaigns.create(session, {"title": "30/7", "messages": {"vi": "Xin chào"}}, "a")
-            campaigns.submit(session, c)
-            campaigns.approve(session, c, "b")
+            c = workflow.create(session, {"title": "30/7", "messages": {"vi": "Xin chào"}}, "a")
+            workflow.submit(session, c)
+            workflow.approve(session, c, "b")
             campaign_id = c.id
         with unit_of_work(rt.sessions) as session:
             session.execute(text("ANALYZE subscribers"))
@@ -430,8 +430,8 @@ def scale(n: int) -> dict[str, Any]:
         with unit_of_work(rt.sessions) as session:
             session.execute(text("ANALYZE campaign_deliveries"))
         finished = _claim_latency(rt)
-        counts = _timed(lambda s: campaigns.results(s, s.get(Campaign, campaign_id)), rt)
-        finish = _timed(campaigns.finish, rt)
+        counts = _timed(lambda s: results.results(s, s.get(Campaign, campaign_id)), rt)
+        finish = _timed(scheduler.finish, rt)
         with unit_of_work(rt.sessions) as session:
             size = session.scalar(
                 text("SELECT pg_size_pretty(pg_total_relation_size('campaign_deliveries'))")
@@ -460,7 +460,7 @@ def _timed(fn: Any, rt: Any) -> float:
 
 def _claim_latency(rt: Any, rounds: int = 30) -> dict[str, float]:
     """Claim a batch (and record it sent) ``rounds`` times: claim p50 / p99 in ms."""
-    from hotline.campaigns import service as campaigns
+    from hotline.campaigns import delivery
     from hotline.campaigns.models import DeliveryStatus
     from hotline.db.session import unit_of_work
 
@@ -468,12 +468,12 @@ def _claim_latency(rt: Any, rounds: int = 30) -> dict[str, float]:
     for _ in range(rounds):
         start = time.perf_counter()
         with unit_of_work(rt.sessions) as session:
-            rows, _ = campaigns.claim(session, "bench", BATCH, 60)
+            rows, _ = delivery.claim(session, "bench", BATCH, 60)
         times.append(1000 * (time.perf_counter() - start))
         with unit_of_work(rt.sessions) as session:
-            campaigns.record(
+            delivery.record(
                 session,
-                [campaigns.Outcome(r.id, DeliveryStatus.sent, message_ids=[1]) for r in rows],
+                [delivery.Outcome(r.id, DeliveryStatus.sent, message_ids=[1]) for r in rows],
             )
     return {"p50": percentile(times, 50), "p99": percentile(times, 99), "rows": len(rows)}
 

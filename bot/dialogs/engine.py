@@ -181,7 +181,7 @@ class DialogEngine:
         turn.state.pop("campaign_ref", None)
         if match is None:
             return arg
-        from hotline.campaigns.service import record_click
+        from hotline.campaigns.results import record_click
 
         campaign_id = int(match.group(1))
         record_click(turn.session, campaign_id, command.lstrip("/"))
