@@ -121,7 +121,12 @@ class DialogEngine:
         incoming: Incoming,
     ) -> list[Reply]:
         """The crisis answer first; a form waits, a dialog that sends free text keeps it."""
-        keeps = active is not None and _call(active, "keeps_crisis_text", turn) is True
+        # A tip's story keeps danger in its words; a wish to die is no story: the form waits.
+        keeps = (
+            active is not None
+            and crisis.kind != CrisisKind.SUICIDE
+            and _call(active, "keeps_crisis_text", turn) is True
+        )
         kept = (active.handle(turn, incoming) or []) if keeps and active is not None else []
         paused = active if _is_form(active) and not keeps else None
         replies = self.safety.answer(turn, crisis, text, paused=paused)

@@ -200,3 +200,13 @@ def test_adult_sextortion_gets_its_own_advice_not_the_held_persons(client, bot_r
     assert "113" in first and "Điều 170" in first
     text = chat.text()
     assert "Đừng chuyển tiền" in text and "biển số" not in text
+
+
+def test_a_wish_to_die_typed_as_a_tips_story_pauses_the_form(client, bot_rt) -> None:  # type: ignore[no-untyped-def]
+    import_content(bot_rt)
+    chat = Chat(client)
+    chat.send(text="/baotin")
+    chat.send(text="t bi lua het tien r ko muon song nua")
+    text = chat.text()
+    assert "115" in text and "2️⃣" not in text, chat.messages
+    assert "safety:resume" in [b["payload"] for m in chat.messages for b in m.get("buttons", [])]
