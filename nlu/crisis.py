@@ -95,6 +95,21 @@ _PERSON = rf"(?:{_ME}|{_KIN}|no|nguoi ta|ho|co ay|anh ay|chi ay|ban ay)"
 
 _SUICIDE = [
     _rule(_any("tu tu", "tu sat", "quyen sinh", "tu van doi", "tu ket lieu"), "tự tử"),
+    # Pills already taken: "đã uống thuốc rồi" as the whole message, sleeping pills, rat poison.
+    _rule(
+        r"^\W*(?:toi |em |t |minh |tui |e )?(?:da|vua|moi) uong (?:het )?thuoc (?:roi|r)\W*$"
+        r"|\buong (?:het |ca |nhieu |qua nhieu )?(?:\w+ )?(?:thuoc ngu|thuoc chuot|thuoc tru sau"
+        r"|(?:lo|vi|hop|vien) thuoc ngu)\b|\buong (?:ca|het) (?:lo|vi|hop) thuoc\b"
+        r"|\buong thuoc qua lieu\b"
+    ),
+    # On a bridge or a roof, said of oneself and nothing else to do there.
+    _rule(
+        r"\b(?:toi|em|t|minh|tui|e|con|tao) (?:dang )?(?:dung|ngoi|treo) (?:\w+ )?(?:tren|o|ben"
+        r"|canh) (?:cau(?! thang| long| ca\b| truot| tuot| vong| thu)|san thuong|lan can|mai nha"
+        r"|noc nha|tang thuong|thanh cau)\b"
+        r"(?!.*\b(?:xem|ngam|chup|cau ca|phao hoa|cho (?:ban|ban be|nguoi)|doi (?:ban|xe|nguoi)"
+        r"|hong xe|ket xe|tac duong|ban hang|lam viec|sua))"
+    ),
     _rule(
         _any(
             r"(?:nghi|lam|lam chuyen|lam dieu) dai(?: dot)?",
@@ -197,6 +212,7 @@ _DESPAIR = re.compile(
     r"|khong con gi|xin loi (?:bo|me|moi nguoi)|vinh biet|tam biet (?:moi nguoi|bo|me)"
     r"|khong con (?:duong|loi) (?:nao|thoat|song|ra)|het duong|cung duong|bet tac"
     r"|can'?t take it|goodbye (?:everyone|mom|dad)|it'?s over|no way out"
+    r"|no nan chong chat|mat het tien|mat trang|tra (?:khong|ko) noi|khong (?:con )?tra noi"
     r"|(?:muon|dinh|sap|se|chi muon) nhay(?: xuo?n?g?)?|cho xong|(?:want|going|about) to jump)\b"
 )
 _SUICIDE_EN = [
@@ -237,6 +253,12 @@ _HELD = [
         "bị",
     ),
     _rule(rf"\bnhot (?:{_PERSON}|vao|trong|lai|o)\b", "nhốt"),
+    # "giúp với đang bị theo dõi ngay sau lưng": followed now, and asking for help.
+    _rule(
+        r"\b(?:giup|cuu|help)\b(?:\W+\w+){0,4}?\W+dang bi (?:theo doi|theo duoi|bam theo|di theo"
+        r"|ram theo)\b"
+        r"|\bdang bi (?:\w+ )?(?:theo duoi|bam theo|ram theo) (?:ngay )?(?:sau lung|sat)\b"
+    ),
     # "bọn nó đang chở mk đi đâu ko biết": being driven off by them, right now.
     _rule(
         r"\b(?:bon no|bon ho|chung no|ho|ke la|nguoi la) (?:dang |vua )?(?:cho|dua|dan|keo"
@@ -494,6 +516,8 @@ _MISSING = [
         r"|\bof+line tu\b|\bkhong (?:thay|tim thay) (?:dau|dau ca)\b"
     ),
     _rule(r"\bbo di (?:cung|voi|theo)\b"),
+    # "vợ tôi bỏ đi đâu 1 tháng rồi": gone for a month, nobody knows where.
+    _rule(r"\bbo di (?:dau )?(?:duoc |da )?(?:may|\d+|mot|hai|ba|bon|nam) (?:ngay|tuan|thang)\b"),
     # "tàu về rồi mà bố tôi không về": the others came back, not this one.
     _rule(
         r"\bve (?:roi|het|ca roi|het roi) ma (?:\w+ ){0,3}(?:khong|chua|van chua) (?:thay )?ve\b"
@@ -639,7 +663,8 @@ _RECRUIT = re.compile(
     r"|ho hang)|doa (?:dang|tung|phat tan|gui)|chia tay va tung|(?:du|ru|hen|keu|goi) (?:\w+ ){0,2}"
     r"(?:ra|di|den|toi) gap|ra gap rieng|di gap rieng"
     r"|ru|dua di|tuyen|nhan nuoi|lam mau|lam nguoi mau|idol|streamer|lam viec|di lam"
-    r"|lam them|lay chong|ket hon|lay vo|xuat khau|hen (?:\w+ )?(?:gap|ra|di|den)|dan di|don di"
+    r"|lam them|lay chong|ket hon|lay vo|lam vo|hoi mua|xuat khau|hen (?:\w+ )?(?:gap|ra|di|den)"
+    r"|dan di|don di"
     r"|xin viec|viec nhe|du lich|sang (?:\w+ )?(?:choi|lam|du lich)|cho tien|free|mien phi"
     r"|recruit\w*|offer\w*|job|work abroad|modell?ing|marry|meet (?:up|in person)|invite\w*"
     r"|lure\w*|take (?:her|him) to|talent agency"
@@ -1133,6 +1158,12 @@ def detect(text: str, entities: list[dict[str, Any]] | None = None) -> Crisis | 
         dest = _destination(text, entities)
         if dest is not None:
             where, country = Where.ABROAD, dest
+    if held and not past and where != Where.ABROAD and seen(_RANSOM) and about_someone_else(text):
+        # "con trai tôi sang Campuchia làm việc, giờ có người đòi tiền chuộc": the family is at
+        # home, the one held is where he went.
+        dest = _destination(text, entities)
+        if dest is not None:
+            where, country = Where.ABROAD, dest
     found: list[CrisisKind] = []
     if suicide:
         found.append(CrisisKind.SUICIDE)
@@ -1161,13 +1192,17 @@ def detect(text: str, entities: list[dict[str, Any]] | None = None) -> Crisis | 
     lawful = seen(_LAWFUL_DONATION) and not seen(_PAID)
     if organ and (seen(_INTENT) or not asks_law) and not lawful:
         found.append(CrisisKind.ORGAN_SALE)
-    if missing and not child:
+    if missing and not child and not seen(_OUT_DRINKING):
         found.append(CrisisKind.MISSING_PERSON)
     if not found:
         return None
     order = list(CrisisKind)
     found.sort(key=order.index)
     primary = found[0]
+    if primary == CrisisKind.DANGER_NOW and CrisisKind.ORGAN_SALE in found and not seen(_CONFINED):
+        # "offers me 15000 dollars for my kidney, they will take me to a clinic": the organ
+        # answer (a crime, Điều 154, and the numbers) fits better than the held person's.
+        primary = CrisisKind.ORGAN_SALE
     return Crisis(primary, where, country, tuple(k for k in found[1:] if k != primary))
 
 
@@ -1240,6 +1275,11 @@ _INTIMATE = re.compile(
     r"|khong mac do)|nudes?|naked|intimate (?:photos|pictures|pics|videos|images)"
     r"|sex (?:video|tape|clip)s?|private (?:photos|pictures|pics|videos))\b"
 )
+# An adult out drinking, "chắc lại say ở nhà bạn": the family knows why he is not home.
+_OUT_DRINKING = re.compile(
+    r"\b(?:di nhau|chac (?:lai )?say|say (?:o|xin|roi|khuot)|nhau (?:say|xin))\b"
+)
+_RANSOM = re.compile(r"\b(?:tien chuoc|chuoc (?:nguoi|con|em|chau)|ransom)\b")
 _STORY = re.compile(
     r"\b(?:phim|movie|film|truyen|tieu thuyet|nhan vat|tac pham|netflix|novel|story|series"
     r"|bai van|haha|hihi|lol|lmao)\b|😂|🤣"

@@ -170,7 +170,7 @@ class SafetyNet:
             if crisis.where != Where.VIETNAM:
                 lines.append(turn.t("safety.numbers.abroad"))
                 lines += self._missions(turn, crisis)
-        elif abroad and crisis.kind in _FAMILY_KINDS:
+        elif abroad and (crisis.kind in _FAMILY_KINDS or about_someone_else(text)):
             # The family writes from home about someone abroad: both sets of numbers work.
             lines.append(turn.t("safety.numbers.unknown"))
             lines += self._missions(turn, crisis)

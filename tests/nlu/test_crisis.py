@@ -331,3 +331,50 @@ def test_own_suicide_plan_is_not_about_someone_else() -> None:
 def test_not_found_yet_needs_a_person() -> None:
     assert detect("toi van chua tim duoc viec lam") is None
     assert detect("cty doi gia dinh nop tien coc 20 trieu truoc khi di") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        # Outside round r11: pills already taken, a bridge said of oneself, debt despair on a
+        # bridge, being followed now, an organ offer with a trip to a clinic, a ransom for a son
+        # abroad, a wife gone a month, a girl of 16 someone came to buy as a wife.
+        ("da uong thuoc r", K.SUICIDE),
+        ("toi dang dung tren cau", K.SUICIDE),
+        (
+            "Tôi bị lừa mất hết tiền đi xuất khẩu lao động, nợ nần chồng chất, tôi đang đứng"
+            " trên cầu",
+            K.SUICIDE,
+        ),
+        ("giup voi dang bi theo doi ngay sau lung", K.DANGER_NOW),
+        (
+            "Someone on Facebook offers me 15000 dollars for my kidney, they will take me to a"
+            " clinic",
+            K.ORGAN_SALE,
+        ),
+        (
+            "Con trai tôi sang Campuchia làm việc, giờ có người gọi đòi 200 triệu tiền chuộc nếu"
+            " không sẽ bán nó đi chỗ khác",
+            K.ABROAD,
+        ),
+        ("vo toi bo di dau 1 thang roi, co nguoi noi thay o bien gioi lang son", K.MISSING_PERSON),
+        ("co nguoi den nha hoi mua con gai toi 16t ve lam vo, tra 100 trieu", K.CHILD_RECRUITED),
+    ],
+)
+def test_round_eleven(text: str, kind: CrisisKind) -> None:
+    found = detect(text)
+    assert found is not None and found.kind == kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tôi đã uống thuốc rồi mà vẫn sốt",
+        "toi dang dung tren cau rong xem phao hoa",
+        "tôi đang đứng trên cầu thang",
+        "chong toi di nhau chua ve, goi ko nghe may, chac lai say o nha ban",
+        "tai khoan fb cua toi dang bi theo doi",
+    ],
+)
+def test_round_eleven_look_alikes(text: str) -> None:
+    assert detect(text) is None
