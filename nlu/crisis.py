@@ -747,7 +747,9 @@ _THING = re.compile(
     r"|luggage|wallet|keys|don hang|buu kien|goi hang|mat khau|password|cap sach|ba lo|balo"
     r"|sach vo|laptop|may tinh|xe dap|school ?bag|backpack"
     # A phone dropped or forgotten ("làm rơi đt ở quán cafe"); not "lấy mất điện thoại".
-    r"|(?:lam |danh )?roi (?:mat )?(?:dt|dien thoai)|(?:bo )?quen (?:dt|dien thoai) (?:o|tai|tren)"
+    r"|(?:dt|dien thoai)(?: \w+){0,2} (?:bi )?(?:roi|rot) (?:o|tren|trong|mat|dau)"
+    r"|(?:lam |danh )?(?:roi|rot|bi roi|bi rot) (?:mat )?(?:dt|dien thoai)"
+    r"|(?:bo )?quen (?:dt|dien thoai) (?:o|tai|tren)"
     r"|(?:lost|dropped|left) my phone)\b"
 )
 # A definition asked for: "What is debt bondage?", "cưỡng bức lao động là gì".
@@ -1199,6 +1201,15 @@ def detect(text: str, entities: list[dict[str, Any]] | None = None) -> Crisis | 
     order = list(CrisisKind)
     found.sort(key=order.index)
     primary = found[0]
+    if (
+        primary == CrisisKind.CHILD_RECRUITED
+        and where == Where.ABROAD
+        and not held
+        and not seen(_LIVES_THERE)
+    ):
+        # "mời đứa em 14 tuổi đi làm người mẫu ở Thái Lan", "ép lấy chồng bên Trung Quốc, tuần
+        # sau họ sang đón": the country is where the child would be taken; the child is here.
+        where, country = Where.VIETNAM, None
     if primary == CrisisKind.DANGER_NOW and CrisisKind.ORGAN_SALE in found and not seen(_CONFINED):
         # "offers me 15000 dollars for my kidney, they will take me to a clinic": the organ
         # answer (a crime, Điều 154, and the numbers) fits better than the held person's.
@@ -1278,6 +1289,11 @@ _INTIMATE = re.compile(
 # An adult out drinking, "chắc lại say ở nhà bạn": the family knows why he is not home.
 _OUT_DRINKING = re.compile(
     r"\b(?:di nhau|chac (?:lai )?say|say (?:o|xin|roi|khuot)|nhau (?:say|xin))\b"
+)
+# Someone living or working there already: "đang ở Campuchia", "is now in Thailand".
+_LIVES_THERE = re.compile(
+    r"\b(?:dang|hien|van|gio|bay gio|da) (?:dang )?(?:o|song|lam|hoc|bi)\b"
+    r"|\b(?:is|are) (?:now |still )?(?:in|living in|working in|stuck in)\b"
 )
 _RANSOM = re.compile(r"\b(?:tien chuoc|chuoc (?:nguoi|con|em|chau)|ransom)\b")
 _STORY = re.compile(

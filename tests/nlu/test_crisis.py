@@ -378,3 +378,21 @@ def test_round_eleven(text: str, kind: CrisisKind) -> None:
 )
 def test_round_eleven_look_alikes(text: str) -> None:
     assert detect(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Có người mời đứa em 14 tuổi của tôi đi làm người mẫu ở Thái Lan, còn đưa tiền trước",
+        "Mẹ em ép em 15 tuổi lấy chồng bên Trung Quốc, tuần sau họ sang đón",
+    ],
+)
+def test_a_child_recruited_to_go_abroad_is_still_here(text: str) -> None:
+    found = detect(text)
+    assert found is not None and found.kind == K.CHILD_RECRUITED
+    assert found.where == Where.VIETNAM  # 113 and 111 work; no "they do not work abroad"
+
+
+def test_a_child_already_there_is_abroad() -> None:
+    found = detect("con toi 15 tuoi dang o campuchia, bi ep lam viec")
+    assert found is not None and found.where == Where.ABROAD
