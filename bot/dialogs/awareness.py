@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from bot.dialogs.types import CONFIDENCE_THRESHOLD, Button, Incoming, Reply, Turn
 from hotline.content.contacts import HOME, directory_at, format_contacts
 from hotline.content.faq import FaqEntry, decide, looks_english, on_topic, reply_lang
-from hotline.content.service import INTENT_TOPICS, Library, PieceView
+from hotline.content.service import Library, PieceView, intent_topics
 from nlu.entities import extract
 from nlu.normalize import fold
 
@@ -227,8 +227,9 @@ class AwarenessDialog:
     def _answer(self, turn: Turn, lib: Library, nlu: dict[str, object]) -> list[Reply]:
         intent = nlu.get("intent") or {}
         name = str(intent.get("name")) if isinstance(intent, dict) else ""
-        topics = INTENT_TOPICS[name][0] if name in INTENT_TOPICS else ()
-        answer = answer_question(turn, str(nlu.get("text") or ""), strict=False, topics=topics)
+        answer = answer_question(
+            turn, str(nlu.get("text") or ""), strict=False, topics=intent_topics(name)
+        )
         if answer is not None:
             return answer
         entities = nlu.get("entities") or []

@@ -13,7 +13,7 @@ from bot.dialogs.text import clean_text, is_question, parse_command
 from bot.dialogs.types import CONFIDENCE_THRESHOLD, Button, Dialog, Incoming, Reply, Turn
 from hotline.content.faq import ASKED_COVERAGE, STATEMENT_COVERAGE
 from hotline.content.redflags import critical_flags, scan_text
-from hotline.content.service import INTENT_TOPICS
+from hotline.content.service import intent_topics
 from nlu.crisis import Crisis, CrisisKind, looks_harmless
 from nlu.language import could_be_english, guess_language
 from nlu.normalize import fold
@@ -246,9 +246,8 @@ class DialogEngine:
             # An offer asked about ("cty bắt đóng 8000 usd trước có bình thường ko?") gets a
             # confident answer first; a critical sign (organ, passport kept) goes to the check.
             details = name == "check_offer" and self._offer_details(turn, text)
-            topics = INTENT_TOPICS[name][0] if name in INTENT_TOPICS else ()
             answer = answer_question(
-                turn, text, strict=name != "check_offer" or details, topics=topics
+                turn, text, strict=name != "check_offer" or details, topics=intent_topics(name)
             )
             if answer is not None:
                 form = self.by_intent[name]

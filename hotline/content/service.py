@@ -63,6 +63,11 @@ INTENT_TOPICS: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
+def intent_topics(intent: str | None) -> tuple[str, ...]:
+    """The FAQ topics an intent's question is about (none for other intents)."""
+    return INTENT_TOPICS.get(intent or "", ((), ""))[0]
+
+
 @dataclass(frozen=True)
 class PieceView:
     """A published piece as dialogs read it."""
